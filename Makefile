@@ -1,0 +1,62 @@
+# Pomost: `make run` serves the demo, `make test` runs the whole suite. Both set up what they need.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+WORKERS ?= 2
+PYTEST_ARGS ?=
+
+PO_FILES := $(wildcard grants/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: run test install install-test translations chromium extract-messages clean
+
+run: install translations
+	@POMOST_DEMO=$${POMOST_DEMO:-1} $(BIN)/flask --app wsgi db upgrade
+	@POMOST_DEMO=$${POMOST_DEMO:-1} $(BIN)/flask --app wsgi pomost seed-demo
+	@echo "Pomost is starting on http://$(HOST):$(PORT) (Ctrl+C stops it)"
+	POMOST_DEMO=$${POMOST_DEMO:-1} $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
+		--access-logfile - wsgi:app
+
+test: install-test translations chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed setup.cfg
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+translations: $(MO_FILES)
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile -i $< -o $@
+
+# Browser tests drive Debian's Chromium; install it when missing and we may (root on Debian).
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing Debian's chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "chromium is missing: browser tests will be skipped (and fail with CI=true)"; \
+		fi; \
+	fi
+
+# Refresh the message catalogue after changing user-visible strings; then translate the new msgids in
+# grants/translations/pl/LC_MESSAGES/messages.po (a test fails while any is untranslated).
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o grants/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i grants/translations/messages.pot -d grants/translations --no-fuzzy-matching --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) instance test-artifacts

@@ -1,0 +1,112 @@
+"""Pomost: grant-competition and financial-support workflow engine."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from grants import config as configuration
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, services, blueprints and commands."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(Path((overrides or {}).get("INSTANCE_PATH") or ROOT / "instance").resolve()),
+    )
+    if overrides and overrides.get("TESTING"):
+        app.testing = True
+    configuration.load(app, overrides)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from grants import cli
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from grants.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+    from grants.services import mail, storage
+
+    # Models must be imported before Alembic or the app look at the metadata.
+    import grants.models  # noqa: F401
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, default_translation_directories="translations")
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the login page itself says what to do
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from grants.auth.models import User
+
+        return db.session.get(User, int(user_id))
+
+    storage.init_app(app)
+    mail.init_app(app)
+
+
+def _select_locale() -> str:
+    languages = ("pl", "en")
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return request.accept_languages.best_match(languages) or "pl"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from grants.admin.views import bp as admin_bp
+    from grants.auth.views import bp as auth_bp
+    from grants.core.views import bp as core_bp, register_error_handlers
+    from grants import ui
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    register_error_handlers(app)
+
+    @app.context_processor
+    def _ui_helpers():
+        from grants.access import Permission, has_permission
+        from grants.auth.forms import LanguageForm
+
+        def can(permission: str) -> bool:
+            return has_permission(current_user, Permission(permission))
+
+        return {"ui": ui, "language_form": LanguageForm, "can": can, "get_locale": get_locale}
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    # SQLite is the demo database: enforce foreign keys and let two workers share the file.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

@@ -1,0 +1,114 @@
+"""Administrators: users, their roles and the programme's settings. Every change is audited."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from grants.access import Permission, require
+from grants.auth import operations as ops
+from grants.auth.forms import ConfirmForm, ProgrammeForm, RoleForm
+from grants.auth.models import Programme, Role, User
+from grants.extensions import db
+from grants.services import audit
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE_SIZE = 50
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users")
+@require(Permission.USER_ANY_MANAGE)
+def users():
+    q = (request.args.get("q") or "").strip()
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = select(User)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(User.email).like(like), func.lower(User.name).like(like)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(User.email).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render_template("admin/users.html", users=rows, q=q, page=page, total=total, page_size=PAGE_SIZE)
+
+
+@bp.route("/users/<int:user_id>")
+@require(Permission.USER_ANY_MANAGE)
+def user_detail(user_id: int):
+    user = _user_or_404(user_id)
+    return render_template("admin/user.html", user=user, role_form=RoleForm(), confirm=ConfirmForm())
+
+
+@bp.route("/users/<int:user_id>/roles", methods=["POST"])
+@require(Permission.USER_ANY_MANAGE)
+def grant_role(user_id: int):
+    user = _user_or_404(user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        ops.grant_role(user, Role(form.role.data), current_user)
+        db.session.commit()
+        flash(_("Role granted."), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/roles/<role>/revoke", methods=["POST"])
+@require(Permission.USER_ANY_MANAGE)
+def revoke_role(user_id: int, role: str):
+    user = _user_or_404(user_id)
+    if role not in set(Role) or not ConfirmForm().validate_on_submit():
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    if user.id == current_user.id and Role(role) == Role.ADMIN:
+        flash(_("You cannot take the administrator role from yourself."), "warning")
+    else:
+        ops.revoke_role(user, Role(role), current_user)
+        db.session.commit()
+        flash(_("Role revoked."), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@require(Permission.USER_ANY_MANAGE)
+def toggle_active(user_id: int):
+    user = _user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        if user.id == current_user.id:
+            flash(_("You cannot deactivate your own account."), "warning")
+        else:
+            ops.set_active(user, not user.active, current_user)
+            db.session.commit()
+            flash(_("Account activated.") if user.active else _("Account deactivated."), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/2fa/reset", methods=["POST"])
+@require(Permission.USER_ANY_MANAGE)
+def reset_totp(user_id: int):
+    user = _user_or_404(user_id)
+    if ConfirmForm().validate_on_submit() and user.totp_enabled:
+        ops.disable_totp(user, current_user)
+        db.session.commit()
+        flash(_("Two-factor sign-in was removed; the user sets it up again at the next sign-in."), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/programme", methods=["GET", "POST"])
+@require(Permission.PROGRAMME_SETTINGS_MANAGE)
+def programme():
+    settings = Programme.current()
+    form = ProgrammeForm(obj=settings)
+    if form.validate_on_submit():
+        before = settings.require_staff_2fa
+        settings.require_staff_2fa = form.require_staff_2fa.data
+        if before != settings.require_staff_2fa:
+            audit.record("admin:programme:updated", actor=current_user, obj=settings,
+                         data={"require_staff_2fa": [before, settings.require_staff_2fa]})
+        db.session.commit()
+        flash(_("Settings saved."), "success")
+        return redirect(url_for("admin.programme"))
+    return render_template("admin/programme.html", form=form, settings=settings)

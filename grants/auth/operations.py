@@ -1,0 +1,204 @@
+"""Signing in, throttling, password resets and TOTP second factor."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pyotp
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from grants.auth.models import LoginAttempt, Role, RoleAssignment, User
+from grants.extensions import db
+from grants.services import audit
+from grants.types import utcnow
+
+TOTP_ISSUER = "Pomost"
+
+
+class LoginLocked(Exception):
+    """Too many failed attempts; try again after `minutes`."""
+
+    def __init__(self, minutes: int):
+        super().__init__(minutes)
+        self.minutes = minutes
+
+
+def _recent_failures(email: str, remote_addr: str | None) -> tuple[int, int]:
+    since = utcnow() - timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+
+    def failures(column, value) -> int:
+        # Failures since the last success for this email/address inside the window.
+        last_ok = db.session.scalar(
+            select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.succeeded.is_(True))
+        )
+        start = max(since, last_ok) if last_ok else since
+        return db.session.scalar(
+            select(func.count()).select_from(LoginAttempt)
+            .where(column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at > start)
+        )
+
+    by_address = failures(LoginAttempt.remote_addr, remote_addr) if remote_addr else 0
+    return failures(LoginAttempt.email, email), by_address
+
+
+def authenticate(email: str, password: str, remote_addr: str | None) -> User | None:
+    """Check a password; raises LoginLocked after repeated failures for this email or address."""
+    email = User.normalise_email(email)
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    by_email, by_address = _recent_failures(email, remote_addr)
+    # The address limit is wider: many people may share one office address.
+    if by_email >= limit or by_address >= limit * 4:
+        raise LoginLocked(current_app.config["LOGIN_LOCK_MINUTES"])
+    user = User.by_email(email)
+    ok = user is not None and user.check_password(password) and user.active
+    db.session.add(LoginAttempt(email=email, remote_addr=remote_addr, succeeded=ok))
+    if not ok:
+        audit.record("auth:login:failed", data={"email": email, "remote_addr": remote_addr})
+        return None
+    return user
+
+
+def record_login(user: User, remote_addr: str | None, method: str) -> None:
+    """Audit a completed sign-in (after the second factor where there is one)."""
+    audit.record("auth:login:succeeded", actor=user, obj=user, data={"remote_addr": remote_addr, "method": method})
+
+
+# --- password reset ---------------------------------------------------------------------------
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="pomost-password-reset")
+
+
+def make_reset_token(user: User) -> str:
+    # The current hash's tail is signed in: once the password changes, the token is spent.
+    return _reset_serializer().dumps({"uid": user.id, "ph": user.password_hash[-16:]})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    try:
+        payload = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_TTL"])
+    except (BadSignature, SignatureExpired):
+        return None
+    user = db.session.get(User, payload.get("uid"))
+    if user is None or not user.active or user.password_hash[-16:] != payload.get("ph"):
+        return None
+    return user
+
+
+def reset_password(user: User, password: str) -> None:
+    """Set a new password from a reset link."""
+    user.set_password(password)
+    audit.record("auth:password:reset", actor=user, obj=user)
+
+
+def change_password(user: User, password: str) -> None:
+    """Set a new password chosen by the signed-in user."""
+    user.set_password(password)
+    audit.record("auth:password:changed", actor=user, obj=user)
+
+
+# --- TOTP -------------------------------------------------------------------------------------
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
+
+
+def _matching_step(secret: str, code: str, last_step: int | None) -> int | None:
+    code = "".join(code.split())
+    if not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    now_step = totp.timecode(utcnow())
+    # One step either side absorbs clock drift; a step already used is never accepted again.
+    for step in (now_step - 1, now_step, now_step + 1):
+        if last_step is not None and step <= last_step:
+            continue
+        if pyotp.utils.strings_equal(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def enable_totp(user: User, secret: str, code: str) -> bool:
+    """Turn on the second factor once the user proves their authenticator shows the right code."""
+    step = _matching_step(secret, code, None)
+    if step is None:
+        return False
+    user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, utcnow(), step
+    audit.record("auth:totp:enabled", actor=user, obj=user)
+    return True
+
+
+def verify_totp(user: User, code: str) -> bool:
+    """Check a sign-in code and spend its time step."""
+    if not user.totp_enabled:
+        return False
+    step = _matching_step(user.totp_secret, code, user.totp_last_step)
+    if step is None:
+        return False
+    user.totp_last_step = step
+    return True
+
+
+def disable_totp(user: User, actor: User) -> None:
+    """Remove the second factor (by the user, or by an admin for a user who lost their device)."""
+    user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
+    audit.record("auth:totp:disabled", actor=actor, obj=user)
+
+
+def totp_required(user: User) -> bool:
+    """Staff must use a second factor when the programme says so."""
+    from grants.auth.models import Programme
+
+    return user.is_staff and Programme.current().require_staff_2fa
+
+
+def needs_totp_enrolment(user: User) -> bool:
+    """A staff member without a second factor where the programme requires one."""
+    return not user.totp_enabled and totp_required(user)
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+def create_user(email: str, name: str, password: str, *, roles=(), locale: str = "pl", actor: User | None = None,
+                confirmed: bool = False) -> User:
+    """Create an account with the given roles."""
+    user = User(email=User.normalise_email(email), name=name, locale=locale,
+                email_confirmed_at=utcnow() if confirmed else None)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("auth:user:created", actor=actor, obj=user, data={"email": user.email})
+    for role in roles:
+        grant_role(user, Role(role), actor)
+    return user
+
+
+def grant_role(user: User, role: Role, actor: User | None) -> None:
+    """Give a role (no-op when held)."""
+    if role in user.roles:
+        return
+    user.role_assignments.append(RoleAssignment(role=role, granted_by_id=getattr(actor, "id", None)))
+    db.session.flush()
+    audit.record("auth:role:granted", actor=actor, obj=user, data={"role": role.value})
+
+
+def revoke_role(user: User, role: Role, actor: User) -> None:
+    """Take a role away (no-op when not held)."""
+    for assignment in list(user.role_assignments):
+        if assignment.role == role:
+            user.role_assignments.remove(assignment)
+            db.session.flush()
+            audit.record("auth:role:revoked", actor=actor, obj=user, data={"role": role.value})
+
+
+def set_active(user: User, active: bool, actor: User) -> None:
+    """Activate or deactivate an account."""
+    if user.active == active:
+        return
+    user.active = active
+    audit.record("auth:user:activated" if active else "auth:user:deactivated", actor=actor, obj=user)

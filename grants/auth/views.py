@@ -1,0 +1,193 @@
+"""Sign-in, sign-out, password reset, second factor and the user's own account."""
+from __future__ import annotations
+
+import io
+
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from markupsafe import Markup
+
+from grants.access import Permission, public, require
+from grants.auth import operations as ops
+from grants.auth.forms import (ChangePasswordForm, ConfirmForm, LoginForm, NewPasswordForm,
+                               PasswordResetRequestForm, TotpForm)
+from grants.auth.models import User
+from grants.extensions import db
+from grants.services.mail import queue_mail
+from grants.ui import is_safe_next
+
+bp = Blueprint("auth", __name__)
+PENDING_2FA = "pending_2fa_user"
+ENROL_SECRET = "totp_enrol_secret"
+# Paths a staff member without a second factor may still reach when the programme requires one.
+ENROLMENT_ALLOWED = {"auth.totp_setup", "auth.logout", "core.set_language", "static", "bootstrap.static",
+                     "core.healthz"}
+
+
+def _remote_addr() -> str | None:
+    return request.remote_addr
+
+
+def _finish_login(user: User, method: str):
+    next_url = session.get("login_next")
+    session.clear()  # a fresh session on sign-in: nothing from before carries over
+    login_user(user)
+    ops.record_login(user, _remote_addr(), method)
+    db.session.commit()
+    if ops.needs_totp_enrolment(user):
+        flash(_("Your programme requires two-factor sign-in for staff. Set it up to continue."), "warning")
+        return redirect(url_for("auth.totp_setup"))
+    return redirect(next_url if is_safe_next(next_url) else url_for("core.home"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if request.method == "GET" and is_safe_next(request.args.get("next")):
+        session["login_next"] = request.args["next"]
+    if form.validate_on_submit():
+        try:
+            user = ops.authenticate(form.email.data, form.password.data, _remote_addr())
+        except ops.LoginLocked as locked:
+            flash(_("Too many failed attempts. Try again in %(minutes)d minutes or reset your password.",
+                    minutes=locked.minutes), "danger")
+            return render_template("auth/login.html", form=form), 429
+        if user is None:
+            db.session.commit()  # keep the failed attempt: it counts towards the lock
+            flash(_("Wrong email or password."), "danger")
+            return render_template("auth/login.html", form=form), 200
+        if user.totp_enabled:
+            session[PENDING_2FA] = user.id
+            db.session.commit()
+            return redirect(url_for("auth.login_verify"))
+        return _finish_login(user, "password")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/login/verify", methods=["GET", "POST"])
+@public
+def login_verify():
+    user = db.session.get(User, session.get(PENDING_2FA) or 0)
+    if user is None or not user.active:
+        return redirect(url_for("auth.login"))
+    form = TotpForm()
+    if form.validate_on_submit():
+        if ops.verify_totp(user, form.code.data):
+            session.pop(PENDING_2FA, None)
+            return _finish_login(user, "password+totp")
+        flash(_("That code is not valid. Check your device's clock and try the current code."), "danger")
+    return render_template("auth/verify.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@require(Permission.ACCOUNT_SELF_MANAGE)
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You have been signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+def password_forgot():
+    form = PasswordResetRequestForm()
+    if form.validate_on_submit():
+        user = User.by_email(form.email.data)
+        if user is not None and user.active:
+            link = current_app.config["BASE_URL"].rstrip("/") + url_for(
+                "auth.password_reset", token=ops.make_reset_token(user))
+            queue_mail(user.email, _("Reset your Pomost password"), "password_reset", locale=user.locale,
+                       user=user, link=link, ttl_minutes=current_app.config["PASSWORD_RESET_TTL"] // 60)
+            db.session.commit()
+        # The same answer either way: the form must not reveal who has an account.
+        flash(_("If an account exists for that address, we have sent it a reset link."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/password_forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def password_reset(token: str):
+    user = ops.user_for_reset_token(token)
+    if user is None:
+        flash(_("This reset link is invalid, used or expired. Ask for a new one."), "danger")
+        return redirect(url_for("auth.password_forgot"))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        ops.reset_password(user, form.password.data)
+        db.session.commit()
+        flash(_("Your password has been changed. Sign in with the new one."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/password_reset.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@require(Permission.ACCOUNT_SELF_MANAGE)
+def account():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("The current password is wrong."))
+        else:
+            ops.change_password(current_user, form.password.data)
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, disable_form=ConfirmForm())
+
+
+def _qr_svg(uri: str) -> Markup:
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    out = io.BytesIO()
+    image.save(out)
+    svg = out.getvalue().decode()
+    return Markup(svg[svg.index("<svg"):])  # drop the XML prolog; the SVG is our own output
+
+
+@bp.route("/account/2fa", methods=["GET", "POST"])
+@require(Permission.ACCOUNT_SELF_MANAGE)
+def totp_setup():
+    if current_user.totp_enabled:
+        return redirect(url_for("auth.account"))
+    secret = session.get(ENROL_SECRET) or ops.new_totp_secret()
+    session[ENROL_SECRET] = secret
+    form = TotpForm()
+    if form.validate_on_submit():
+        if ops.enable_totp(current_user, secret, form.code.data):
+            session.pop(ENROL_SECRET, None)
+            db.session.commit()
+            flash(_("Two-factor sign-in is on."), "success")
+            return redirect(url_for("core.home"))
+        flash(_("That code is not valid. Check your device's clock and try the current code."), "danger")
+    uri = ops.totp_uri(current_user, secret)
+    return render_template("auth/totp_setup.html", form=form, secret=secret, qr=_qr_svg(uri))
+
+
+@bp.route("/account/2fa/disable", methods=["POST"])
+@require(Permission.ACCOUNT_SELF_MANAGE)
+def totp_disable():
+    form = ConfirmForm()
+    if form.validate_on_submit() and current_user.totp_enabled:
+        if ops.totp_required(current_user):
+            flash(_("Your programme requires two-factor sign-in for staff; it cannot be turned off."), "warning")
+        else:
+            ops.disable_totp(current_user, current_user)
+            db.session.commit()
+            flash(_("Two-factor sign-in is off."), "info")
+    return redirect(url_for("auth.account"))
+
+
+@bp.before_app_request
+def enforce_staff_second_factor():
+    if not current_user.is_authenticated or request.endpoint in ENROLMENT_ALLOWED:
+        return None
+    if ops.needs_totp_enrolment(current_user):
+        return redirect(url_for("auth.totp_setup"))
+    return None

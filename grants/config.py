@@ -1,0 +1,105 @@
+"""Configuration: safe defaults, overridden by environment variables prefixed POMOST_."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ENV_PREFIX = "POMOST"
+# A key that ships in the source is no secret; refusing it outside demo mode is the point.
+INSECURE_SECRET_KEYS = frozenset({"", "dev", "change-me", "changeme", "secret"})
+
+
+class ConfigurationError(RuntimeError):
+    """The app cannot start with this configuration; the message says what to set."""
+
+
+class Defaults:
+    DEMO = False
+    SECRET_KEY = None
+    DATABASE_URL = None  # default: SQLite file in the instance folder
+    STORAGE = "local"  # local | s3
+    STORAGE_PATH = None  # default: <instance>/storage
+    S3_ENDPOINT_URL = None
+    S3_REGION = "us-east-1"
+    S3_BUCKET = "pomost"
+    S3_ACCESS_KEY_ID = None
+    S3_SECRET_ACCESS_KEY = None
+    S3_URL_TTL = 300  # seconds a presigned download URL stays valid
+    SMTP_HOST = "127.0.0.1"
+    SMTP_PORT = 25
+    SMTP_USERNAME = None
+    SMTP_PASSWORD = None
+    SMTP_STARTTLS = False
+    SMTP_TIMEOUT = 10
+    MAIL_FROM = "Pomost <no-reply@pomost.invalid>"
+    MAIL_MAX_ATTEMPTS = 8
+    MAIL_BACKGROUND = True  # a sender thread per worker delivers the outbox after each request
+    BASE_URL = "http://127.0.0.1:5000"
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    PASSWORD_RESET_TTL = 3600
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    BABEL_DEFAULT_LOCALE = "pl"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Warsaw"
+    LANGUAGES = ("pl", "en")
+    BOOTSTRAP_SERVE_LOCAL = True
+    MAX_CONTENT_LENGTH = None  # uploads stream; per-call limits are checked by the upload code
+
+
+def load(app, overrides: dict | None = None) -> None:
+    """Fill app.config from defaults, POMOST_* environment variables and explicit overrides."""
+    app.config.from_object(Defaults)
+    app.config.from_prefixed_env(ENV_PREFIX)
+    if overrides:
+        app.config.update(overrides)
+    cfg = app.config
+    instance = Path(app.instance_path)
+    explicit = set(overrides or {}) | {k[len(ENV_PREFIX) + 1:] for k in os.environ if k.startswith(ENV_PREFIX + "_")}
+    if (cfg["DEMO"] or app.debug or app.testing) and "SESSION_COOKIE_SECURE" not in explicit:
+        # A demo on a laptop is served over plain http; production keeps secure cookies.
+        cfg["SESSION_COOKIE_SECURE"] = cfg["REMEMBER_COOKIE_SECURE"] = False
+    _secret_key(app, instance)
+    if not cfg.get("DATABASE_URL"):
+        instance.mkdir(parents=True, exist_ok=True)
+        cfg["DATABASE_URL"] = f"sqlite:///{instance / 'pomost.db'}"
+    cfg["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(cfg["DATABASE_URL"])
+    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if not cfg.get("STORAGE_PATH"):
+        cfg["STORAGE_PATH"] = str(instance / "storage")
+    if cfg["STORAGE"] not in ("local", "s3"):
+        raise ConfigurationError(f"POMOST_STORAGE must be 'local' or 's3', not {cfg['STORAGE']!r}.")
+
+
+def _secret_key(app, instance: Path) -> None:
+    key = app.config.get("SECRET_KEY")
+    if key and key not in INSECURE_SECRET_KEYS:
+        return
+    if app.config["DEMO"] or app.debug or app.testing:
+        # Keep demo sessions valid across restarts without asking anyone to invent a key.
+        instance.mkdir(parents=True, exist_ok=True)
+        key_file = instance / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+        return
+    raise ConfigurationError(
+        "POMOST_SECRET_KEY is missing or is a well-known default. Set it to a long random value, "
+        "e.g. POMOST_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))'), "
+        "or run the demo with POMOST_DEMO=1."
+    )
+
+
+def _normalise_db_url(url: str) -> str:
+    # Accept the URLs people paste (postgres://, postgresql://) and use psycopg 3 for them.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

@@ -1,0 +1,149 @@
+"""Home pages per role, the language switch, health check and error pages."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select, text
+
+from grants.access import Permission, public, require
+from grants.auth.forms import LanguageForm
+from grants.auth.models import Membership, Organisation
+from grants.extensions import db
+from grants.services import audit
+from grants.services.audit import AuditEntry
+from grants.services.storage import StorageError, get_storage
+from grants.ui import home_endpoint, is_safe_next
+
+bp = Blueprint("core", __name__)
+AUDIT_PAGE_SIZE = 50
+
+
+@bp.route("/")
+@public
+def home():
+    if current_user.is_authenticated:
+        return redirect(url_for(home_endpoint(current_user)))
+    return render_template("core/landing.html")
+
+
+@bp.route("/applicant")
+@require(Permission.ORGANISATION_OWN_MANAGE)
+def applicant_home():
+    organisations = db.session.execute(
+        select(Organisation, Membership.role).join(Membership)
+        .where(Membership.user_id == current_user.id).order_by(Organisation.name)
+    ).all()
+    return render_template("core/applicant_home.html", organisations=organisations)
+
+
+@bp.route("/officer")
+@require(Permission.CALL_ANY_MANAGE)
+def officer_home():
+    return render_template("core/officer_home.html")
+
+
+@bp.route("/evaluator")
+@require(Permission.APPLICATION_ASSIGNED_SCORE)
+def evaluator_home():
+    return render_template("core/evaluator_home.html")
+
+
+@bp.route("/finance")
+@require(Permission.PAYMENT_ANY_MANAGE)
+def finance_home():
+    return render_template("core/finance_home.html")
+
+
+@bp.route("/auditor")
+@require(Permission.CONTROL_ANY_MANAGE)
+def auditor_home():
+    entries = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    return render_template("core/auditor_home.html", entries=entries)
+
+
+@bp.route("/audit")
+@require(Permission.AUDIT_LOG_READ)
+def audit_log():
+    before = request.args.get("before", type=int)
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE_SIZE)
+    if before:
+        query = query.where(AuditEntry.id < before)
+    entries = db.session.scalars(query).all()
+    return render_template("core/audit_log.html", entries=entries, result=None,
+                           next_before=entries[-1].id if len(entries) == AUDIT_PAGE_SIZE else None)
+
+
+@bp.route("/audit/verify", methods=["POST"])
+@require(Permission.AUDIT_LOG_VERIFY)
+def audit_verify():
+    result = audit.verify()
+    audit.record("audit:chain:verified", actor=current_user,
+                 data={"ok": result.ok, "checked": result.checked, "broken_id": result.broken_id})
+    db.session.commit()
+    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE_SIZE)).all()
+    return render_template("core/audit_log.html", entries=entries, result=result, next_before=None)
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["locale"] = form.language.data
+        if current_user.is_authenticated:
+            current_user.locale = form.language.data
+            db.session.commit()
+    target = request.form.get("next")
+    return redirect(target if is_safe_next(target) else url_for("core.home"))
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as error:  # noqa: BLE001 - any failure means unhealthy
+        db.session.rollback()
+        current_app.logger.warning("health check: database: %s", error)
+        checks["database"] = "error"
+    try:
+        get_storage().check()
+        checks["storage"] = "ok"
+    except StorageError as error:
+        current_app.logger.warning("health check: storage: %s", error)
+        checks["storage"] = "error"
+    ok = all(v == "ok" for v in checks.values())
+    return jsonify(status="ok" if ok else "error", **checks), 200 if ok else 503
+
+
+def _error_page(code: int, title: str, message: str):
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error=title), code
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(403)
+    def forbidden(_error):
+        return _error_page(403, _("Not allowed"), _("Your roles do not allow this action."))
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return _error_page(404, _("Not found"), _("There is nothing here, or it is not yours to see."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(_error):
+        return _error_page(405, _("Not allowed"), _("This address does not accept that kind of request."))
+
+    @app.errorhandler(400)
+    def bad_request(_error):
+        return _error_page(400, _("Bad request"), _("The form was out of date or incomplete. Go back, reload and try again."))
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        db.session.rollback()
+        return _error_page(500, _("Something went wrong"),
+                           _("Nothing was saved. Try again in a moment; if it keeps happening, tell the programme's staff."))

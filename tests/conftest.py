@@ -1,0 +1,236 @@
+"""Test fixtures: the app on SQLite and on a throwaway PostgreSQL, S3 (moto) and SMTP (aiosmtpd) servers.
+
+Every test that uses `app` runs twice, once per database; its id ends in [sqlite] or [postgresql].
+With CI=true a service that cannot start fails the run instead of skipping tests.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections import Counter
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.support.postgres import PostgresUnavailable, start_postgres
+from tests.support.smtp import SmtpSink
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+DATABASES = ("sqlite", "postgresql")
+_outcomes: Counter = Counter()
+
+
+def unavailable(what: str, error: BaseException | str):
+    """Fail in CI (nothing may be skipped there), skip elsewhere."""
+    message = f"{what} unavailable: {error}"
+    if IN_CI:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def pytest_generate_tests(metafunc):
+    if "db_kind" in metafunc.fixturenames:
+        kinds = ["postgresql"] if metafunc.definition.get_closest_marker("postgres_only") else list(DATABASES)
+        metafunc.parametrize("db_kind", kinds, scope="session")
+
+
+# --- services, one per session ------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    url = os.environ.get("POMOST_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    try:
+        url, stop = start_postgres()
+    except PostgresUnavailable as error:
+        unavailable("PostgreSQL", error)
+    try:
+        yield url
+    finally:
+        stop()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    from tests.support.s3 import start_s3_server
+
+    try:
+        endpoint, stop = start_s3_server()
+    except Exception as error:  # noqa: BLE001
+        unavailable("S3 server (moto)", error)
+    try:
+        yield endpoint
+    finally:
+        stop()
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    try:
+        sink = SmtpSink().start()
+    except Exception as error:  # noqa: BLE001
+        unavailable("SMTP sink (aiosmtpd)", error)
+    try:
+        yield sink
+    finally:
+        sink.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server):
+    smtp_server.clear()
+    yield smtp_server
+    smtp_server.clear()
+
+
+# --- databases: migrated once per session, reset per test ------------------------------------------
+
+def _migrate(url: str, instance_path: str) -> None:
+    from flask_migrate import upgrade
+
+    from grants import create_app
+
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_PATH": instance_path,
+                      "SECRET_KEY": "test-secret-key-not-for-production", "MAIL_BACKGROUND": False})
+    with app.app_context():
+        upgrade()
+        from grants.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(db_kind, tmp_path_factory, request):
+    """A database at the head migration: a template file for SQLite, the session's cluster for PostgreSQL."""
+    instance = str(tmp_path_factory.mktemp("instance"))
+    if db_kind == "sqlite":
+        template = os.path.join(instance, "template.db")
+        _migrate(f"sqlite:///{template}", instance)
+        return template
+    url = request.getfixturevalue("postgres_url")
+    _migrate(url, instance)
+    return url
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
+        if tables:
+            # Replica mode skips user triggers, so the append-only audit table can be emptied between tests.
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(db_kind, migrated_database, tmp_path):
+    if db_kind == "sqlite":
+        path = tmp_path / "pomost.db"
+        shutil.copyfile(migrated_database, path)
+        yield f"sqlite:///{path}"
+    else:
+        _reset_postgres(migrated_database)
+        yield migrated_database
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path):
+    """Override to change configuration for a test module."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "STORAGE": "local",
+        "STORAGE_PATH": str(tmp_path / "storage"),
+        "MAIL_BACKGROUND": False,
+        "WTF_CSRF_ENABLED": True,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": 1,  # nothing listens there: a test that wants mail delivered uses the smtp fixture
+        "SMTP_TIMEOUT": 2,
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    from grants import create_app
+    from grants.extensions import db
+
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    from grants.extensions import db
+
+    return db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- helpers for functional tests --------------------------------------------------------------------
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = "correct horse battery", follow_redirects: bool = False):
+        token = csrf_token(self.client, "/login")
+        return self.client.post("/login", data={"email": email, "password": password, "csrf_token": token},
+                                follow_redirects=follow_redirects)
+
+    def logout(self):
+        token = csrf_token(self.client, "/account")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+    def post(self, path: str, data: dict | None = None, token_from: str | None = None, **kwargs):
+        """POST a form with a valid CSRF token taken from a page the user can open."""
+        payload = dict(data or {})
+        payload["csrf_token"] = csrf_token(self.client, token_from or "/account")
+        return self.client.post(path, data=payload, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+# --- reporting: which database each test ran on ------------------------------------------------------
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        match = re.search(r"\[(?:[^\]]*-)?(sqlite|postgresql)(?:-[^\]]*)?\]$", report.nodeid)
+        _outcomes[(match.group(1) if match else "no database", report.outcome)] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _outcomes:
+        return
+    terminalreporter.section("tests per database")
+    for kind in (*DATABASES, "no database"):
+        counts = {o: n for (k, o), n in _outcomes.items() if k == kind}
+        if counts:
+            terminalreporter.write_line(
+                f"{kind:<12} " + ", ".join(f"{n} {o}" for o, n in sorted(counts.items())))
