@@ -41,7 +41,7 @@ def _init_extensions(app: Flask) -> None:
     from grants.services import mail, storage
 
     # Models must be imported before Alembic or the app look at the metadata.
-    import grants.models  # noqa: F401
+    import grants.models  # noqa: F401 - registers every table
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

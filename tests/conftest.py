@@ -5,12 +5,14 @@ With CI=true a service that cannot start fails the run instead of skipping tests
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import shutil
 from collections import Counter
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from tests.support.postgres import PostgresUnavailable, start_postgres
@@ -156,12 +158,24 @@ def app_config(database_url, tmp_path):
     }
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, as a server would: its own app context, `g` and DB session.
+
+    Without this, a request made while the test holds an app context reuses it, and state leaks
+    between requests (a cached CSRF token, objects in the session) that no real server would share.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config):
     from grants import create_app
     from grants.extensions import db
 
     app = create_app(app_config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()

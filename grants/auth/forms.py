@@ -5,11 +5,16 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from grants.auth.models import Role
 
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 PASSWORD_RULE = Length(min=10, max=128, message=_l("Use at least 10 characters."))
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email()], filters=[_strip])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     submit = SubmitField(_l("Sign in"))
 
@@ -21,7 +26,7 @@ class TotpForm(FlaskForm):
 
 
 class PasswordResetRequestForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email()], filters=[_strip])
     submit = SubmitField(_l("Send reset link"))
 
 

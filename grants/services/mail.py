@@ -16,7 +16,7 @@ from email.utils import make_msgid
 
 from flask import Flask, current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import Integer, String, Text, or_, select, update
+from sqlalchemy import Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grants.extensions import db

@@ -80,8 +80,10 @@ def _check_max_size(max_size: int | None) -> None:
 
 
 # Letters NFKD does not decompose into ASCII; "ł" matters most, as the default locale is Polish.
-_ASCII_LETTERS = str.maketrans({"ł": "l", "Ł": "L", "ß": "ss", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
-                                "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"})
+_ASCII_LETTERS = str.maketrans({
+    "ł": "l", "Ł": "L", "ß": "ss", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
+    "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+})
 
 
 def _ascii_filename_part(text: str) -> str:
@@ -173,7 +175,12 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def put(
-        self, key: str, stream: BinaryIO, *, content_type: str | None = None, max_size: int | None = None
+        self,
+        key: str,
+        stream: BinaryIO,
+        *,
+        content_type: str | None = None,
+        max_size: int | None = None,
     ) -> StoredObject:
         """Store the stream's bytes under key, streaming; raise ObjectTooLarge past max_size."""
 
@@ -243,7 +250,12 @@ class LocalStorage(Storage):
         return path
 
     def put(
-        self, key: str, stream: BinaryIO, *, content_type: str | None = None, max_size: int | None = None
+        self,
+        key: str,
+        stream: BinaryIO,
+        *,
+        content_type: str | None = None,
+        max_size: int | None = None,
     ) -> StoredObject:
         """Store the stream's bytes under key, streaming; raise ObjectTooLarge past max_size."""
         path = self._path(key)
@@ -409,7 +421,7 @@ class S3Storage(Storage):
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> S3Storage:
-        """Build from the S3_* settings (S3_CONNECT_TIMEOUT, S3_READ_TIMEOUT, S3_MAX_ATTEMPTS optional)."""
+        """Build from the S3_* settings (timeouts and retry count are optional)."""
         return cls(
             bucket=config.get("S3_BUCKET") or "",
             region=config.get("S3_REGION"),
@@ -447,7 +459,12 @@ class S3Storage(Storage):
         return (BotoCoreError, ClientError, Boto3Error, OSError)
 
     def put(
-        self, key: str, stream: BinaryIO, *, content_type: str | None = None, max_size: int | None = None
+        self,
+        key: str,
+        stream: BinaryIO,
+        *,
+        content_type: str | None = None,
+        max_size: int | None = None,
     ) -> StoredObject:
         """Store the stream's bytes under key, streaming; raise ObjectTooLarge past max_size."""
         from boto3.s3.transfer import TransferConfig
@@ -487,7 +504,8 @@ class S3Storage(Storage):
             if self._is_missing(exc):
                 raise ObjectNotFound(f"No stored object {key!r}.") from exc
             raise self._error("read", key, exc) from exc
-        return io.BufferedReader(_S3Stream(response["Body"], key), buffer_size=CHUNK_SIZE)  # type: ignore[return-value]
+        stream = io.BufferedReader(_S3Stream(response["Body"], key), buffer_size=CHUNK_SIZE)
+        return stream  # type: ignore[return-value]
 
     def delete(self, key: str) -> None:
         """Remove the object; deleting a missing key is not an error."""
@@ -598,4 +616,6 @@ def get_storage() -> Storage:
     try:
         return current_app.extensions[EXTENSION_KEY]
     except KeyError:
-        raise RuntimeError("Storage is not initialised: call grants.services.storage.init_app(app).") from None
+        raise RuntimeError(
+            "Storage is not initialised: call grants.services.storage.init_app(app)."
+        ) from None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import email
+import email.policy
 import threading
 from email.message import Message
 
@@ -20,7 +21,7 @@ class _Handler:
         if self.refuse:
             return "451 4.3.0 Try again later"
         with self.lock:
-            self.messages.append(email.message_from_bytes(envelope.content))
+            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 OK"
 
 

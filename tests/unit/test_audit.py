@@ -6,7 +6,6 @@ import threading
 from decimal import Decimal
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 

@@ -1,0 +1,65 @@
+"""Role × page: each role reaches its own pages and gets 403 on the others; anonymous users are sent to sign in."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from grants.auth.models import Role
+from tests import factories
+
+PAGES = {
+    "/applicant": {Role.APPLICANT},
+    "/officer": {Role.PROGRAM_OFFICER},
+    "/evaluator": {Role.EVALUATOR},
+    "/finance": {Role.FINANCE_OFFICER},
+    "/auditor": {Role.AUDITOR},
+    "/audit": {Role.AUDITOR, Role.ADMIN},
+    "/admin/users": {Role.ADMIN},
+    "/admin/programme": {Role.ADMIN},
+}
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_role_reaches_exactly_its_pages(client, auth, db, role):
+    user = factories.user(role)
+    auth.login(user.email)
+    for path, allowed in PAGES.items():
+        status = client.get(path).status_code
+        assert status == (200 if role in allowed else 403), f"{role} {path}"
+
+
+def test_anonymous_is_sent_to_sign_in_with_the_page_remembered(client):
+    for path in PAGES:
+        response = client.get(path)
+        assert response.status_code == 302
+        location = urlsplit(response.headers["Location"])
+        assert location.path == "/login" and parse_qs(location.query)["next"] == [path]
+
+
+def test_unknown_and_foreign_user_ids_answer_404(client, auth, db):
+    admin = factories.user(Role.ADMIN)
+    auth.login(admin.email)
+    assert client.get("/admin/users/999999").status_code == 404
+
+
+def test_sign_in_lands_on_the_role_home(client, auth, db):
+    officer = factories.user(Role.PROGRAM_OFFICER)
+    response = auth.login(officer.email)
+    assert response.headers["Location"] == "/"
+    assert client.get("/").headers["Location"] == "/officer"
+
+
+def test_after_sign_in_the_remembered_page_opens(client, auth, db):
+    auditor = factories.user(Role.AUDITOR)
+    client.get("/audit")  # remembered as next
+    client.get("/login?next=/audit")
+    response = auth.login(auditor.email)
+    assert response.headers["Location"] == "/audit"
+
+
+def test_open_redirects_are_refused(client, auth, db):
+    user = factories.user(Role.APPLICANT)
+    client.get("/login?next=//evil.example/x")
+    response = auth.login(user.email)
+    assert "evil" not in response.headers["Location"]
