@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
-from grants.access import Permission, public, require
+from grants.access import Permission, can_view_organisation, get_or_404, public, require
 from grants.auth.forms import LanguageForm
 from grants.auth.models import Membership, Organisation
 from grants.extensions import db
@@ -35,6 +35,13 @@ def applicant_home():
         .where(Membership.user_id == current_user.id).order_by(Organisation.name)
     ).all()
     return render_template("core/applicant_home.html", organisations=organisations)
+
+
+@bp.route("/organisations/<int:organisation_id>")
+@require(Permission.ACCOUNT_SELF_MANAGE)
+def organisation(organisation_id: int):
+    organisation = get_or_404(Organisation, organisation_id, can_view_organisation)
+    return render_template("core/organisation.html", organisation=organisation)
 
 
 @bp.route("/officer")

@@ -79,7 +79,7 @@ def _server_env(instance: Path) -> dict[str, str]:
         # Without a key, demo mode writes one to <repo>/instance/secret_key; an explicit key keeps the
         # tests from touching the repository's instance folder.
         "POMOST_SECRET_KEY": secrets.token_hex(32),
-        "PYTHONUNBUFFERED": "1", "POMOST_BABEL_TRANSLATION_DIRECTORIES": "/tmp/pltr",
+        "PYTHONUNBUFFERED": "1",
     })
     return env
 

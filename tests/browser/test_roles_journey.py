@@ -14,7 +14,7 @@ from tests.browser.conftest import IN_CI, shot
 
 REPO = Path(__file__).resolve().parents[2]
 # `make translations` compiles it from messages.po; without it every page is in English whatever the locale.
-POLISH_CATALOGUE = Path("/tmp/pltr/pl/LC_MESSAGES/messages.mo")
+POLISH_CATALOGUE = REPO / "grants" / "translations" / "pl" / "LC_MESSAGES" / "messages.mo"
 
 HOME_PATHS = {
     Role.APPLICANT: "/applicant",

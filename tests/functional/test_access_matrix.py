@@ -63,3 +63,23 @@ def test_open_redirects_are_refused(client, auth, db):
     client.get("/login?next=//evil.example/x")
     response = auth.login(user.email)
     assert "evil" not in response.headers["Location"]
+
+
+def test_members_see_their_organisation_and_others_get_404(client, auth, db):
+    owner, stranger = factories.user(Role.APPLICANT), factories.user(Role.APPLICANT)
+    org = factories.organisation(owner, name="Spółdzielnia Socjalna Pomorze")
+    auth.login(owner.email)
+    assert "Pomorze" in client.get(f"/organisations/{org.id}").get_data(as_text=True)
+    auth.logout()
+    auth.login(stranger.email)
+    assert client.get(f"/organisations/{org.id}").status_code == 404  # foreign looks exactly like missing
+    assert client.get("/organisations/999999").status_code == 404
+
+
+def test_staff_who_read_applications_see_any_organisation(client, auth, db):
+    org = factories.organisation(factories.user(Role.APPLICANT))
+    auth.login(factories.user(Role.AUDITOR).email)
+    assert client.get(f"/organisations/{org.id}").status_code == 200
+    auth.logout()
+    auth.login(factories.user(Role.FINANCE_OFFICER).email)
+    assert client.get(f"/organisations/{org.id}").status_code == 404
