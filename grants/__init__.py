@@ -1,7 +1,6 @@
 """Pomost: grant-competition and financial-support workflow engine."""
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask, request, session
@@ -25,8 +24,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides and overrides.get("TESTING"):
         app.testing = True
     configuration.load(app, overrides)
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO)
 
     _init_extensions(app)
     _register_blueprints(app)

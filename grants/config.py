@@ -26,6 +26,9 @@ class Defaults:
     S3_ACCESS_KEY_ID = None
     S3_SECRET_ACCESS_KEY = None
     S3_URL_TTL = 300  # seconds a presigned download URL stays valid
+    S3_CONNECT_TIMEOUT = 5
+    S3_READ_TIMEOUT = 60
+    S3_MAX_ATTEMPTS = 3
     SMTP_HOST = "127.0.0.1"
     SMTP_PORT = 25
     SMTP_USERNAME = None
