@@ -93,7 +93,7 @@ def reset_totp(user_id: int):
     if ConfirmForm().validate_on_submit() and user.totp_enabled:
         ops.disable_totp(user, current_user)
         db.session.commit()
-        flash(_("Two-factor sign-in was removed; the user sets it up again at the next sign-in."), "success")
+        flash(_("The second factor was removed. The user can set up a new one from their account page."), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 

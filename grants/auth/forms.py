@@ -10,7 +10,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-PASSWORD_RULE = Length(min=10, max=128, message=_l("Use at least 10 characters."))
+PASSWORD_RULE = Length(min=10, max=128, message=_l("Use between 10 and 128 characters."))
 
 
 class LoginForm(FlaskForm):
@@ -20,7 +20,7 @@ class LoginForm(FlaskForm):
 
 
 class TotpForm(FlaskForm):
-    code = StringField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(min=6, max=8)],
+    code = StringField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(min=6, max=8, message=_l("Enter the 6-digit code."))],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True})
     submit = SubmitField(_l("Verify"))
 

@@ -143,7 +143,7 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(405)
     def method_not_allowed(_error):
-        return _error_page(405, _("Not allowed"), _("This address does not accept that kind of request."))
+        return _error_page(405, _("Method not allowed"), _("This address does not accept that kind of request."))
 
     @app.errorhandler(400)
     def bad_request(_error):
