@@ -191,7 +191,10 @@ def db(app):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A browser that prefers English, so assertions can quote the English messages."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 # --- helpers for functional tests --------------------------------------------------------------------
