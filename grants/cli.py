@@ -40,6 +40,18 @@ def mail_send(retry_now: bool):
     click.echo("sent {sent}, will retry {retried}, given up {failed}".format(**counts))
 
 
+@pomost.command("tick")
+def tick():
+    """Fire the time-based transitions that are due (idempotent; safe to run as several copies at once)."""
+    from grants.engine.tick import tick as run
+
+    fired = run()
+    if not fired:
+        click.echo("Nothing due.")
+    for name, count in sorted(fired.items()):
+        click.echo(f"{name}: {count}")
+
+
 @pomost.command("seed-demo")
 def seed_demo():
     """Create the demo programme and accounts (running it again changes nothing)."""

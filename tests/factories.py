@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING
 
 from grants.auth import operations as ops
 from grants.auth.models import Membership, MembershipRole, Organisation, OrganisationType, Role, User
 from grants.extensions import db
+
+if TYPE_CHECKING:
+    from grants.applications.models import Application
+    from grants.calls.models import Call
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
@@ -30,3 +35,39 @@ def organisation(owner: User | None = None, *, name: str | None = None,
     db.session.add(org)
     db.session.commit()
     return org
+
+
+def call(call_type: str = "restructuring_grant", *, budget: str = "500000.00", open_now: bool = True,
+         parameters: dict | None = None, form: list | None = None, **fields) -> Call:
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from grants.calls.models import Call, CallStatus
+    from grants.types import utcnow
+
+    now = utcnow()
+    opens = now - timedelta(days=1) if open_now else now + timedelta(days=10)
+    made = Call(call_type=call_type, title=fields.pop("title", f"Nabór {next(_seq)}"), budget=Decimal(budget),
+                opens_at=opens, closes_at=opens + timedelta(days=30), parameters=parameters or {},
+                form=form or [], status=CallStatus.PUBLISHED, **fields)
+    db.session.add(made)
+    db.session.commit()
+    return made
+
+
+def application(call=None, organisation=None, *, owner: User | None = None, status: str = "draft",
+                requested: str = "50000.00", **fields) -> Application:
+    """An application in any state of the workflow (one trait per state: pass status=...)."""
+    from decimal import Decimal
+
+    from grants.applications.models import Application
+
+    call = call or globals()["call"]()
+    if organisation is None:
+        organisation_type = sorted(call.type.eligible_organisation_types)[0]
+        organisation = globals()["organisation"](owner or user(Role.APPLICANT), type=OrganisationType(organisation_type))
+    made = Application(call=call, organisation=organisation, title=fields.pop("title", "Wniosek"),
+                       requested_amount=Decimal(requested), status=status, **fields)
+    db.session.add(made)
+    db.session.commit()
+    return made

@@ -56,6 +56,9 @@ class Guard:
     name: str
     check: Callable[[Context], bool]
     unmet: Label
+    # A routing guard only chooses between alternative rows of one trigger (e.g. where an appeal came
+    # from); a refusal never cites it as a condition to fix.
+    routing: bool = False
 
     def __call__(self, ctx: Context) -> bool:
         return bool(self.check(ctx))

@@ -9,9 +9,9 @@ from decimal import Decimal
 from workflows.base import Context, Guard, Label
 
 
-def _guard(name: str, pl: str, en: str):
+def _guard(name: str, pl: str, en: str, *, routing: bool = False):
     def decorator(check):
-        return Guard(name=name, check=check, unmet=Label(pl=pl, en=en))
+        return Guard(name=name, check=check, unmet=Label(pl=pl, en=en), routing=routing)
     return decorator
 
 
@@ -94,25 +94,28 @@ def within_appeal_window(ctx: Context) -> bool:
     return ctx["appeal_due_at"] is not None and ctx.now <= ctx["appeal_due_at"] and not ctx["appealed_before"]
 
 
-@_guard("appealed_from_formal_check", "Odwołanie nie dotyczy oceny formalnej.", "The appeal is not against the formal check.")
+@_guard("appealed_from_formal_check", "Odwołanie nie dotyczy oceny formalnej.", "The appeal is not against the formal check.", routing=True)
 def appealed_from_formal_check(ctx: Context) -> bool:
     return ctx["appealed_from"] == "formally_rejected"
 
 
-@_guard("appealed_from_merit_review", "Odwołanie nie dotyczy oceny merytorycznej.", "The appeal is not against the merit review.")
+@_guard("appealed_from_merit_review", "Odwołanie nie dotyczy oceny merytorycznej.", "The appeal is not against the merit review.", routing=True)
 def appealed_from_merit_review(ctx: Context) -> bool:
     return ctx["appealed_from"] in ("rejected", "reserve")
 
 
 appealed_from_formally_rejected = Guard(
     "appealed_from_formally_rejected", lambda ctx: ctx["appealed_from"] == "formally_rejected",
-    Label(pl="Odwołanie nie dotyczy odrzucenia formalnego.", en="The appeal is not against a formal rejection."))
+    Label(pl="Odwołanie nie dotyczy odrzucenia formalnego.", en="The appeal is not against a formal rejection."),
+    routing=True)
 appealed_from_rejected = Guard(
     "appealed_from_rejected", lambda ctx: ctx["appealed_from"] == "rejected",
-    Label(pl="Odwołanie nie dotyczy odrzucenia po ocenie.", en="The appeal is not against a rejection after scoring."))
+    Label(pl="Odwołanie nie dotyczy odrzucenia po ocenie.", en="The appeal is not against a rejection after scoring."),
+    routing=True)
 appealed_from_reserve = Guard(
     "appealed_from_reserve", lambda ctx: ctx["appealed_from"] == "reserve",
-    Label(pl="Odwołanie nie dotyczy umieszczenia na liście rezerwowej.", en="The appeal is not against the reserve list."))
+    Label(pl="Odwołanie nie dotyczy umieszczenia na liście rezerwowej.", en="The appeal is not against the reserve list."),
+    routing=True)
 
 
 @_guard("agreement_conditions_met", "Brakuje przyjętego zabezpieczenia lub zaświadczenia de minimis.",
@@ -121,12 +124,12 @@ def agreement_conditions_met(ctx: Context) -> bool:
     return not ctx["agreement_conditions_missing"]
 
 
-@_guard("durability_required", "Ta dotacja nie ma okresu trwałości.", "This grant has no durability period.")
+@_guard("durability_required", "Ta dotacja nie ma okresu trwałości.", "This grant has no durability period.", routing=True)
 def durability_required(ctx: Context) -> bool:
     return ctx["durability_months"] > 0
 
 
-@_guard("no_durability", "Ta dotacja ma okres trwałości.", "This grant has a durability period.")
+@_guard("no_durability", "Ta dotacja ma okres trwałości.", "This grant has a durability period.", routing=True)
 def no_durability(ctx: Context) -> bool:
     return ctx["durability_months"] == 0
 

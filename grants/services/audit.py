@@ -66,8 +66,8 @@ def entry_hash(entry: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _normalise(data: dict) -> dict:
-    # Store exactly what was hashed: a JSON round trip turns Decimals and datetimes into strings.
+def jsonable(data: dict) -> dict:
+    """What JSON columns store: a round trip turns Decimals and datetimes into strings, as they are hashed."""
     return json.loads(json.dumps(data, default=_json_default))
 
 
@@ -96,7 +96,7 @@ def record(action: str, *, actor=None, obj=None, object_type: str | None = None,
         action=action,
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
-        data=_normalise(data or {}),
+        data=jsonable(data or {}),
         prev_hash=last.hash if last else GENESIS_HASH,
     )
     entry.hash = entry.compute_hash()

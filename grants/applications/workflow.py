@@ -1,0 +1,124 @@
+"""Binds the application workflow to Application: facts for its guards, relations, side effects."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from grants.applications.models import Application
+from grants.auth.models import Membership, MembershipRole
+from grants.control.models import Control, RecoveryCase
+from grants.engine.registry import bind
+from grants.extensions import db
+from workflows.base import MEMBER, Context
+
+# Where the call's money is committed: from selection until the grant is closed or recovered.
+AWARDED_STATES = ("selected", "agreement", "implementation", "settlement", "durability", "recovery", "closed")
+
+
+def is_member(user: Any, organisation_id: int, roles=(MembershipRole.OWNER, MembershipRole.EDITOR)) -> bool:
+    """The user may act for the organisation (owners and editors; viewers only read)."""
+    return db.session.scalar(
+        select(func.count()).select_from(Membership)
+        .where(Membership.user_id == user.id, Membership.organisation_id == organisation_id,
+               Membership.role.in_(roles))
+    ) > 0
+
+
+def missing_answers(form: list[dict], answers: dict) -> list[str]:
+    """Ids of required questions without an answer."""
+    return [q["id"] for q in form or () if q.get("required") and answers.get(q["id"]) in (None, "", [], {})]
+
+
+def eligibility_failures(application: Application) -> list[str]:
+    """Codes of the eligibility rules the applicant does not meet (explained rule by rule in the UI)."""
+    call, failures = application.call, []
+    if str(application.organisation.type) not in call.type.eligible_organisation_types:
+        failures.append("organisation_type")
+    limit = call.parameter("max_requested_amount") or call.parameter("package_cap")
+    if limit is not None and application.requested_amount > Decimal(limit):
+        failures.append("max_requested_amount")
+    return failures
+
+
+def budget_available(call_id: int, budget: Decimal) -> Decimal:
+    committed = db.session.scalar(
+        select(func.coalesce(func.sum(Application.awarded_amount), 0))
+        .where(Application.call_id == call_id, Application.status.in_(AWARDED_STATES))
+    )
+    return Decimal(budget) - Decimal(committed)
+
+
+def facts(application: Application, now: datetime) -> dict[str, Any]:
+    call = application.call
+    controls = db.session.execute(
+        select(Control.status).where(Control.application_id == application.id)).scalars().all()
+    recoveries = db.session.execute(
+        select(RecoveryCase.status).where(RecoveryCase.application_id == application.id)).scalars().all()
+    agreement_missing = [name for name in ("security", "de_minimis") if call.parameter(f"requires_{name}")]
+    return {
+        "call_opens_at": call.opens_at,
+        "call_closes_at": call.closes_at,
+        "missing_answers": missing_answers(call.form, application.answers or {}),
+        # Attachments, scorecards, rankings and agreements arrive with their own areas; until then
+        # these facts say what is true of an application that has none of them.
+        "missing_attachments": [],
+        "eligibility_failures": eligibility_failures(application),
+        "correction_rounds": application.correction_rounds,
+        "max_correction_rounds": call.parameter("max_correction_rounds"),
+        "correction_due_at": application.correction_due_at,
+        "scorecards_submitted": 0,
+        "evaluators_required": call.parameter("evaluators_per_application"),
+        "discrepancy": False,
+        "third_review_allowed": call.type.uses("request_third_review"),
+        "third_scorecard_submitted": False,
+        "ranking_published": False,
+        "budget_available": budget_available(call.id, call.budget),
+        "requested_amount": application.requested_amount,
+        "appeal_due_at": application.appeal_due_at,
+        "appealed_before": application.appealed_from is not None,
+        "appealed_from": application.appealed_from,
+        "agreement_conditions_missing": agreement_missing,
+        "durability_months": call.parameter("durability_months") or 0,
+        "control_required": bool(call.parameter("control_required")),
+        "control_closed": "closed" in controls,
+        "durability_ends_at": application.durability_ends_at,
+        "recovery_settled": bool(recoveries) and all(s == "closed" for s in recoveries),
+    }
+
+
+def _on_submit(application: Application, actor: Any, ctx: Context, from_state: str) -> None:
+    application.submitted_at = ctx.now
+    if application.number is None:
+        application.number = f"{application.call_id}/{application.id:05d}"
+
+
+def _on_request_correction(application: Application, actor: Any, ctx: Context, from_state: str) -> None:
+    application.correction_rounds += 1
+    application.correction_due_at = ctx.now + timedelta(days=application.call.parameter("correction_days"))
+
+
+def _on_appeal(application: Application, actor: Any, ctx: Context, from_state: str) -> None:
+    application.appealed_from = from_state
+
+
+def _on_accept_settlement(application: Application, actor: Any, ctx: Context, from_state: str) -> None:
+    months = application.call.parameter("durability_months") or 0
+    if months:
+        application.durability_ends_at = ctx.now + timedelta(days=round(months * 365.25 / 12))
+
+
+BINDING = bind(
+    Application,
+    facts=facts,
+    relations={MEMBER: lambda user, application: is_member(user, application.organisation_id)},
+    effects={
+        "submit": _on_submit,
+        "request_correction": _on_request_correction,
+        "appeal": _on_appeal,
+        "accept_settlement": _on_accept_settlement,
+    },
+    disabled=lambda application: application.call.type.disabled_triggers,
+)

@@ -1,0 +1,54 @@
+"""Calls (nabory): one call type each, with parameters frozen when published."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from grants.engine.models import Versioned
+from grants.extensions import db
+from grants.types import UTCDateTime, str_enum, utcnow
+from workflows.call_types import CALL_TYPES, CallType
+
+
+class CallStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class Call(Versioned, db.Model):
+    __tablename__ = "call"
+    __table_args__ = (
+        CheckConstraint("budget >= 0", name="budget_not_negative"),
+        CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_type: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[CallStatus] = mapped_column(str_enum(CallStatus, "call_status"), default=CallStatus.DRAFT)
+    budget: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3), default="PLN")
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    form: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def type(self) -> CallType:
+        return CALL_TYPES[self.call_type]
+
+    def parameter(self, name: str) -> Any:
+        """The call's own value, else its type's default; JSON keeps money as text, so it is read back as Decimal."""
+        defaults = self.type.defaults()
+        value = (self.parameters or {}).get(name, defaults.get(name))
+        if isinstance(defaults.get(name), Decimal) and value is not None:
+            return Decimal(str(value))
+        return value

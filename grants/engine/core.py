@@ -1,0 +1,198 @@
+"""fire() and available_actions(): the only way a workflow object changes state.
+
+fire() does, in the caller's transaction: lock the row, check the actor's role (and relation to the
+object), evaluate the guards, change the state, write a history row and an audit entry. Any refusal
+raises a TransitionRefused whose message is in the user's language; nothing is written then.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from grants.engine.machines import MACHINES
+from grants.engine.models import TransitionHistory
+from grants.engine.registry import Binding, binding_for
+from grants.extensions import db
+from grants.services import audit
+from grants.types import utcnow
+from workflows.base import SYSTEM, Context, Label, Transition
+
+SYSTEM_ACTOR = None  # the scheduler fires time-based transitions with no user
+
+
+class TransitionRefused(Exception):
+    """Base of every refusal; `status` is the HTTP status a view should answer with."""
+
+    status = 409
+
+    def __init__(self, *messages: Label):
+        super().__init__(" ".join(m.en for m in messages))
+        self.messages = messages
+
+    def text(self, locale: str | None) -> str:
+        return " ".join(m(locale) for m in self.messages)
+
+
+class NotAllowed(TransitionRefused):
+    """The actor's role or relation to the object does not permit this transition."""
+
+    status = 403
+
+
+class InvalidTransition(TransitionRefused):
+    """The trigger does not exist for the object's current state (often: someone acted first)."""
+
+
+class GuardsFailed(TransitionRefused):
+    """The transition is allowed for the actor but its conditions are unmet; `messages` lists them all."""
+
+    status = 422
+
+
+class ReasonRequired(TransitionRefused):
+    status = 422
+
+
+class StaleObject(TransitionRefused):
+    """The object changed after the form was shown or while the transition was being written."""
+
+
+CHANGED_MEANWHILE = Label(pl="Ktoś zmienił ten obiekt w międzyczasie. Odśwież stronę i sprawdź jego stan.",
+                          en="This was changed meanwhile by someone else. Reload the page and check its state.")
+REASON_MISSING = Label(pl="Podaj uzasadnienie.", en="Give a reason.")
+SYSTEM_ONLY = Label(pl="Ten krok wykonuje system w wyznaczonym terminie.",
+                    en="This step is taken by the system when its time comes.")
+
+
+def _not_available(state: str, trigger: str, workflow) -> InvalidTransition:
+    label = workflow.state(state).label
+    return InvalidTransition(Label(
+        pl=f"Tej czynności nie można wykonać w stanie „{label.pl}” – ktoś mógł działać wcześniej.",
+        en=f"This action is not possible in the state “{label.en}”; someone may have acted first."))
+
+
+def _role_refusal(declared: Transition) -> Label:
+    return Label(pl=f"Twoja rola nie pozwala wykonać czynności „{declared.label.pl}”.",
+                 en=f"Your role does not allow “{declared.label.en}”.")
+
+
+def _relation_refusal(declared: Transition) -> Label:
+    return Label(pl=f"Czynność „{declared.label.pl}” może wykonać tylko osoba o właściwym związku z tą sprawą.",
+                 en=f"Only someone with the right relation to this case may take “{declared.label.en}”.")
+
+
+def _who_refusal(declared: Transition, actor: Any, obj: Any, binding: Binding) -> Label | None:
+    """None when the actor may fire this transition on this object, else why not."""
+    if actor is SYSTEM_ACTOR:
+        return None if SYSTEM in declared.who else _role_refusal(declared)
+    if declared.who == {SYSTEM}:
+        return SYSTEM_ONLY
+    roles = {str(r) for r in actor.roles}
+    if not roles & declared.who:
+        return _role_refusal(declared)
+    if declared.relation and not binding.relations[declared.relation](actor, obj):
+        return _relation_refusal(declared)
+    return None
+
+
+def _explain(candidates: tuple[Transition, ...], ctx: Context) -> list[Label]:
+    # Of alternative rows for one trigger, explain the first whose routing guards hold.
+    for declared in candidates:
+        if all(g(ctx) for g in declared.guards if g.routing):
+            return [g.unmet for g in declared.guards if not g.routing and not g(ctx)]
+    return [g.unmet for g in candidates[0].guards if not g(ctx)]
+
+
+def _lock(obj: Any) -> None:
+    # SELECT … FOR UPDATE on PostgreSQL (ignored by SQLite, where the version check guards instead);
+    # re-reads the row, so the state we check is the committed one, not what the form saw.
+    db.session.flush()
+    db.session.refresh(obj, with_for_update=True)
+
+
+def fire(obj: Any, trigger: str, actor: Any, reason: str | None = None, *, expected_version: int | None = None,
+         now: datetime | None = None, **data: Any) -> TransitionHistory:
+    """Fire a trigger on an object as `actor` (None for the scheduler); flushes, the caller commits."""
+    binding = binding_for(obj)
+    workflow = binding.workflow
+    now = now or utcnow()
+    _lock(obj)
+    if expected_version is not None and obj.version != expected_version:
+        raise StaleObject(CHANGED_MEANWHILE)
+    from_state = obj.status
+    candidates = workflow.transitions_from(from_state, trigger)
+    if not candidates or trigger in binding.disabled(obj):
+        raise _not_available(from_state, trigger, workflow)
+    refusal = _who_refusal(candidates[0], actor, obj, binding)
+    if refusal:
+        raise NotAllowed(refusal)
+    reason = (reason or "").strip() or None
+    if candidates[0].reason_required and not reason:
+        raise ReasonRequired(REASON_MISSING)
+    ctx = Context(facts=binding.facts(obj, now), now=now, data=data)
+    outcome: dict[str, Transition] = {}
+    if not MACHINES[workflow.name].events[trigger].trigger(obj, ctx=ctx, outcome=outcome):
+        raise GuardsFailed(*_explain(candidates, ctx))
+    declared = outcome["transition"]
+    effect = binding.effects.get(trigger)
+    if effect:
+        effect(obj, actor, ctx, from_state)
+    history = TransitionHistory(
+        workflow=workflow.name, object_type=binding.object_type, object_id=obj.id, from_state=from_state,
+        to_state=declared.dest, trigger=trigger, actor_id=getattr(actor, "id", None), at=now, reason=reason,
+        data=audit.jsonable(data),
+    )
+    db.session.add(history)
+    audit.record(f"workflow:{workflow.name}:{trigger}", actor=actor, obj=obj,
+                 data={"from": from_state, "to": declared.dest, "reason": reason, **history.data})
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleObject(CHANGED_MEANWHILE) from None
+    return history
+
+
+@dataclass(frozen=True)
+class Action:
+    """A transition a user may take now (enabled) or could take once the listed conditions hold."""
+
+    trigger: str
+    label: Label
+    enabled: bool
+    unmet: tuple[Label, ...]
+    reason_required: bool
+
+
+def available_actions(obj: Any, user: Any, now: datetime | None = None) -> list[Action]:
+    """The transitions this user may fire on this object now, for the buttons a page shows."""
+    binding = binding_for(obj)
+    workflow = binding.workflow
+    disabled = binding.disabled(obj)
+    ctx = None
+    actions: list[Action] = []
+    for trigger in dict.fromkeys(t.trigger for t in workflow.transitions_from(obj.status)):
+        if trigger in disabled:
+            continue
+        candidates = workflow.transitions_from(obj.status, trigger)
+        if _who_refusal(candidates[0], user, obj, binding) is not None:
+            continue
+        if ctx is None:
+            now = now or utcnow()
+            ctx = Context(facts=binding.facts(obj, now), now=now)
+        enabled = any(all(g(ctx) for g in declared.guards) for declared in candidates)
+        actions.append(Action(trigger=trigger, label=candidates[0].label, enabled=enabled,
+                              unmet=() if enabled else tuple(_explain(candidates, ctx)),
+                              reason_required=candidates[0].reason_required))
+    return actions
+
+
+def history_of(obj: Any) -> list[TransitionHistory]:
+    binding = binding_for(obj)
+    return list(db.session.scalars(
+        db.select(TransitionHistory)
+        .where(TransitionHistory.object_type == binding.object_type, TransitionHistory.object_id == obj.id)
+        .order_by(TransitionHistory.id)))

@@ -1,0 +1,32 @@
+"""Payments: tranches, instalments and purchases, each moving through the payment workflow."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.applications.models import Application
+from grants.engine.models import Versioned, status_column
+from grants.extensions import db
+from grants.types import UTCDateTime, utcnow
+
+
+class Payment(Versioned, db.Model):
+    __tablename__ = "payment"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    workflow = "payment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # lump_sum, advance, final, job_grant, bridging, item
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3), default="PLN")
+    bank_account: Mapped[str | None] = mapped_column(String(34))
+    status: Mapped[str] = status_column("payment")
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    prepared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship()
