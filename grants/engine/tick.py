@@ -17,11 +17,24 @@ from grants.extensions import db
 from grants.types import utcnow
 
 BATCH = 500
+# One step can make another due (an overdue report holds a payment released a moment earlier; a job
+# past both dates enters and ends durability), so passes repeat until nothing fires, within a bound.
+MAX_PASSES = 10
 
 
 def tick(now: datetime | None = None) -> Counter:
     """Fire every time-based transition that is due; returns counts per 'workflow:trigger'."""
     now = now or utcnow()
+    fired: Counter = Counter()
+    for _ in range(MAX_PASSES):
+        fired_in_pass = _pass(now)
+        if not fired_in_pass:
+            break
+        fired.update(fired_in_pass)
+    return fired
+
+
+def _pass(now: datetime) -> Counter:
     fired: Counter = Counter()
     postgres = db.session.get_bind().dialect.name == "postgresql"
     for binding in bindings():
