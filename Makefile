@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 PO_FILES := $(wildcard grants/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test install install-test translations chromium extract-messages clean
+.PHONY: run test install install-test translations chromium diagrams extract-messages clean
 
 run: install translations
 	@POMOST_DEMO=$${POMOST_DEMO:-1} $(BIN)/flask --app wsgi db upgrade
@@ -51,6 +51,10 @@ chromium:
 			echo "chromium is missing: browser tests will be skipped (and fail with CI=true)"; \
 		fi; \
 	fi
+
+# Regenerate the workflow diagram in the README from workflows/application.py (a test fails while it is stale).
+diagrams: install
+	$(BIN)/python -m workflows.describe README.md
 
 # Refresh the message catalogue after changing user-visible strings; then translate the new msgids in
 # grants/translations/pl/LC_MESSAGES/messages.po (a test fails while any is untranslated).

@@ -37,6 +37,7 @@ class Permission(enum.StrEnum):
     CONTROL_ANY_MANAGE = "control:any:manage"
     USER_ANY_MANAGE = "user:any:manage"
     PROGRAMME_SETTINGS_MANAGE = "programme:settings:manage"
+    WORKFLOW_DEFINITION_READ = "workflow:definition:read"
 
 
 # Every signed-in user may manage their own account, whatever their roles.
@@ -44,15 +45,18 @@ BASE_PERMISSIONS = frozenset({Permission.ACCOUNT_SELF_MANAGE})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.APPLICANT: frozenset({Permission.ORGANISATION_OWN_MANAGE, Permission.APPLICATION_OWN_MANAGE}),
-    Role.PROGRAM_OFFICER: frozenset({Permission.CALL_ANY_MANAGE, Permission.APPLICATION_ANY_READ}),
+    Role.PROGRAM_OFFICER: frozenset({
+        Permission.CALL_ANY_MANAGE, Permission.APPLICATION_ANY_READ, Permission.WORKFLOW_DEFINITION_READ,
+    }),
     Role.EVALUATOR: frozenset({Permission.APPLICATION_ASSIGNED_SCORE}),
-    Role.FINANCE_OFFICER: frozenset({Permission.PAYMENT_ANY_MANAGE}),
+    Role.FINANCE_OFFICER: frozenset({Permission.PAYMENT_ANY_MANAGE, Permission.WORKFLOW_DEFINITION_READ}),
     Role.AUDITOR: frozenset({
         Permission.APPLICATION_ANY_READ, Permission.AUDIT_LOG_READ, Permission.AUDIT_LOG_VERIFY,
-        Permission.CONTROL_ANY_MANAGE,
+        Permission.CONTROL_ANY_MANAGE, Permission.WORKFLOW_DEFINITION_READ,
     }),
     Role.ADMIN: frozenset({
         Permission.USER_ANY_MANAGE, Permission.PROGRAMME_SETTINGS_MANAGE, Permission.AUDIT_LOG_READ,
+        Permission.WORKFLOW_DEFINITION_READ,
     }),
 }
 
@@ -115,6 +119,13 @@ def can_view_organisation(user, organisation) -> bool:
     if has_permission(user, Permission.APPLICATION_ANY_READ):
         return True
     return any(m.user_id == user.id for m in organisation.memberships)
+
+
+def can_view_application(user, application) -> bool:
+    """Staff who read applications, and any member of the applicant organisation."""
+    if has_permission(user, Permission.APPLICATION_ANY_READ):
+        return True
+    return any(m.user_id == user.id for m in application.organisation.memberships)
 
 
 def can_manage_organisation(user, organisation) -> bool:

@@ -52,6 +52,8 @@ def navigation(user) -> list[tuple[str, str]]:
     granted = permissions_of(user)
     if Permission.AUDIT_LOG_READ in granted:
         items.append(("core.audit_log", str(_l("Audit log"))))
+    if Permission.WORKFLOW_DEFINITION_READ in granted:
+        items.append(("workflows.index", str(_l("Workflows"))))
     if Permission.PROGRAMME_SETTINGS_MANAGE in granted:
         items.append(("admin.programme", str(_l("Programme settings"))))
     return items

@@ -90,7 +90,7 @@ TRANSITIONS = (
     t("end_durability", "durability", "closed", SYSTEM, "Zakończ okres trwałości", "End the durability period",
       guards=(g.durability_ended, g.control_done), timer="durability_ends_at"),
     t("open_recovery", ("implementation", "settlement", "durability", "closed"), "recovery", AUDITOR,
-      "Wszczęcie zwrotu", "Open a recovery case", reason_required=True),
+      "Wszcznij postępowanie o zwrot", "Open a recovery case", reason_required=True),
     t("close_recovery", "recovery", "closed", FINANCE_OFFICER, "Zamknij sprawę zwrotu", "Close the recovery case",
       guards=(g.recovery_settled,)),
     t("withdraw", BEFORE_AGREEMENT, "withdrawn", APPLICANT, "Wycofaj wniosek", "Withdraw", relation=MEMBER),

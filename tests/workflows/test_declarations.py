@@ -152,3 +152,22 @@ def test_workflows_package_does_not_import_flask():
     code = "import sys, workflows, workflows.call_types, workflows.describe; print('flask' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_readme_diagram_is_generated_from_the_declaration():
+    """Run `make diagrams` after changing workflows/application.py."""
+    from workflows.describe import readme_block
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert readme_block(WORKFLOWS["application"]) in readme
+
+
+@ALL
+def test_dot_source_draws_every_state_and_transition(workflow):
+    from workflows.describe import dot, edges
+
+    source = dot(workflow, "pl")
+    for state in workflow.states:
+        assert f'"{state.name}" [label="{state.label.pl}"' in source
+    for (src, dest, _trigger), t in edges(workflow).items():
+        assert f'"{src}" -> "{dest}" [label="{t.label.pl}"' in source
