@@ -5,18 +5,23 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import joinedload
 
 from grants.access import Permission, can_view_organisation, get_or_404, public, require
 from grants.auth.forms import LanguageForm
+from grants.applications.models import Application
 from grants.auth.models import Membership, Organisation
+from grants.calls.models import Call
 from grants.extensions import db
 from grants.services import audit
 from grants.services.audit import AuditEntry
 from grants.services.storage import StorageError, get_storage
 from grants.ui import home_endpoint, is_safe_next
+from workflows import WORKFLOWS
 
 bp = Blueprint("core", __name__)
 AUDIT_PAGE_SIZE = 50
+RECENT = 20
 
 
 @bp.route("/")
@@ -34,7 +39,14 @@ def applicant_home():
         select(Organisation, Membership.role).join(Membership)
         .where(Membership.user_id == current_user.id).order_by(Organisation.name)
     ).all()
-    return render_template("core/applicant_home.html", organisations=organisations)
+    applications = db.session.scalars(
+        select(Application).join(Membership, Membership.organisation_id == Application.organisation_id)
+        .where(Membership.user_id == current_user.id)
+        .options(joinedload(Application.call), joinedload(Application.organisation))
+        .order_by(Application.created_at.desc())
+    ).all()
+    return render_template("core/applicant_home.html", organisations=organisations, applications=applications,
+                           workflow=WORKFLOWS["application"])
 
 
 @bp.route("/organisations/<int:organisation_id>")
@@ -47,7 +59,14 @@ def organisation(organisation_id: int):
 @bp.route("/officer")
 @require(Permission.CALL_ANY_MANAGE)
 def officer_home():
-    return render_template("core/officer_home.html")
+    calls = db.session.scalars(select(Call).order_by(Call.closes_at.desc())).all()
+    counts = dict(db.session.execute(select(Application.call_id, func.count()).group_by(Application.call_id)).all())
+    recent = db.session.scalars(
+        select(Application).options(joinedload(Application.call), joinedload(Application.organisation))
+        .order_by(Application.id.desc()).limit(RECENT)
+    ).all()
+    return render_template("core/officer_home.html", calls=calls, counts=counts, recent=recent,
+                           workflow=WORKFLOWS["application"])
 
 
 @bp.route("/evaluator")

@@ -1,0 +1,303 @@
+"""Transitions racing in real, separate OS processes on PostgreSQL: whoever fires first wins, the other is
+told clearly that the object moved on, and nothing happens twice (DESIGN §3, §3.4, invariants 1–2).
+
+The parent builds the data and commits; each child (tests/support/processes.py) builds its own app from
+the same configuration, loads the objects by id, waits at a shared barrier so both fire at the same
+moment, then fires and commits. The row lock (SELECT … FOR UPDATE), the version counter and the scheduler's
+SKIP LOCKED claim are what keep these invariants; the module fails when they are taken away.
+"""
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from grants.applications.models import Application
+from grants.auth.models import OrganisationType, Role, User
+from grants.engine.core import fire
+from grants.engine.models import TransitionHistory
+from grants.engine.tick import tick
+from grants.extensions import db as _db
+from grants.finance.models import Payment
+from grants.services import audit
+from grants.services.audit import AuditEntry
+from grants.types import utcnow
+from tests import factories
+from tests.support.processes import attempt, run_processes
+from workflows import WORKFLOWS
+
+pytestmark = pytest.mark.postgres_only
+
+ROUNDS = 5
+VALID_ACCOUNT = "PL61109010140000071219812874"
+LOSING = {"InvalidTransition", "StaleObject"}  # after the lock the state has moved on / the version changed
+
+
+# --- jobs: run in the child processes --------------------------------------------------------------
+
+def _fire_each(sync, model_name: str, ids: list[int], trigger: str, actor_id: int | None, reason: str | None,
+               moments: list | None = None) -> list[dict]:
+    """For each object: load it (what the page showed), wait for the other process, fire, commit."""
+    model = {"application": Application, "payment": Payment}[model_name]
+    outcomes = []
+    for n, object_id in enumerate(ids):
+        obj = _db.session.get(model, object_id)
+        actor = _db.session.get(User, actor_id) if actor_id else None
+        assert obj.status and (actor is None or actor.roles)  # loaded before the race starts
+        now = moments[n] if moments else None
+        sync.together()
+        outcomes.append(attempt(fire, obj, trigger, actor, reason, now=now))
+    return outcomes
+
+
+def _tick_each(sync, moments: list) -> list[dict]:
+    """For each moment: wait for the other process, then run one scheduler pass as of that moment."""
+    counts = []
+    for now in moments:
+        sync.together()
+        counts.append(dict(tick(now=now)))
+    return counts
+
+
+def _fire_and_hold(sync, ids: list[int], trigger: str, actor_id: int, reason: str | None, hold: float) -> dict:
+    """Fire, tell the other process, keep the transaction (and its row lock) open `hold` seconds, commit."""
+    obj = _db.session.get(Application, ids[0])
+    actor = _db.session.get(User, actor_id)
+    assert obj.status and actor.roles
+    sync.together()
+    fire(obj, trigger, actor, reason)
+    sync.signal("fired")
+    time.sleep(hold)
+    _db.session.commit()
+    return {"outcome": "ok"}
+
+
+def _fire_after_signal(sync, ids: list[int], trigger: str, actor_id: int, reason: str | None) -> dict:
+    obj = _db.session.get(Application, ids[0])
+    actor = _db.session.get(User, actor_id)
+    assert obj.status and actor.roles
+    sync.together()
+    sync.wait_for("fired")
+    return attempt(fire, obj, trigger, actor, reason)
+
+
+# --- helpers in the parent -------------------------------------------------------------------------
+
+def _label(workflow: str, state: str) -> str:
+    return WORKFLOWS[workflow].state(state).label.en
+
+
+def _history(db, object_type: str, object_id: int) -> list[TransitionHistory]:
+    return list(db.session.scalars(select(TransitionHistory).where(
+        TransitionHistory.object_type == object_type, TransitionHistory.object_id == object_id)))
+
+
+def _audit_count(db, action: str, object_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == action, AuditEntry.object_id == str(object_id)))
+
+
+def _fresh(db) -> None:
+    """End the parent's transaction and forget what it loaded, so it reads what the children committed."""
+    db.session.commit()
+    db.session.expire_all()
+
+
+def _assert_chain_verifies() -> None:
+    result = audit.verify()
+    assert result.ok, result
+
+
+def _assert_refused_because_moved_on(outcome: dict, workflow: str, winner_state: str) -> None:
+    assert outcome["refused"] and outcome["outcome"] in LOSING, outcome
+    if outcome["outcome"] == "InvalidTransition":
+        assert f"“{_label(workflow, winner_state)}”" in outcome["message"], outcome
+        assert "someone may have acted first" in outcome["message"], outcome
+        assert "ktoś mógł działać wcześniej" in outcome["message_pl"], outcome
+    else:
+        assert "changed meanwhile by someone else" in outcome["message"], outcome
+
+
+@pytest.fixture
+def setting(db):
+    """One call and one applicant organisation (its owner is a member), shared by a test's applications."""
+    owner = factories.user(Role.APPLICANT)
+    call = factories.call()
+    organisation = factories.organisation(owner, type=OrganisationType(sorted(call.type.eligible_organisation_types)[0]))
+    return {"call": call, "organisation": organisation, "owner": owner}
+
+
+def _applications(setting, n: int, **fields) -> list[int]:
+    return [factories.application(setting["call"], setting["organisation"], **fields).id for _ in range(n)]
+
+
+# --- 1. accept vs reject ---------------------------------------------------------------------------
+
+def test_accept_and_reject_at_once_exactly_one_wins(db, app_config, setting):
+    ids = _applications(setting, ROUNDS, status="formal_check")
+    officer_a, officer_b = factories.user(Role.PROGRAM_OFFICER), factories.user(Role.PROGRAM_OFFICER)
+    a_id, b_id = officer_a.id, officer_b.id
+    _fresh(db)
+
+    results = run_processes(app_config, {
+        "accept": (_fire_each, ("application", ids, "accept", a_id, None)),
+        "reject": (_fire_each, ("application", ids, "reject", b_id, "Brak wymaganego załącznika.")),
+    })
+
+    _fresh(db)
+    destination = {"accept": "merit_review", "reject": "formally_rejected"}
+    winners = []
+    for n, application_id in enumerate(ids):
+        outcomes = {name: results[name][n] for name in results}
+        won = [name for name, o in outcomes.items() if o["outcome"] == "ok"]
+        assert len(won) == 1, (n, outcomes)
+        winner = won[0]
+        loser = "reject" if winner == "accept" else "accept"
+        winners.append(winner)
+        _assert_refused_because_moved_on(outcomes[loser], "application", destination[winner])
+
+        application = db.session.get(Application, application_id)
+        assert application.status == destination[winner]
+        assert application.version == 2  # changed exactly once
+        (row,) = _history(db, "application", application_id)
+        assert (row.trigger, row.from_state, row.to_state) == (winner, "formal_check", destination[winner])
+        assert row.actor_id == {"accept": a_id, "reject": b_id}[winner]
+        assert _audit_count(db, f"workflow:application:{winner}", application_id) == 1
+        assert _audit_count(db, f"workflow:application:{loser}", application_id) == 0
+    _assert_chain_verifies()
+
+
+def test_the_loser_waits_for_the_row_lock_and_sees_the_committed_state(db, app_config, setting):
+    """A holds its transaction open after firing; B's fire blocks on the row lock until A commits, then
+    re-reads the row and is refused because the state moved on (not by a version conflict at write)."""
+    ids = _applications(setting, 1, status="formal_check")
+    officer_a, officer_b = factories.user(Role.PROGRAM_OFFICER), factories.user(Role.PROGRAM_OFFICER)
+    a_id, b_id = officer_a.id, officer_b.id
+    _fresh(db)
+    hold = 0.8
+
+    results = run_processes(app_config, {
+        "accept": (_fire_and_hold, (ids, "accept", a_id, None, hold)),
+        "reject": (_fire_after_signal, (ids, "reject", b_id, "Wniosek niekompletny.")),
+    }, events=("fired",))
+
+    refused = results["reject"]
+    assert refused["outcome"] == "InvalidTransition", refused
+    assert "“Merit review”" in refused["message"]
+    assert refused["elapsed"] >= hold * 0.75, f"B did not wait for A's lock ({refused['elapsed']:.3f} s)"
+    _fresh(db)
+    assert db.session.get(Application, ids[0]).status == "merit_review"
+    assert len(_history(db, "application", ids[0])) == 1
+    _assert_chain_verifies()
+
+
+# --- 2. the scheduler against a resubmission at the correction deadline ------------------------------
+
+def test_tick_and_resubmit_at_the_correction_deadline_exactly_one_happens(db, app_config, setting):
+    base = utcnow().replace(microsecond=0) + timedelta(days=1)
+    # One application per round, its deadline an hour after the previous one's, so the tick of round n
+    # (one second past deadline n) finds only application n still due.
+    deadlines = [base + timedelta(hours=n) for n in range(ROUNDS)]
+    ids = [factories.application(setting["call"], setting["organisation"], status="correction", correction_rounds=1,
+                                 correction_due_at=due).id for due in deadlines]
+    applicant_id = setting["owner"].id
+    _fresh(db)
+
+    results = run_processes(app_config, {
+        "tick": (_tick_each, ([due + timedelta(seconds=1) for due in deadlines],)),
+        "resubmit": (_fire_each, ("application", ids, "resubmit", applicant_id, None,
+                                  [due - timedelta(seconds=1) for due in deadlines])),
+    })
+
+    _fresh(db)
+    tallies = {"tick": 0, "resubmit": 0}
+    for n, application_id in enumerate(ids):
+        ticked = results["tick"][n].get("application:leave_unconsidered", 0)
+        resubmit = results["resubmit"][n]
+        assert sum(results["tick"][n].values()) == ticked, results["tick"][n]  # nothing else was due
+        assert ticked + (resubmit["outcome"] == "ok") == 1, (n, results["tick"][n], resubmit)
+        application = db.session.get(Application, application_id)
+        (row,) = _history(db, "application", application_id)
+        if ticked:
+            tallies["tick"] += 1
+            _assert_refused_because_moved_on(resubmit, "application", "formally_rejected")
+            assert application.status == "formally_rejected"
+            assert (row.trigger, row.actor_id) == ("leave_unconsidered", None)
+        else:
+            tallies["resubmit"] += 1
+            assert application.status == "formal_check"
+            assert (row.trigger, row.actor_id) == ("resubmit", applicant_id)
+        assert row.from_state == "correction" and row.to_state == application.status
+        assert application.version == 2
+    assert sum(tallies.values()) == ROUNDS
+    _assert_chain_verifies()
+
+
+# --- 3. two approvers of one payment -----------------------------------------------------------------
+
+def test_two_approvers_at_once_approve_a_payment_only_once(db, app_config, setting):
+    preparer = factories.user(Role.FINANCE_OFFICER)
+    approver_2, approver_3 = factories.user(Role.FINANCE_OFFICER), factories.user(Role.FINANCE_OFFICER)
+    ids = []
+    for application_id in _applications(setting, ROUNDS, status="implementation",
+                                        awarded_amount=Decimal("50000.00")):
+        payment = Payment(application_id=application_id, kind="advance", amount=Decimal("20000.00"),
+                          bank_account=VALID_ACCOUNT, status="requested", prepared_by_id=preparer.id)
+        db.session.add(payment)
+        db.session.flush()
+        ids.append(payment.id)
+    db.session.commit()
+    f2, f3 = approver_2.id, approver_3.id
+    _fresh(db)
+
+    results = run_processes(app_config, {
+        "f2": (_fire_each, ("payment", ids, "approve", f2, None)),
+        "f3": (_fire_each, ("payment", ids, "approve", f3, None)),
+    })
+
+    _fresh(db)
+    for n, payment_id in enumerate(ids):
+        outcomes = {name: results[name][n] for name in results}
+        won = [name for name, o in outcomes.items() if o["outcome"] == "ok"]
+        assert len(won) == 1, (n, outcomes)
+        (loser,) = set(outcomes) - set(won)
+        _assert_refused_because_moved_on(outcomes[loser], "payment", "approved")
+        payment = db.session.get(Payment, payment_id)
+        assert payment.status == "approved" and payment.version == 2
+        (row,) = _history(db, "payment", payment_id)
+        assert (row.trigger, row.from_state, row.to_state) == ("approve", "requested", "approved")
+        assert row.actor_id == {"f2": f2, "f3": f3}[won[0]]
+        assert _audit_count(db, "workflow:payment:approve", payment_id) == 1
+    _assert_chain_verifies()
+
+
+# --- 4. two schedulers at once -----------------------------------------------------------------------
+
+def test_two_ticks_at_once_fire_each_due_transition_once(db, app_config, setting):
+    ids = _applications(setting, 30, status="correction", correction_rounds=1,
+                        correction_due_at=utcnow() - timedelta(days=1))
+    _fresh(db)
+
+    results = run_processes(app_config, {
+        "cron": (_tick_each, ([None],)),
+        "worker": (_tick_each, ([None],)),
+    })
+
+    counts = [results["cron"][0], results["worker"][0]]
+    assert all(set(c) <= {"application:leave_unconsidered"} for c in counts), counts
+    assert sum(c.get("application:leave_unconsidered", 0) for c in counts) == len(ids), counts
+    _fresh(db)
+    statuses = db.session.execute(select(Application.status, func.count()).where(Application.id.in_(ids))
+                                  .group_by(Application.status)).all()
+    assert dict(statuses) == {"formally_rejected": len(ids)}
+    per_object = dict(db.session.execute(
+        select(TransitionHistory.object_id, func.count())
+        .where(TransitionHistory.object_type == "application", TransitionHistory.object_id.in_(ids))
+        .group_by(TransitionHistory.object_id)).all())
+    assert per_object == {i: 1 for i in ids}
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "workflow:application:leave_unconsidered")) == len(ids)
+    _assert_chain_verifies()
