@@ -13,6 +13,7 @@ from grants.control.models import Control, RecoveryCase
 from grants.engine.registry import bind
 from grants.extensions import db
 from workflows.base import MEMBER, Context
+from workflows.call_types import CALL_TYPES
 
 # Where the call's money is committed: from selection until the grant is closed or recovered.
 AWARDED_STATES = ("selected", "agreement", "implementation", "settlement", "durability", "recovery", "closed")
@@ -121,4 +122,5 @@ BINDING = bind(
         "accept_settlement": _on_accept_settlement,
     },
     disabled=lambda application: application.call.type.disabled_triggers,
+    disableable=frozenset().union(*(t.disabled_triggers for t in CALL_TYPES.values())),
 )

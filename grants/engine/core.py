@@ -6,10 +6,13 @@ raises a TransitionRefused whose message is in the user's language; nothing is w
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from grants.engine.machines import MACHINES
@@ -106,9 +109,53 @@ def _explain(candidates: tuple[Transition, ...], ctx: Context) -> list[Label]:
     return [g.unmet for g in candidates[0].guards if not g(ctx)]
 
 
+class _LazyFacts(Mapping):
+    """Facts are loaded on first use: most transitions have no guards, and facts cost queries."""
+
+    def __init__(self, binding: Binding, obj: Any, now: datetime):
+        self._load = lambda: binding.facts(obj, now)
+        self._facts: Mapping[str, Any] | None = None
+
+    def _get(self) -> Mapping[str, Any]:
+        if self._facts is None:
+            self._facts = self._load()
+        return self._facts
+
+    def __getitem__(self, key: str) -> Any:
+        return self._get()[key]
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+_LOCKED = "pomost_locked_rows"
+
+
+def load_for_update(model: type, object_id: Any) -> Any | None:
+    """Load a row with SELECT … FOR UPDATE (its committed state), so a fire() in this transaction needs
+    no second read. Views that act on an object load it this way; None when there is no such row."""
+    obj = db.session.scalars(
+        select(model).where(model.id == object_id).with_for_update()
+        .execution_options(populate_existing=True)).first()
+    if obj is not None:
+        db.session.info.setdefault(_LOCKED, set()).add((model, obj.id))
+    return obj
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locks(session, transaction) -> None:
+    if transaction.parent is None:  # row locks end with the outermost transaction
+        session.info.pop(_LOCKED, None)
+
+
 def _lock(obj: Any) -> None:
     # SELECT … FOR UPDATE on PostgreSQL (ignored by SQLite, where the version check guards instead);
     # re-reads the row, so the state we check is the committed one, not what the form saw.
+    if (type(obj), obj.id) in db.session.info.get(_LOCKED, ()):
+        return
     db.session.flush()
     db.session.refresh(obj, with_for_update=True)
 
@@ -124,7 +171,7 @@ def fire(obj: Any, trigger: str, actor: Any, reason: str | None = None, *, expec
         raise StaleObject(CHANGED_MEANWHILE)
     from_state = obj.status
     candidates = workflow.transitions_from(from_state, trigger)
-    if not candidates or trigger in binding.disabled(obj):
+    if not candidates or binding.is_disabled(obj, trigger):
         raise _not_available(from_state, trigger, workflow)
     refusal = _who_refusal(candidates[0], actor, obj, binding)
     if refusal:
@@ -132,7 +179,7 @@ def fire(obj: Any, trigger: str, actor: Any, reason: str | None = None, *, expec
     reason = (reason or "").strip() or None
     if candidates[0].reason_required and not reason:
         raise ReasonRequired(REASON_MISSING)
-    ctx = Context(facts=binding.facts(obj, now), now=now, data=data)
+    ctx = Context(facts=_LazyFacts(binding, obj, now), now=now, data=data)
     outcome: dict[str, Transition] = {}
     if not MACHINES[workflow.name].events[trigger].trigger(obj, ctx=ctx, outcome=outcome):
         raise GuardsFailed(*_explain(candidates, ctx))
@@ -171,18 +218,17 @@ def available_actions(obj: Any, user: Any, now: datetime | None = None) -> list[
     """The transitions this user may fire on this object now, for the buttons a page shows."""
     binding = binding_for(obj)
     workflow = binding.workflow
-    disabled = binding.disabled(obj)
     ctx = None
     actions: list[Action] = []
     for trigger in dict.fromkeys(t.trigger for t in workflow.transitions_from(obj.status)):
-        if trigger in disabled:
+        if binding.is_disabled(obj, trigger):
             continue
         candidates = workflow.transitions_from(obj.status, trigger)
         if _who_refusal(candidates[0], user, obj, binding) is not None:
             continue
         if ctx is None:
             now = now or utcnow()
-            ctx = Context(facts=binding.facts(obj, now), now=now)
+            ctx = Context(facts=_LazyFacts(binding, obj, now), now=now)
         enabled = any(all(g(ctx) for g in declared.guards) for declared in candidates)
         actions.append(Action(trigger=trigger, label=candidates[0].label, enabled=enabled,
                               unmet=() if enabled else tuple(_explain(candidates, ctx)),

@@ -21,8 +21,13 @@ class Binding:
     facts: Facts
     relations: Mapping[str, Relation] = field(default_factory=dict)
     effects: Mapping[str, Effect] = field(default_factory=dict)
-    # Triggers a given object may not use (e.g. a call type without third evaluations).
+    # Triggers a given object may not use (e.g. a call type without third evaluations), and the
+    # triggers that any object might have disabled: others skip the (query-costing) per-object check.
     disabled: Callable[[Any], frozenset[str]] = lambda obj: frozenset()
+    disableable: frozenset[str] = frozenset()
+
+    def is_disabled(self, obj: Any, trigger: str) -> bool:
+        return trigger in self.disableable and trigger in self.disabled(obj)
 
     @property
     def object_type(self) -> str:
@@ -33,10 +38,12 @@ _BINDINGS: dict[type, Binding] = {}
 
 
 def bind(model: type, *, facts: Facts, relations: Mapping[str, Relation] | None = None,
-         effects: Mapping[str, Effect] | None = None, disabled: Callable[[Any], frozenset[str]] | None = None) -> Binding:
+         effects: Mapping[str, Effect] | None = None, disabled: Callable[[Any], frozenset[str]] | None = None,
+         disableable: frozenset[str] = frozenset()) -> Binding:
     """Register the model that carries a workflow (named by the model's `workflow` attribute)."""
     binding = Binding(workflow=WORKFLOWS[model.workflow], model=model, facts=facts, relations=relations or {},
-                      effects=effects or {}, disabled=disabled or (lambda obj: frozenset()))
+                      effects=effects or {}, disabled=disabled or (lambda obj: frozenset()),
+                      disableable=disableable)
     _BINDINGS[model] = binding
     return binding
 

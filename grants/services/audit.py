@@ -86,9 +86,13 @@ def record(action: str, *, actor=None, obj=None, object_type: str | None = None,
         object_id = obj.id if object_id is None else object_id
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
-        # Held until commit: appends queue up instead of forking the chain.
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
-    last = session.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+        # One round trip: take the chain lock (held until commit, so appends queue up instead of
+        # forking the chain), then read the head. See the migration that creates the function.
+        last = session.execute(text("SELECT id, hash FROM audit_chain_head(:key)"), {"key": _CHAIN_LOCK_KEY}).first()
+        if last is not None and last.id is None:
+            last = None
+    else:
+        last = session.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
     entry = AuditEntry(
         id=(last.id + 1) if last else 1,
         created_at=utcnow(),

@@ -211,7 +211,22 @@ def upgrade():
 
 
 
+    if op.get_bind().dialect.name == "postgresql":
+        # The audit chain's lock and head in one round trip (grants/services/audit.py).
+        op.execute("""
+            CREATE FUNCTION audit_chain_head(lock_key bigint, OUT id bigint, OUT hash varchar)
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_advisory_xact_lock(lock_key);
+                SELECT a.id, a.hash INTO id, hash FROM audit_entry a ORDER BY a.id DESC LIMIT 1;
+            END;
+            $$
+        """)
+
+
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION audit_chain_head(bigint)")
     with op.batch_alter_table('report', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_status'))
         batch_op.drop_index(batch_op.f('ix_report_due_at'))
