@@ -105,9 +105,17 @@ def access_of(view: Callable) -> str | tuple[Permission, ...] | None:
     return getattr(view, ACCESS_ATTR, None)
 
 
-def get_or_404(model: type[T], object_id, check: Callable[[object, T], bool]) -> T:
-    """Load an object the current user may see, or answer 404 as if it did not exist."""
-    obj = db.session.get(model, object_id)
+def get_or_404(model: type[T], object_id, check: Callable[[object, T], bool], *, for_update: bool = False) -> T:
+    """Load an object the current user may see, or answer 404 as if it did not exist.
+
+    for_update: lock the row for a transition in this request (SELECT … FOR UPDATE).
+    """
+    if for_update:
+        from grants.engine.core import load_for_update
+
+        obj = load_for_update(model, object_id)
+    else:
+        obj = db.session.get(model, object_id)
     if obj is None or not check(current_user, obj):
         abort(404)
     return obj

@@ -49,7 +49,7 @@ def detail(application_id: int):
 @require(Permission.ACCOUNT_SELF_MANAGE)
 def act(application_id: int, trigger: str):
     """Fire a transition from the page's buttons; the engine decides who may and whether."""
-    application = get_or_404(Application, application_id, can_view_application)
+    application = get_or_404(Application, application_id, can_view_application, for_update=True)
     form = TransitionForm()
     if not form.validate_on_submit():
         return _render(application, form, 400)

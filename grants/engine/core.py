@@ -141,8 +141,13 @@ def load_for_update(model: type, object_id: Any) -> Any | None:
         select(model).where(model.id == object_id).with_for_update()
         .execution_options(populate_existing=True)).first()
     if obj is not None:
-        db.session.info.setdefault(_LOCKED, set()).add((model, obj.id))
+        mark_locked(obj)
     return obj
+
+
+def mark_locked(obj: Any) -> None:
+    """Record that this transaction holds the row's lock (taken by a SELECT … FOR UPDATE of the caller's)."""
+    db.session.info.setdefault(_LOCKED, set()).add((type(obj), obj.id))
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from grants.engine.core import SYSTEM_ACTOR, TransitionRefused, fire
+from grants.engine.core import SYSTEM_ACTOR, TransitionRefused, fire, mark_locked
 from grants.engine.registry import bindings
 from grants.extensions import db
 from grants.types import utcnow
@@ -53,6 +53,8 @@ def _pass(now: datetime) -> Counter:
                 if obj is None:  # another copy holds it or has already moved it on
                     db.session.rollback()
                     continue
+                if postgres:
+                    mark_locked(obj)
                 try:
                     fire(obj, declared.trigger, SYSTEM_ACTOR, now=now)
                 except TransitionRefused:
