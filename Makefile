@@ -10,16 +10,16 @@ PYTEST_ARGS ?=
 PO_FILES := $(wildcard grants/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test install install-test translations chromium diagrams extract-messages clean
+.PHONY: run test install install-test translations chromium graphviz diagrams extract-messages clean
 
-run: install translations
+run: install translations graphviz
 	@POMOST_DEMO=$${POMOST_DEMO:-1} $(BIN)/flask --app wsgi db upgrade
 	@POMOST_DEMO=$${POMOST_DEMO:-1} $(BIN)/flask --app wsgi pomost seed-demo
 	@echo "Pomost is starting on http://$(HOST):$(PORT) (Ctrl+C stops it)"
 	POMOST_DEMO=$${POMOST_DEMO:-1} $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
 		--access-logfile - wsgi:app
 
-test: install-test translations chromium
+test: install-test translations chromium graphviz
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
@@ -49,6 +49,19 @@ chromium:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else \
 			echo "chromium is missing: browser tests will be skipped (and fail with CI=true)"; \
+		fi; \
+	fi
+
+# Staff workflow pages draw diagrams with Graphviz; without it they show the transition table only.
+graphviz:
+	@if ! command -v dot >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing Debian's graphviz for the workflow diagrams"; \
+			(apt-get install -y -qq graphviz >/dev/null 2>&1 || \
+			 (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null)) || \
+			echo "graphviz could not be installed: workflow pages will show tables without diagrams"; \
+		else \
+			echo "graphviz (dot) is missing: workflow pages will show tables without diagrams"; \
 		fi; \
 	fi
 

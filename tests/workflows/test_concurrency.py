@@ -32,14 +32,23 @@ from workflows import WORKFLOWS
 pytestmark = pytest.mark.postgres_only
 
 ROUNDS = 5
+# Milliseconds one side starts late in each round (see _stagger); the other side gets the mirror image.
+EARLY, LATE = (0, 0.004, 0, 0.008, 0), (0.004, 0, 0.008, 0, 0)
 VALID_ACCOUNT = "PL61109010140000071219812874"
 LOSING = {"InvalidTransition", "StaleObject"}  # after the lock the state has moved on / the version changed
 
 
 # --- jobs: run in the child processes --------------------------------------------------------------
 
+def _stagger(offsets: tuple[float, ...], n: int) -> None:
+    """Start round n a few milliseconds late: shorter than a transition takes, so the two still overlap,
+    but it lets either side win some rounds instead of whichever the barrier happens to wake first."""
+    if n < len(offsets) and offsets[n]:
+        time.sleep(offsets[n])
+
+
 def _fire_each(sync, model_name: str, ids: list[int], trigger: str, actor_id: int | None, reason: str | None,
-               moments: list | None = None) -> list[dict]:
+               moments: list | None = None, offsets: tuple[float, ...] = ()) -> list[dict]:
     """For each object: load it (what the page showed), wait for the other process, fire, commit."""
     model = {"application": Application, "payment": Payment}[model_name]
     outcomes = []
@@ -49,15 +58,17 @@ def _fire_each(sync, model_name: str, ids: list[int], trigger: str, actor_id: in
         assert obj.status and (actor is None or actor.roles)  # loaded before the race starts
         now = moments[n] if moments else None
         sync.together()
+        _stagger(offsets, n)
         outcomes.append(attempt(fire, obj, trigger, actor, reason, now=now))
     return outcomes
 
 
-def _tick_each(sync, moments: list) -> list[dict]:
+def _tick_each(sync, moments: list, offsets: tuple[float, ...] = ()) -> list[dict]:
     """For each moment: wait for the other process, then run one scheduler pass as of that moment."""
     counts = []
-    for now in moments:
+    for n, now in enumerate(moments):
         sync.together()
+        _stagger(offsets, n)
         counts.append(dict(tick(now=now)))
     return counts
 
@@ -143,8 +154,8 @@ def test_accept_and_reject_at_once_exactly_one_wins(db, app_config, setting):
     _fresh(db)
 
     results = run_processes(app_config, {
-        "accept": (_fire_each, ("application", ids, "accept", a_id, None)),
-        "reject": (_fire_each, ("application", ids, "reject", b_id, "Brak wymaganego załącznika.")),
+        "accept": (_fire_each, ("application", ids, "accept", a_id, None, None, EARLY)),
+        "reject": (_fire_each, ("application", ids, "reject", b_id, "Brak wymaganego załącznika.", None, LATE)),
     })
 
     _fresh(db)
@@ -196,6 +207,10 @@ def test_the_loser_waits_for_the_row_lock_and_sees_the_committed_state(db, app_c
 
 # --- 2. the scheduler against a resubmission at the correction deadline ------------------------------
 
+# A tick runs a few queries before it claims a row, so without a handicap the applicant would always win.
+RESUBMIT_LATE = (0, 0.001, 0.002, 0.003, 0.004)
+
+
 def test_tick_and_resubmit_at_the_correction_deadline_exactly_one_happens(db, app_config, setting):
     base = utcnow().replace(microsecond=0) + timedelta(days=1)
     # One application per round, its deadline an hour after the previous one's, so the tick of round n
@@ -209,7 +224,7 @@ def test_tick_and_resubmit_at_the_correction_deadline_exactly_one_happens(db, ap
     results = run_processes(app_config, {
         "tick": (_tick_each, ([due + timedelta(seconds=1) for due in deadlines],)),
         "resubmit": (_fire_each, ("application", ids, "resubmit", applicant_id, None,
-                                  [due - timedelta(seconds=1) for due in deadlines])),
+                                  [due - timedelta(seconds=1) for due in deadlines], RESUBMIT_LATE)),
     })
 
     _fresh(db)
@@ -254,8 +269,8 @@ def test_two_approvers_at_once_approve_a_payment_only_once(db, app_config, setti
     _fresh(db)
 
     results = run_processes(app_config, {
-        "f2": (_fire_each, ("payment", ids, "approve", f2, None)),
-        "f3": (_fire_each, ("payment", ids, "approve", f3, None)),
+        "f2": (_fire_each, ("payment", ids, "approve", f2, None, None, EARLY)),
+        "f3": (_fire_each, ("payment", ids, "approve", f3, None, None, LATE)),
     })
 
     _fresh(db)
