@@ -246,7 +246,7 @@ def test_tick_and_resubmit_at_the_correction_deadline_exactly_one_happens(db, ap
             assert application.status == "formal_check"
             assert (row.trigger, row.actor_id) == ("resubmit", applicant_id)
         assert row.from_state == "correction" and row.to_state == application.status
-        assert application.version == 2
+        assert application.version == 2  # changed exactly once
     assert sum(tallies.values()) == ROUNDS
     _assert_chain_verifies()
 
