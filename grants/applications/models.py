@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, Numeric, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from grants.auth.models import Organisation
 from grants.calls.models import Call
@@ -43,3 +43,18 @@ class Application(Versioned, db.Model):
 
     call: Mapped[Call] = relationship()
     organisation: Mapped[Organisation] = relationship()
+
+
+class ApplicationPart(Versioned):
+    """A workflow object that belongs to one application (a payment, report, control, job …)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @declared_attr
+    def application_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("application.id"), index=True)
+
+    @declared_attr
+    def application(cls) -> Mapped[Application]:
+        return relationship(Application)

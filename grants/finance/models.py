@@ -5,21 +5,19 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from grants.applications.models import Application
-from grants.engine.models import Versioned, status_column
+from grants.applications.models import ApplicationPart
+from grants.engine.models import status_column
 from grants.extensions import db
-from grants.types import UTCDateTime, utcnow
+from grants.types import UTCDateTime
 
 
-class Payment(Versioned, db.Model):
+class Payment(ApplicationPart, db.Model):
     __tablename__ = "payment"
     __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
     workflow = "payment"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))  # lump_sum, advance, final, job_grant, bridging, item
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     currency: Mapped[str] = mapped_column(String(3), default="PLN")
@@ -27,6 +25,3 @@ class Payment(Versioned, db.Model):
     status: Mapped[str] = status_column("payment")
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     prepared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    application: Mapped[Application] = relationship()
