@@ -137,7 +137,10 @@ def run_processes(config: dict, jobs: dict[str, tuple[Callable[..., Any], tuple]
         results.close()
         results.join_thread()
 
-    problems += [f"child {name!r} crashed:\n{payload}" for name, (ok, payload) in reports.items() if not ok]
+    crashed = [(name, payload) for name, (ok, payload) in reports.items() if not ok]
+    # A child that crashed first broke the barrier for the others: its traceback goes first.
+    crashed.sort(key=lambda crash: "BrokenBarrierError" in crash[1])
+    problems += [f"child {name!r} crashed:\n{payload}" for name, payload in crashed]
     if problems:
         pytest.fail("\n\n".join(problems), pytrace=False)
     return {name: payload for name, (ok, payload) in reports.items()}

@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, Phase, event, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy import select
@@ -85,6 +85,8 @@ days = st.integers(min_value=-40, max_value=40)
 maybe_days = st.none() | st.integers(min_value=-30, max_value=30)
 reasons = (st.none() | st.sampled_from(["", "   ", "Uzasadnienie decyzji."])
            | st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=40))
+# Data given with a trigger; it goes to the history row and the audit entry beside from, to and reason.
+extra_data = st.sampled_from([{}, {}, {"note": "zażółć gęślą jaźń"}, {"amount": Decimal("12.50"), "items": [1, 2]}])
 
 _emails = itertools.count(1)
 
@@ -110,6 +112,11 @@ class Success:
     actor_id: int | None
     reason: str | None
     at: datetime
+    data: dict
+
+
+def _as_success(row) -> Success:
+    return Success(row.trigger, row.from_state, row.to_state, row.actor_id, row.reason, row.at, row.data)
 
 
 @dataclass
@@ -244,8 +251,9 @@ class EngineMachine(RuleBasedStateMachine):
 
     # --- the rule ----------------------------------------------------------------------------------
 
-    @rule(data=st.data(), reason=reasons, offset=days, version=st.sampled_from(["none"] * 6 + ["current"] * 3 + ["stale"]))
-    def fire_a_trigger(self, data, reason, offset, version):
+    @rule(data=st.data(), reason=reasons, offset=days, extra=extra_data,
+          version=st.sampled_from(["none"] * 6 + ["current"] * 3 + ["stale"]))
+    def fire_a_trigger(self, data, reason, offset, extra, version):
         # Any object, or as often one that is not in a final state.
         anything = st.sampled_from(sorted(self.objects))
         live = sorted(k for k, t in self.objects.items() if t.workflow.transitions_from(t.status))
@@ -272,15 +280,15 @@ class EngineMachine(RuleBasedStateMachine):
         obj = _db.session.get(tracked.model, tracked.id)
         user = self.users[actor]
         try:
-            history = fire(obj, trigger, user, reason, expected_version=expected_version, now=now)
+            history = fire(obj, trigger, user, reason, expected_version=expected_version, now=now, **extra)
         except TransitionRefused as refusal:  # anything else is a bug and fails the test
             _db.session.rollback()
-            event(f"refused: {type(refusal).__name__}")
             self.after_refusal(tracked, trigger, actor, predicted, refusal)
         else:
             _db.session.commit()
-            event(f"fired: {workflow.name}:{trigger}")
-            self.after_success(tracked, trigger, actor, user, reason, now, predicted, before, history)
+            done = Success(trigger, tracked.status, "?", getattr(user, "id", None), (reason or "").strip() or None,
+                           now, audit.jsonable(extra))
+            self.after_success(tracked, done, actor, predicted, before, history)
 
     def after_refusal(self, tracked, trigger, actor, predicted, refusal):
         where = f"{tracked.key} in {tracked.status!r}: {trigger!r} by {actor}"
@@ -298,10 +306,10 @@ class EngineMachine(RuleBasedStateMachine):
             assert isinstance(refusal, GuardsFailed), f"{where}: only guards may refuse now, got {kind}: {refusal}"
             assert refusal.messages, f"{where}: GuardsFailed without a single unmet condition"
 
-    def after_success(self, tracked, trigger, actor, user, reason, now, predicted, before, history):
-        workflow = tracked.workflow
-        from_state = tracked.status
+    def after_success(self, tracked, expected: Success, actor, predicted, before, history):
+        workflow, trigger, from_state = tracked.workflow, expected.trigger, expected.from_state
         status, version = self.read_row(tracked)
+        expected.to_state = status
         where = f"{tracked.key}: {trigger!r} by {actor} moved {from_state!r} -> {status!r}"
         # 1. Only declared states.
         assert status in workflow.state_names, f"check 1: {where}, not a state of {workflow.name}"
@@ -315,11 +323,9 @@ class EngineMachine(RuleBasedStateMachine):
             f"check 2: {where}, but the row allows {sorted(fired[0].who)} (relation {fired[0].relation}) only"
         assert predicted is None, f"{where} where the declarations predict {predicted.__name__}"
         # The history row fire() returned says what happened.
-        expected = Success(trigger, from_state, status, getattr(user, "id", None), (reason or "").strip() or None, now)
         assert (history.workflow, history.object_type, history.object_id) == \
             (workflow.name, tracked.model.__tablename__, tracked.id)
-        assert Success(history.trigger, history.from_state, history.to_state, history.actor_id, history.reason,
-                       history.at) == expected, f"{where}: history row {history!r}"
+        assert _as_success(history) == expected, f"{where}: history row {_as_success(history)}, expected {expected}"
 
         tracked.status, tracked.version = status, version
         tracked.successes.append(expected)
@@ -339,8 +345,8 @@ class EngineMachine(RuleBasedStateMachine):
             state = row.to_state
         assert state == obj.status == tracked.status, \
             f"check 4: {tracked.key} history ends in {state!r}, the object is {obj.status!r}"
-        assert [Success(r.trigger, r.from_state, r.to_state, r.actor_id, r.reason, r.at) for r in rows] == \
-            tracked.successes, f"check 4: {tracked.key} history is not one row per success"
+        assert [_as_success(r) for r in rows] == tracked.successes, \
+            f"check 4: {tracked.key} history is not one row per success"
 
         actions = {f"workflow:{tracked.workflow.name}:{t}": t for t in tracked.workflow.triggers}
         entries = _db.session.scalars(
@@ -349,11 +355,10 @@ class EngineMachine(RuleBasedStateMachine):
         assert Counter(actions[e.action] for e in entries) == Counter(s.trigger for s in tracked.successes), \
             f"check 4: {tracked.key} audit entries do not match its successes one for one"
         for entry, success in zip(entries, tracked.successes):
-            assert entry.object_type == tracked.model.__tablename__
-            assert (actions[entry.action], entry.actor_id, entry.data["from"], entry.data["to"],
-                    entry.data["reason"]) == (success.trigger, success.actor_id, success.from_state,
-                                              success.to_state, success.reason), \
-                f"check 4: {tracked.key} audit entry {entry.id} disagrees with its history row"
+            said = (entry.object_type, actions[entry.action], entry.actor_id, entry.data)
+            meant = (tracked.model.__tablename__, success.trigger, success.actor_id,
+                     {"from": success.from_state, "to": success.to_state, "reason": success.reason, **success.data})
+            assert said == meant, f"check 4: {tracked.key} audit entry {entry.id} says {said}, not {meant}"
 
     @invariant()
     def nothing_moves_but_what_was_fired_at(self):
