@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from grants.admin.views import bp as admin_bp
     from grants.applications.views import bp as applications_bp
     from grants.engine.views import bp as workflows_bp
+    from grants.organisations.views import bp as organisations_bp
     from grants.auth.views import bp as auth_bp
     from grants.core.views import bp as core_bp, register_error_handlers
     from grants import ui
@@ -82,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(applications_bp)
     app.register_blueprint(workflows_bp)
+    app.register_blueprint(organisations_bp)
     register_error_handlers(app)
 
     @app.context_processor

@@ -1,6 +1,7 @@
 """Imports every model and workflow binding, so the metadata (and Alembic) sees the whole schema
 and every workflow object can be fired."""
-from grants.auth.models import LoginAttempt, Membership, Organisation, Programme, RoleAssignment, User  # noqa: F401
+from grants.auth.models import (GroupMember, Invitation, LoginAttempt, Membership, Organisation,  # noqa: F401
+                                Programme, RoleAssignment, User)
 from grants.calls.models import Call  # noqa: F401
 from grants.applications.models import Application  # noqa: F401
 from grants.finance.models import Payment  # noqa: F401

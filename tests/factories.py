@@ -5,7 +5,7 @@ import itertools
 from typing import TYPE_CHECKING
 
 from grants.auth import operations as ops
-from grants.auth.models import Membership, MembershipRole, Organisation, OrganisationType, Role, User
+from grants.auth.models import Membership, MembershipRole, Organisation, OrganisationType, Role, User  # noqa: F401
 from grants.extensions import db
 
 if TYPE_CHECKING:

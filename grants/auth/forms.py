@@ -19,6 +19,15 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
+class RegistrationForm(FlaskForm):
+    name = StringField(_l("Full name"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email()], filters=[_strip])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), PASSWORD_RULE])
+    confirm = PasswordField(_l("Repeat the password"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
+    submit = SubmitField(_l("Create account"))
+
+
 class TotpForm(FlaskForm):
     code = StringField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(min=6, max=8, message=_l("Enter the 6-digit code."))],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True})

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -148,9 +148,17 @@ class Organisation(db.Model):
     nip: Mapped[str | None] = mapped_column(String(10))
     regon: Mapped[str | None] = mapped_column(String(14))
     krs: Mapped[str | None] = mapped_column(String(10))
+    bank_account: Mapped[str | None] = mapped_column(String(34))
+    founded_on: Mapped[date | None] = mapped_column(Date)
+    address: Mapped[str | None] = mapped_column(String(300))
+    # An informal group's cash goes to its patron NGO, if it has one.
+    patron_name: Mapped[str | None] = mapped_column(String(300))
+    patron_krs: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="organisation", cascade="all, delete-orphan")
+    group_members: Mapped[list[GroupMember]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", order_by="GroupMember.id")
 
 
 class Membership(db.Model):
@@ -165,6 +173,38 @@ class Membership(db.Model):
 
     user: Mapped[User] = relationship(back_populates="memberships")
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
+
+
+class GroupMember(db.Model):
+    """An adult member of an informal group (who need not have an account)."""
+
+    __tablename__ = "group_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[date] = mapped_column(Date)
+    is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="group_members")
+
+
+class Invitation(db.Model):
+    """An invitation to join an organisation, sent by email; only a hash of its token is stored."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[MembershipRole] = mapped_column(str_enum(MembershipRole, "invitation_role"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation] = relationship()
 
 
 class LoginAttempt(db.Model):

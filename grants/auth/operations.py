@@ -98,6 +98,42 @@ def change_password(user: User, password: str) -> None:
     audit.record("auth:password:changed", actor=user, obj=user)
 
 
+# --- registration and email confirmation ----------------------------------------------------------
+
+class EmailTaken(Exception):
+    pass
+
+
+def _confirm_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="pomost-email-confirm")
+
+
+def register(email: str, name: str, password: str, locale: str) -> User:
+    """A new applicant account; it can sign in once the email address is confirmed."""
+    if User.by_email(email) is not None:
+        raise EmailTaken(email)
+    return create_user(email, name, password, roles=[Role.APPLICANT], locale=locale, confirmed=False)
+
+
+def make_confirmation_token(user: User) -> str:
+    return _confirm_serializer().dumps({"uid": user.id, "email": user.email})
+
+
+def confirm_email(token: str) -> User | None:
+    """Mark the address confirmed; None for a forged, expired or outdated token."""
+    try:
+        payload = _confirm_serializer().loads(token, max_age=current_app.config["EMAIL_CONFIRM_TTL"])
+    except (BadSignature, SignatureExpired):
+        return None
+    user = db.session.get(User, payload.get("uid"))
+    if user is None or user.email != payload.get("email"):
+        return None
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        audit.record("auth:email:confirmed", actor=user, obj=user)
+    return user
+
+
 # --- TOTP -------------------------------------------------------------------------------------
 
 def new_totp_secret() -> str:

@@ -6,6 +6,7 @@ import io
 import qrcode
 import qrcode.image.svg
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
@@ -13,7 +14,7 @@ from markupsafe import Markup
 from grants.access import Permission, public, require
 from grants.auth import operations as ops
 from grants.auth.forms import (ChangePasswordForm, ConfirmForm, LoginForm, NewPasswordForm,
-                               PasswordResetRequestForm, TotpForm)
+                               PasswordResetRequestForm, RegistrationForm, TotpForm)
 from grants.auth.models import User
 from grants.extensions import db
 from grants.services.mail import queue_mail
@@ -62,12 +63,62 @@ def login():
             db.session.commit()  # keep the failed attempt: it counts towards the lock
             flash(_("Wrong email or password."), "danger")
             return render_template("auth/login.html", form=form), 200
+        if user.email_confirmed_at is None:
+            db.session.rollback()
+            _send_confirmation(user)
+            db.session.commit()
+            flash(_("Confirm your email address first: we have sent a new link to %(email)s.", email=user.email),
+                  "warning")
+            return render_template("auth/login.html", form=form), 200
         if user.totp_enabled:
             session[PENDING_2FA] = user.id
             db.session.commit()
             return redirect(url_for("auth.login_verify"))
         return _finish_login(user, "password")
     return render_template("auth/login.html", form=form)
+
+
+def _send_confirmation(user: User) -> None:
+    link = current_app.config["BASE_URL"].rstrip("/") + url_for(
+        "auth.confirm_email", token=ops.make_confirmation_token(user))
+    queue_mail(user.email, _("Confirm your email address for Pomost"), "confirm_email", locale=user.locale,
+               user=user, link=link)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = ops.register(form.email.data, form.name.data, form.password.data, str(get_locale()))
+        except ops.EmailTaken:
+            # Say the same as for a new address: the form must not reveal who has an account.
+            existing = User.by_email(form.email.data)
+            if existing.email_confirmed_at is None:
+                _send_confirmation(existing)
+            db.session.commit()
+        else:
+            _send_confirmation(user)
+            db.session.commit()
+        flash(_("Almost done: open the link we have sent to %(email)s to confirm your address.",
+                email=form.email.data), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/confirm/<token>")
+@public
+def confirm_email(token: str):
+    user = ops.confirm_email(token)
+    if user is None:
+        flash(_("This confirmation link is invalid or expired. Sign in to get a new one."), "danger")
+        return redirect(url_for("auth.login"))
+    db.session.commit()
+    flash(_("Your email address is confirmed. You can sign in now."), "success")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/login/verify", methods=["GET", "POST"])

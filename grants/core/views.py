@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import joinedload
 
-from grants.access import Permission, can_view_organisation, get_or_404, public, require
+from grants.access import Permission, public, require
 from grants.auth.forms import LanguageForm
 from grants.applications.models import Application
 from grants.auth.models import Membership, Organisation
@@ -47,13 +47,6 @@ def applicant_home():
     ).all()
     return render_template("core/applicant_home.html", organisations=organisations, applications=applications,
                            workflow=WORKFLOWS["application"])
-
-
-@bp.route("/organisations/<int:organisation_id>")
-@require(Permission.ACCOUNT_SELF_MANAGE)
-def organisation(organisation_id: int):
-    organisation = get_or_404(Organisation, organisation_id, can_view_organisation)
-    return render_template("core/organisation.html", organisation=organisation)
 
 
 @bp.route("/officer")

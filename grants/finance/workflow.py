@@ -6,31 +6,16 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from stdnum import iban
-from stdnum.exceptions import ValidationError
 
 from grants.engine.registry import bind
 from grants.extensions import db
+from grants.identifiers import valid_bank_account
 from grants.finance.models import Payment
 from grants.reporting.models import Report
 from workflows.base import NOT_PREPARER, Context
 
 COMMITTED_STATES = ("approved", "exported", "paid")
 GRANT_RUNNING = ("implementation", "settlement", "durability")
-
-
-def valid_bank_account(number: str | None) -> bool:
-    """IBAN, or a Polish NRB (26 digits, the IBAN without 'PL'); both checked mod 97."""
-    if not number:
-        return False
-    compact = iban.compact(number)
-    if compact.isdigit() and len(compact) == 26:
-        compact = "PL" + compact
-    try:
-        iban.validate(compact)
-    except ValidationError:
-        return False
-    return True
 
 
 def holds(payment: Payment) -> list[str]:

@@ -1,0 +1,68 @@
+"""Polish identifiers, checked by their check digits (python-stdnum), as WTForms validators too."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable
+
+from flask_babel import lazy_gettext as _l
+from stdnum import iban
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.pl import nip, pesel, regon
+from wtforms.validators import ValidationError
+
+
+def compact_digits(value: str) -> str:
+    return "".join(ch for ch in value or "" if ch.isalnum()).upper()
+
+
+def valid_nip(value: str) -> bool:
+    return nip.is_valid(value or "")
+
+
+def valid_regon(value: str) -> bool:
+    return regon.is_valid(value or "")  # 9 or 14 digits
+
+
+def valid_krs(value: str) -> bool:
+    # The KRS number has no check digit: ten digits, zero-padded.
+    digits = compact_digits(value)
+    return len(digits) == 10 and digits.isdigit()
+
+
+def valid_pesel(value: str) -> bool:
+    return pesel.is_valid(value or "")
+
+
+def pesel_birth_date(value: str) -> date:
+    return pesel.get_birth_date(value)
+
+
+def normalise_bank_account(value: str) -> str:
+    """IBAN in compact form; a bare 26-digit Polish NRB becomes PL + NRB."""
+    compact = iban.compact(value or "")
+    if compact.isdigit() and len(compact) == 26:
+        compact = "PL" + compact
+    return compact
+
+
+def valid_bank_account(value: str) -> bool:
+    """IBAN, or a Polish NRB (the IBAN without 'PL'); both checked mod 97."""
+    try:
+        iban.validate(normalise_bank_account(value))
+    except StdnumError:
+        return False
+    return bool(value)
+
+
+def _validator(check: Callable[[str], bool], message) -> Callable:
+    def validate(form, field) -> None:
+        if field.data and not check(field.data):
+            raise ValidationError(message)
+    return validate
+
+
+NipValidator = _validator(valid_nip, _l("This NIP is not valid (check the digits)."))
+RegonValidator = _validator(valid_regon, _l("This REGON is not valid (9 or 14 digits, check the digits)."))
+KrsValidator = _validator(valid_krs, _l("A KRS number has 10 digits."))
+PeselValidator = _validator(valid_pesel, _l("This PESEL is not valid (check the digits)."))
+BankAccountValidator = _validator(valid_bank_account, _l("This bank account number is not valid (IBAN or 26-digit NRB)."))

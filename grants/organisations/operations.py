@@ -1,0 +1,148 @@
+"""Applicant organisations: creating them, their informal-group members, invitations to join."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from grants.auth.models import GroupMember, Invitation, Membership, MembershipRole, Organisation, OrganisationType, User
+from grants.extensions import db
+from grants.identifiers import compact_digits, normalise_bank_account
+from grants.services import audit
+from grants.types import utcnow
+
+MIN_GROUP_ADULTS = 3
+ADULT_AGE = 18
+INVITATION_DAYS = 14
+
+
+class OrganisationInvalid(Exception):
+    """The organisation's data breaks a rule of its type; `errors` maps field names to messages."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class MemberData:
+    full_name: str
+    birth_date: date
+    is_leader: bool = False
+
+
+def age_on(birth_date: date, day: date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def check_rules(org_type: OrganisationType, fields: dict, members: list[MemberData], today: date) -> dict[str, str]:
+    """Field → message for every rule of the type that the data breaks (identifiers are checked by the form)."""
+    errors: dict[str, str] = {}
+    if org_type in (OrganisationType.SOCIAL_COOPERATIVE, OrganisationType.NGO) and not fields.get("krs"):
+        errors["krs"] = str(_l("A KRS number is required for this type of organisation."))
+    if org_type in (OrganisationType.SOCIAL_COOPERATIVE, OrganisationType.SOCIAL_ENTERPRISE,
+                    OrganisationType.SOCIAL_ECONOMY_ENTITY) and not fields.get("nip"):
+        errors["nip"] = str(_l("A NIP is required for this type of organisation."))
+    if org_type == OrganisationType.NGO and not fields.get("founded_on"):
+        errors["founded_on"] = str(_l("Give the date the organisation was registered."))
+    if org_type == OrganisationType.INFORMAL_GROUP:
+        adults = [m for m in members if age_on(m.birth_date, today) >= ADULT_AGE]
+        if len(adults) < MIN_GROUP_ADULTS or len(adults) != len(members):
+            errors["members"] = str(_l("An informal group needs at least 3 members, all of them adults."))
+        elif sum(m.is_leader for m in members) != 1:
+            errors["members"] = str(_l("Mark exactly one member as the group's leader."))
+        if bool(fields.get("patron_name")) != bool(fields.get("patron_krs")):
+            errors["patron_krs"] = str(_l("Give both the patron organisation's name and its KRS number."))
+    return errors
+
+
+def _clean(fields: dict) -> dict:
+    cleaned = dict(fields)
+    for key in ("nip", "regon", "krs", "patron_krs"):
+        if cleaned.get(key):
+            cleaned[key] = compact_digits(cleaned[key])
+    if cleaned.get("bank_account"):
+        cleaned["bank_account"] = normalise_bank_account(cleaned["bank_account"])
+    return {k: (v or None) for k, v in cleaned.items()}
+
+
+def create_organisation(actor: User, org_type: OrganisationType, fields: dict,
+                        members: list[MemberData] = ()) -> Organisation:
+    """Create an applicant organisation with the actor as its owner."""
+    fields = _clean(fields)
+    errors = check_rules(org_type, fields, list(members), utcnow().date())
+    if errors:
+        raise OrganisationInvalid(errors)
+    organisation = Organisation(type=org_type, **fields)
+    organisation.memberships.append(Membership(user=actor, role=MembershipRole.OWNER))
+    organisation.group_members = [GroupMember(full_name=m.full_name, birth_date=m.birth_date, is_leader=m.is_leader)
+                                  for m in members]
+    db.session.add(organisation)
+    db.session.flush()
+    audit.record("organisation:organisation:created", actor=actor, obj=organisation,
+                 data={"type": org_type.value, "name": organisation.name, "members": len(members)})
+    return organisation
+
+
+def update_organisation(organisation: Organisation, actor: User, fields: dict,
+                        members: list[MemberData] | None = None) -> None:
+    """Change an organisation's details (its type is fixed once created)."""
+    fields = _clean(fields)
+    members = list(members) if members is not None else [
+        MemberData(m.full_name, m.birth_date, m.is_leader) for m in organisation.group_members]
+    errors = check_rules(organisation.type, fields, members, utcnow().date())
+    if errors:
+        raise OrganisationInvalid(errors)
+    changed = {k: [getattr(organisation, k), v] for k, v in fields.items() if getattr(organisation, k) != v}
+    for key, value in fields.items():
+        setattr(organisation, key, value)
+    if organisation.type == OrganisationType.INFORMAL_GROUP:
+        organisation.group_members = [GroupMember(full_name=m.full_name, birth_date=m.birth_date,
+                                                  is_leader=m.is_leader) for m in members]
+    db.session.flush()
+    audit.record("organisation:organisation:updated", actor=actor, obj=organisation, data={"changed": changed})
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite(organisation: Organisation, actor: User, email: str, role: MembershipRole) -> tuple[Invitation, str]:
+    """Create an invitation; returns it with the token to put in the email (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(organisation=organisation, email=User.normalise_email(email), role=role,
+                            token_hash=_token_hash(token), invited_by_id=actor.id,
+                            expires_at=utcnow() + timedelta(days=INVITATION_DAYS))
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record("organisation:invitation:sent", actor=actor, obj=organisation,
+                 data={"email": invitation.email, "role": role.value})
+    return invitation, token
+
+
+def find_invitation(token: str) -> Invitation | None:
+    """An open (unaccepted, unexpired) invitation for this token."""
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token)))
+    if invitation is None or invitation.accepted_at is not None or invitation.expires_at < utcnow():
+        return None
+    return invitation
+
+
+def accept_invitation(invitation: Invitation, user: User) -> Membership:
+    """Join the organisation as the invited role (the signed-in user's email must match)."""
+    if user.email != invitation.email:
+        raise PermissionError("invitation is for another email address")
+    membership = db.session.scalar(select(Membership).where(
+        Membership.user_id == user.id, Membership.organisation_id == invitation.organisation_id))
+    if membership is None:
+        membership = Membership(user=user, organisation=invitation.organisation, role=invitation.role)
+        db.session.add(membership)
+    invitation.accepted_at = utcnow()
+    db.session.flush()
+    audit.record("organisation:invitation:accepted", actor=user, obj=invitation.organisation,
+                 data={"email": user.email, "role": invitation.role.value})
+    return membership

@@ -1,0 +1,173 @@
+"""Registration with email confirmation; organisations with checked identifiers; invitations."""
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from grants.auth.models import Membership, MembershipRole, Organisation, User
+from grants.identifiers import valid_bank_account, valid_krs, valid_nip, valid_pesel, valid_regon
+from grants.services import mail
+from grants.services.audit import AuditEntry
+from tests import factories
+from tests.conftest import csrf_token
+
+VALID = {"nip": "5261040828", "regon": "012100784", "krs": "0000123456", "bank_account": "PL61109010140000071219812874"}
+
+
+def _link(message, path: str) -> str:
+    body = message.get_body(("plain",)).get_content()
+    return "/" + re.search(rf"http\S+({path}\S+)", body).group(1).lstrip("/")
+
+
+def test_identifiers_are_checked_by_their_check_digits():
+    assert valid_nip("526-104-08-28") and not valid_nip("5261040829")
+    assert valid_regon("012100784") and not valid_regon("012100785")
+    assert valid_regon("12345678512347")  # 14-digit REGON of a local unit
+    assert valid_krs("0000123456") and not valid_krs("123456")
+    assert valid_pesel("44051401359") and not valid_pesel("44051401358")
+    assert valid_bank_account("PL61 1090 1014 0000 0712 1981 2874")
+    assert valid_bank_account("61109010140000071219812874")  # NRB without the country code
+    assert not valid_bank_account("PL61109010140000071219812875")
+
+
+def test_register_confirm_then_sign_in(client, app, db, smtp):
+    app.config.update(SMTP_PORT=smtp.port)
+    data = {"name": "Ola Nowak", "email": "ola@example.org", "password": "długie hasło 123", "confirm": "długie hasło 123"}
+    response = client.post("/register", data={**data, "csrf_token": csrf_token(client, "/register")})
+    assert response.status_code == 302
+    user = User.by_email("ola@example.org")
+    assert user is not None and user.email_confirmed_at is None
+    # Not yet: signing in before confirming sends a fresh link instead.
+    login = {"email": "ola@example.org", "password": data["password"]}
+    page = client.post("/login", data={**login, "csrf_token": csrf_token(client)}).get_data(as_text=True)
+    assert "Confirm your email address first" in page
+    assert client.get("/applicant").status_code == 302
+    assert mail.deliver_due()["sent"] == 2
+    confirm = _link(smtp.messages[-1], "/confirm/")
+    assert client.get(confirm).status_code == 302
+    client.post("/login", data={**login, "csrf_token": csrf_token(client)})
+    assert client.get("/applicant").status_code == 200
+
+
+def test_registering_a_taken_address_says_the_same_and_creates_nothing(client, db):
+    factories.user(email="taken@example.org")
+    data = {"name": "X", "email": "taken@example.org", "password": "długie hasło 123", "confirm": "długie hasło 123"}
+    page = client.post("/register", data={**data, "csrf_token": csrf_token(client, "/register")},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Almost done" in page
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_forged_confirmation_link_is_refused(client, db):
+    assert client.get("/confirm/forged.token").headers["Location"].endswith("/login")
+
+
+def _new_org(auth, data):
+    return auth.post("/organisations/new", data, token_from="/organisations/new")
+
+
+def test_cooperative_with_valid_identifiers(client, auth, db):
+    owner = factories.user(factories.Role.APPLICANT, locale="en")
+    auth.login(owner.email)
+    response = _new_org(auth, {"type": "social_cooperative", "name": "Spółdzielnia Socjalna Razem", **VALID,
+                               "nip": "526-104-08-28"})
+    assert response.status_code == 302
+    organisation = db.session.scalar(select(Organisation).where(Organisation.name == "Spółdzielnia Socjalna Razem"))
+    assert organisation.nip == "5261040828"  # stored compact
+    assert [(m.user_id, m.role) for m in organisation.memberships] == [(owner.id, MembershipRole.OWNER)]
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "organisation:organisation:created")) == 1
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("nip", "5261040829", "NIP is not valid"),
+    ("regon", "012100785", "REGON is not valid"),
+    ("krs", "12345", "10 digits"),
+    ("bank_account", "PL61109010140000071219812875", "bank account number is not valid"),
+])
+def test_bad_identifiers_are_refused_with_a_clear_message(client, auth, db, field, value, message):
+    auth.login(factories.user(factories.Role.APPLICANT, locale="en").email)
+    response = _new_org(auth, {"type": "social_cooperative", "name": "Spółdzielnia", **VALID, field: value})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Organisation)) == 0
+
+
+def test_type_rules_require_the_right_identifiers(client, auth, db):
+    auth.login(factories.user(factories.Role.APPLICANT, locale="en").email)
+    response = _new_org(auth, {"type": "ngo", "name": "Fundacja"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "KRS number is required" in page and "date the organisation was registered" in page
+
+
+def _members(*rows):
+    data = {}
+    for i, (name, born, leader) in enumerate(rows):
+        data[f"members-{i}-full_name"] = name
+        data[f"members-{i}-birth_date"] = born
+        if leader:
+            data[f"members-{i}-is_leader"] = "y"
+    return data
+
+
+def test_informal_group_needs_three_adults_and_one_leader(client, auth, db):
+    auth.login(factories.user(factories.Role.APPLICANT, locale="en").email)
+    base = {"type": "informal_group", "name": "Sąsiedzi z Zatorza"}
+    two = _new_org(auth, {**base, **_members(("Anna", "1980-01-01", True), ("Jan", "1990-05-05", False))})
+    assert two.status_code == 422 and "at least 3 members" in two.get_data(as_text=True)
+    minor = _new_org(auth, {**base, **_members(("Anna", "1980-01-01", True), ("Jan", "1990-05-05", False),
+                                               ("Kuba", "2015-03-03", False))})
+    assert minor.status_code == 422 and "all of them adults" in minor.get_data(as_text=True)
+    no_leader = _new_org(auth, {**base, **_members(("Anna", "1980-01-01", False), ("Jan", "1990-05-05", False),
+                                                   ("Ewa", "1970-03-03", False))})
+    assert "exactly one member as the group's leader" in html.unescape(no_leader.get_data(as_text=True))
+    ok = _new_org(auth, {**base, "patron_name": "Fundacja Wspólnota", "patron_krs": "0000123456",
+                         **_members(("Anna", "1980-01-01", True), ("Jan", "1990-05-05", False),
+                                    ("Ewa", "1970-03-03", False))})
+    assert ok.status_code == 302
+    group = db.session.scalar(select(Organisation).where(Organisation.name == "Sąsiedzi z Zatorza"))
+    assert [m.full_name for m in group.group_members] == ["Anna", "Jan", "Ewa"]
+    assert [m.is_leader for m in group.group_members] == [True, False, False]
+
+
+def test_only_owners_edit_and_invite(client, auth, db):
+    owner, editor = factories.user(factories.Role.APPLICANT), factories.user(factories.Role.APPLICANT)
+    organisation = factories.organisation(owner)
+    db.session.add(Membership(user=editor, organisation=organisation, role=MembershipRole.EDITOR))
+    db.session.commit()
+    auth.login(editor.email)
+    assert client.get(f"/organisations/{organisation.id}").status_code == 200
+    assert client.get(f"/organisations/{organisation.id}/edit").status_code == 403
+    stranger = factories.user(factories.Role.APPLICANT)
+    auth.logout()
+    auth.login(stranger.email)
+    assert client.get(f"/organisations/{organisation.id}").status_code == 404
+    assert client.get(f"/organisations/{organisation.id}/edit").status_code == 404
+
+
+def test_invitation_by_email_lets_the_invitee_join(client, auth, db, app, smtp):
+    app.config.update(SMTP_PORT=smtp.port)
+    owner = factories.user(factories.Role.APPLICANT)
+    organisation = factories.organisation(owner)
+    invitee = factories.user(factories.Role.APPLICANT, email="kasia@example.org")
+    auth.login(owner.email)
+    page = f"/organisations/{organisation.id}"
+    auth.post(f"{page}/invitations", {"email": "Kasia@Example.org", "role": "editor"}, token_from=page)
+    mail.deliver_due()
+    accept = _link(smtp.messages[-1], "/organisations/invitations/")
+    auth.logout()
+    # Someone else with the link cannot use it.
+    auth.login(factories.user(factories.Role.APPLICANT).email)
+    client.post(accept, data={"csrf_token": csrf_token(client, "/account")})
+    assert db.session.scalar(select(func.count()).select_from(Membership)
+                             .where(Membership.organisation_id == organisation.id)) == 1
+    auth.logout()
+    auth.login(invitee.email)
+    client.post(accept, data={"csrf_token": csrf_token(client, accept)})
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == invitee.id))
+    assert membership.organisation_id == organisation.id and membership.role == MembershipRole.EDITOR
+    # Spent once used.
+    assert client.get(accept).headers["Location"] == "/"
