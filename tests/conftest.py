@@ -33,7 +33,11 @@ def unavailable(what: str, error: BaseException | str):
 
 def pytest_generate_tests(metafunc):
     if "db_kind" in metafunc.fixturenames:
-        kinds = ["postgresql"] if metafunc.definition.get_closest_marker("postgres_only") else list(DATABASES)
+        kinds = list(DATABASES)
+        if metafunc.definition.get_closest_marker("postgres_only"):
+            kinds = ["postgresql"]
+        elif metafunc.definition.get_closest_marker("sqlite_only"):
+            kinds = ["sqlite"]
         metafunc.parametrize("db_kind", kinds, scope="session")
 
 

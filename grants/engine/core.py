@@ -66,6 +66,8 @@ class StaleObject(TransitionRefused):
 CHANGED_MEANWHILE = Label(pl="Ktoś zmienił ten obiekt w międzyczasie. Odśwież stronę i sprawdź jego stan.",
                           en="This was changed meanwhile by someone else. Reload the page and check its state.")
 REASON_MISSING = Label(pl="Podaj uzasadnienie.", en="Give a reason.")
+NO_ROW_FITS = Label(pl="Ta czynność nie pasuje do stanu sprawy. Skontaktuj się z opiekunem programu.",
+                    en="This action does not fit the state of this case. Contact the programme's staff.")
 SYSTEM_ONLY = Label(pl="Ten krok wykonuje system w wyznaczonym terminie.",
                     en="This step is taken by the system when its time comes.")
 
@@ -106,7 +108,8 @@ def _explain(candidates: tuple[Transition, ...], ctx: Context) -> list[Label]:
     for declared in candidates:
         if all(g(ctx) for g in declared.guards if g.routing):
             return [g.unmet for g in declared.guards if not g.routing and not g(ctx)]
-    return [g.unmet for g in candidates[0].guards if not g(ctx)]
+    # No row fits the object's data at all (inconsistent data, not a condition the user can fix).
+    return [g.unmet for g in candidates[0].guards if not g.routing and not g(ctx)] or [NO_ROW_FITS]
 
 
 class _LazyFacts(Mapping):
@@ -192,19 +195,22 @@ def fire(obj: Any, trigger: str, actor: Any, reason: str | None = None, *, expec
     effect = binding.effects.get(trigger)
     if effect:
         effect(obj, actor, ctx, from_state)
+    try:
+        # The UPDATE … WHERE version = :seen; 0 rows means someone else wrote first.
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleObject(CHANGED_MEANWHILE) from None
     history = TransitionHistory(
         workflow=workflow.name, object_type=binding.object_type, object_id=obj.id, from_state=from_state,
         to_state=declared.dest, trigger=trigger, actor_id=getattr(actor, "id", None), at=now, reason=reason,
         data=audit.jsonable(data),
     )
     db.session.add(history)
+    # The trigger's own data is nested, so it can never overwrite what the engine records.
     audit.record(f"workflow:{workflow.name}:{trigger}", actor=actor, obj=obj,
-                 data={"from": from_state, "to": declared.dest, "reason": reason, **history.data})
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleObject(CHANGED_MEANWHILE) from None
+                 data={"from": from_state, "to": declared.dest, "reason": reason, "data": history.data})
+    db.session.flush()
     return history
 
 

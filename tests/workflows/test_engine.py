@@ -293,3 +293,38 @@ def test_tick_command(app, db):
     runner = app.test_cli_runner()
     assert "application:leave_unconsidered: 1" in runner.invoke(args=["pomost", "tick"]).output
     assert "Nothing due" in runner.invoke(args=["pomost", "tick"]).output
+
+
+def test_trigger_data_cannot_rewrite_what_the_audit_says(db):
+    officer = factories.user(Role.PROGRAM_OFFICER)
+    application = factories.application(status="submitted")
+    fire(application, "start_check", officer, **{"from": "draft", "to": "closed", "note": "x"})
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "workflow:application:start_check")).one()
+    assert (entry.data["from"], entry.data["to"]) == ("submitted", "formal_check")
+    assert entry.data["data"] == {"from": "draft", "to": "closed", "note": "x"}
+
+
+@pytest.mark.sqlite_only
+def test_a_write_that_lost_the_version_race_is_a_conflict_not_a_crash(app, db, monkeypatch):
+    """Someone else's write lands between our read and our UPDATE (SQLite has no row lock to stop it)."""
+    from sqlalchemy import update
+
+    officer = factories.user(Role.PROGRAM_OFFICER)
+    application = factories.application(status="formal_check")
+    from grants.engine import core
+
+    original = core._lock
+
+    def lock_then_race(obj):
+        original(obj)
+        with db.engine.begin() as other:  # a second connection commits a change meanwhile
+            other.execute(update(Application).where(Application.id == obj.id)
+                          .values(version=Application.version + 1))
+
+    # On PostgreSQL the row lock makes the other writer wait instead (tests/workflows/test_concurrency.py).
+    monkeypatch.setattr(core, "_lock", lock_then_race)
+    with pytest.raises(StaleObject):
+        fire(application, "accept", officer)
+    db.session.expire_all()
+    assert db.session.get(Application, application.id).status == "formal_check"
+    assert history_of(application) == []
