@@ -59,6 +59,10 @@ class Guard:
     # A routing guard only chooses between alternative rows of one trigger (e.g. where an appeal came
     # from); a refusal never cites it as a condition to fix.
     routing: bool = False
+    # A guard that reads totals over other objects (a call's budget, a grant's payments) names their
+    # shared scope; the engine locks that scope's row first, so two transitions cannot both pass on
+    # the same old total.
+    scope: str | None = None
 
     def __call__(self, ctx: Context) -> bool:
         return bool(self.check(ctx))

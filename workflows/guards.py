@@ -9,10 +9,13 @@ from decimal import Decimal
 from workflows.base import Context, Guard, Label
 
 
-def _guard(name: str, pl: str, en: str, *, routing: bool = False):
+def _guard(name: str, pl: str, en: str, *, routing: bool = False, scope: str | None = None):
     def decorator(check):
-        return Guard(name=name, check=check, unmet=Label(pl=pl, en=en), routing=routing)
+        return Guard(name=name, check=check, unmet=Label(pl=pl, en=en), routing=routing, scope=scope)
     return decorator
+
+
+CALL, GRANT = "call", "grant"  # scopes of guards that read totals
 
 
 # --- application ----------------------------------------------------------------------------------
@@ -84,7 +87,8 @@ def ranking_published(ctx: Context) -> bool:
     return bool(ctx["ranking_published"])
 
 
-@_guard("budget_allows", "Budżet naboru nie pozwala na tę kwotę.", "The call's budget does not cover this amount.")
+@_guard("budget_allows", "Budżet naboru nie pozwala na tę kwotę.", "The call's budget does not cover this amount.",
+        scope=CALL)
 def budget_allows(ctx: Context) -> bool:
     return Decimal(ctx["budget_available"]) >= Decimal(ctx["requested_amount"])
 
@@ -162,7 +166,8 @@ def payment_conditions_unmet(ctx: Context) -> bool:
     return bool(ctx["payment_holds"])
 
 
-@_guard("within_award", "Suma wypłat przekroczyłaby kwotę przyznaną.", "The payments would exceed the awarded amount.")
+@_guard("within_award", "Suma wypłat przekroczyłaby kwotę przyznaną.", "The payments would exceed the awarded amount.",
+        scope=GRANT)
 def within_award(ctx: Context) -> bool:
     return Decimal(ctx["paid_and_approved_total"]) + Decimal(ctx["amount"]) <= Decimal(ctx["award"])
 

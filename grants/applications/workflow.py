@@ -9,10 +9,12 @@ from sqlalchemy import func, select
 
 from grants.applications.models import Application
 from grants.auth.models import Membership, MembershipRole
+from grants.calls.models import Call
 from grants.control.models import Control, RecoveryCase
 from grants.engine.registry import bind
 from grants.extensions import db
 from workflows.base import MEMBER, Context
+from workflows.guards import CALL
 from workflows.call_types import CALL_TYPES
 
 # Where the call's money is committed: from selection until the grant is closed or recovered.
@@ -123,4 +125,5 @@ BINDING = bind(
     },
     disabled=lambda application: application.call.type.disabled_triggers,
     disableable=frozenset().union(*(t.disabled_triggers for t in CALL_TYPES.values())),
+    scopes={CALL: lambda application: (Call, application.call_id)},
 )

@@ -168,6 +168,16 @@ def _lock(obj: Any) -> None:
     db.session.refresh(obj, with_for_update=True)
 
 
+def _lock_scopes(binding: Binding, obj: Any, candidates: tuple[Transition, ...]) -> None:
+    """Lock the rows standing for the scopes whose totals the guards read (e.g. the call for a budget).
+
+    Locked in name order, so two transitions needing two scopes cannot deadlock each other.
+    """
+    for scope in sorted({g.scope for t in candidates for g in t.guards if g.scope}):
+        model, object_id = binding.scopes[scope](obj)
+        db.session.execute(select(model.id).where(model.id == object_id).with_for_update())
+
+
 def fire(obj: Any, trigger: str, actor: Any, reason: str | None = None, *, expected_version: int | None = None,
          now: datetime | None = None, **data: Any) -> TransitionHistory:
     """Fire a trigger on an object as `actor` (None for the scheduler); flushes, the caller commits."""
@@ -187,6 +197,7 @@ def fire(obj: Any, trigger: str, actor: Any, reason: str | None = None, *, expec
     reason = (reason or "").strip() or None
     if candidates[0].reason_required and not reason:
         raise ReasonRequired(REASON_MISSING)
+    _lock_scopes(binding, obj, candidates)
     ctx = Context(facts=_LazyFacts(binding, obj, now), now=now, data=data)
     outcome: dict[str, Transition] = {}
     if not MACHINES[workflow.name].events[trigger].trigger(obj, ctx=ctx, outcome=outcome):

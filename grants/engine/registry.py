@@ -11,6 +11,7 @@ from workflows.base import Context, Workflow
 
 Facts = Callable[[Any, datetime], Mapping[str, Any]]
 Relation = Callable[[Any, Any], bool]  # (user, obj) -> bool
+Scope = Callable[[Any], tuple[type, Any]]  # obj -> (model, id) of the row that stands for the scope
 Effect = Callable[[Any, Any, Context, str], None]  # (obj, actor, ctx, from_state), inside the transaction
 
 
@@ -25,6 +26,7 @@ class Binding:
     # triggers that any object might have disabled: others skip the (query-costing) per-object check.
     disabled: Callable[[Any], frozenset[str]] = lambda obj: frozenset()
     disableable: frozenset[str] = frozenset()
+    scopes: Mapping[str, Scope] = field(default_factory=dict)
 
     def is_disabled(self, obj: Any, trigger: str) -> bool:
         return trigger in self.disableable and trigger in self.disabled(obj)
@@ -39,11 +41,11 @@ _BINDINGS: dict[type, Binding] = {}
 
 def bind(model: type, *, facts: Facts, relations: Mapping[str, Relation] | None = None,
          effects: Mapping[str, Effect] | None = None, disabled: Callable[[Any], frozenset[str]] | None = None,
-         disableable: frozenset[str] = frozenset()) -> Binding:
+         disableable: frozenset[str] = frozenset(), scopes: Mapping[str, Scope] | None = None) -> Binding:
     """Register the model that carries a workflow (named by the model's `workflow` attribute)."""
     binding = Binding(workflow=WORKFLOWS[model.workflow], model=model, facts=facts, relations=relations or {},
                       effects=effects or {}, disabled=disabled or (lambda obj: frozenset()),
-                      disableable=disableable)
+                      disableable=disableable, scopes=scopes or {})
     _BINDINGS[model] = binding
     return binding
 

@@ -46,7 +46,8 @@ def _pass(now: datetime) -> Counter:
             ids = db.session.scalars(due.order_by(model.id).limit(BATCH)).all()
             db.session.commit()
             for object_id in ids:
-                claim = select(model).where(model.id == object_id, model.status.in_(declared.source))
+                claim = (select(model).where(model.id == object_id, model.status.in_(declared.source))
+                         .execution_options(populate_existing=True))
                 if postgres:
                     claim = claim.with_for_update(skip_locked=True)
                 obj = db.session.scalars(claim).first()

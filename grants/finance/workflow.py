@@ -7,12 +7,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from grants.applications.models import Application
 from grants.engine.registry import bind
 from grants.extensions import db
 from grants.identifiers import valid_bank_account
 from grants.finance.models import Payment
 from grants.reporting.models import Report
 from workflows.base import NOT_PREPARER, Context
+from workflows.guards import GRANT
 
 COMMITTED_STATES = ("approved", "exported", "paid")
 GRANT_RUNNING = ("implementation", "settlement", "durability")
@@ -54,4 +56,5 @@ BINDING = bind(
     facts=facts,
     relations={NOT_PREPARER: lambda user, payment: payment.prepared_by_id != user.id},
     effects={"request": _on_request, "release": _on_request},
+    scopes={GRANT: lambda payment: (Application, payment.application_id)},
 )

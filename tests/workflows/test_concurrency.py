@@ -36,6 +36,7 @@ ROUNDS = 5
 EARLY, LATE = (0, 0.004, 0, 0.008, 0), (0.004, 0, 0.008, 0, 0)
 VALID_ACCOUNT = "PL61109010140000071219812874"
 LOSING = {"InvalidTransition", "StaleObject"}  # after the lock the state has moved on / the version changed
+MODELS = {"application": Application, "payment": Payment}
 
 
 # --- jobs: run in the child processes --------------------------------------------------------------
@@ -50,7 +51,7 @@ def _stagger(offsets: tuple[float, ...], n: int) -> None:
 def _fire_each(sync, model_name: str, ids: list[int], trigger: str, actor_id: int | None, reason: str | None,
                moments: list | None = None, offsets: tuple[float, ...] = ()) -> list[dict]:
     """For each object: load it (what the page showed), wait for the other process, fire, commit."""
-    model = {"application": Application, "payment": Payment}[model_name]
+    model = MODELS[model_name]
     outcomes = []
     for n, object_id in enumerate(ids):
         obj = _db.session.get(model, object_id)
@@ -73,26 +74,34 @@ def _tick_each(sync, moments: list, offsets: tuple[float, ...] = ()) -> list[dic
     return counts
 
 
-def _fire_and_hold(sync, ids: list[int], trigger: str, actor_id: int, reason: str | None, hold: float) -> dict:
-    """Fire, tell the other process, keep the transaction (and its row lock) open `hold` seconds, commit."""
-    obj = _db.session.get(Application, ids[0])
-    actor = _db.session.get(User, actor_id)
-    assert obj.status and actor.roles
-    sync.together()
-    fire(obj, trigger, actor, reason)
-    sync.signal("fired")
-    time.sleep(hold)
-    _db.session.commit()
-    return {"outcome": "ok"}
+def _fire_and_hold(sync, rounds: list[tuple], hold: float) -> list[dict]:
+    """Per round (model, id, trigger, actor id, reason): fire, tell the other process, keep the
+    transaction (and its locks) open `hold` seconds, then commit."""
+    outcomes = []
+    for n, (model_name, object_id, trigger, actor_id, reason) in enumerate(rounds):
+        obj = _db.session.get(MODELS[model_name], object_id)
+        actor = _db.session.get(User, actor_id)
+        assert obj.status and actor.roles
+        sync.together()
+        fire(obj, trigger, actor, reason)
+        sync.signal(f"fired{n}")
+        time.sleep(hold)
+        _db.session.commit()
+        outcomes.append({"outcome": "ok"})
+    return outcomes
 
 
-def _fire_after_signal(sync, ids: list[int], trigger: str, actor_id: int, reason: str | None) -> dict:
-    obj = _db.session.get(Application, ids[0])
-    actor = _db.session.get(User, actor_id)
-    assert obj.status and actor.roles
-    sync.together()
-    sync.wait_for("fired")
-    return attempt(fire, obj, trigger, actor, reason)
+def _fire_after_signal(sync, rounds: list[tuple]) -> list[dict]:
+    """Per round: fire once the other process has fired (and still holds its transaction open)."""
+    outcomes = []
+    for n, (model_name, object_id, trigger, actor_id, reason) in enumerate(rounds):
+        obj = _db.session.get(MODELS[model_name], object_id)
+        actor = _db.session.get(User, actor_id)
+        assert obj.status and actor.roles
+        sync.together()
+        sync.wait_for(f"fired{n}")
+        outcomes.append(attempt(fire, obj, trigger, actor, reason))
+    return outcomes
 
 
 # --- helpers in the parent -------------------------------------------------------------------------
@@ -143,7 +152,8 @@ def setting(db):
     """One call and one applicant organisation (its owner is a member), shared by a test's applications."""
     owner = factories.user(Role.APPLICANT)
     call = factories.call()
-    organisation = factories.organisation(owner, type=OrganisationType(sorted(call.type.eligible_organisation_types)[0]))
+    kind = OrganisationType(sorted(call.type.eligible_organisation_types)[0])
+    organisation = factories.organisation(owner, type=kind)
     return {"call": call, "organisation": organisation, "owner": owner}
 
 
@@ -166,14 +176,12 @@ def test_accept_and_reject_at_once_exactly_one_wins(db, app_config, setting):
 
     _fresh(db)
     destination = {"accept": "merit_review", "reject": "formally_rejected"}
-    winners = []
     for n, application_id in enumerate(ids):
         outcomes = {name: results[name][n] for name in results}
         won = [name for name, o in outcomes.items() if o["outcome"] == "ok"]
         assert len(won) == 1, (n, outcomes)
         winner = won[0]
         loser = "reject" if winner == "accept" else "accept"
-        winners.append(winner)
         _assert_refused_because_moved_on(outcomes[loser], "application", destination[winner])
 
         application = db.session.get(Application, application_id)
@@ -194,14 +202,14 @@ def test_the_loser_waits_for_the_row_lock_and_sees_the_committed_state(db, app_c
     officer_a, officer_b = factories.user(Role.PROGRAM_OFFICER), factories.user(Role.PROGRAM_OFFICER)
     a_id, b_id = officer_a.id, officer_b.id
     _fresh(db)
-    hold = 0.8
+    hold = 0.6
 
     results = run_processes(app_config, {
-        "accept": (_fire_and_hold, (ids, "accept", a_id, None, hold)),
-        "reject": (_fire_after_signal, (ids, "reject", b_id, "Wniosek niekompletny.")),
-    }, events=("fired",))
+        "accept": (_fire_and_hold, ([("application", ids[0], "accept", a_id, None)], hold)),
+        "reject": (_fire_after_signal, ([("application", ids[0], "reject", b_id, "Wniosek niekompletny.")],)),
+    }, events=("fired0",))
 
-    refused = results["reject"]
+    (refused,) = results["reject"]
     assert refused["outcome"] == "InvalidTransition", refused
     assert "“Merit review”" in refused["message"]
     assert refused["elapsed"] >= hold * 0.75, f"B did not wait for A's lock ({refused['elapsed']:.3f} s)"
@@ -222,8 +230,8 @@ def test_tick_and_resubmit_at_the_correction_deadline_exactly_one_happens(db, ap
     # One application per round, its deadline an hour after the previous one's, so the tick of round n
     # (one second past deadline n) finds only application n still due.
     deadlines = [base + timedelta(hours=n) for n in range(ROUNDS)]
-    ids = [factories.application(setting["call"], setting["organisation"], status="correction", correction_rounds=1,
-                                 correction_due_at=due).id for due in deadlines]
+    ids = [factories.application(setting["call"], setting["organisation"], status="correction",
+                                 correction_rounds=1, correction_due_at=due).id for due in deadlines]
     applicant_id = setting["owner"].id
     _fresh(db)
 
@@ -318,3 +326,50 @@ def test_two_ticks_at_once_fire_each_due_transition_once(db, app_config, setting
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "workflow:application:leave_unconsidered")) == len(ids)
     _assert_chain_verifies()
+
+
+# --- guards that sum over *other* rows: the engine locks their scope (the grant, the call) first ------
+
+def test_guards_over_sibling_rows_hold_when_two_processes_fire_at_once(db, app_config, setting):
+    """Two payments of one grant (30 000 awarded, 20 000 each) approved at once by two approvers, then two
+    reserve applications (40 000 each, 60 000 of the budget left) promoted at once by two officers.
+
+    within_award and budget_allows sum *other* rows; the engine locks the grant (the application) or
+    the call before evaluating them, so the second process sees the first one's result and is refused.
+    DESIGN §4 invariant 1: Σ awarded ≤ budget and Σ paid ≤ award, under concurrent requests.
+    """
+    (grant_id,) = _applications(setting, 1, status="implementation", awarded_amount=Decimal("30000.00"))
+    preparer, approver_2, approver_3 = (factories.user(Role.FINANCE_OFFICER) for _ in range(3))
+    payments = [Payment(application_id=grant_id, kind="advance", amount=Decimal("20000.00"),
+                        bank_account=VALID_ACCOUNT, status="requested", prepared_by_id=preparer.id)
+                for _ in range(2)]
+    db.session.add_all(payments)
+    call = factories.call(budget="100000.00")
+    factories.application(call, setting["organisation"], status="implementation",
+                          awarded_amount=Decimal("40000.00"))
+    reserve = [factories.application(call, setting["organisation"], status="reserve", requested="40000.00",
+                                     awarded_amount=Decimal("40000.00")).id for _ in range(2)]
+    officer_a, officer_b = factories.user(Role.PROGRAM_OFFICER), factories.user(Role.PROGRAM_OFFICER)
+    ids = {"payments": [p.id for p in payments], "call": call.id,
+           "f2": approver_2.id, "f3": approver_3.id, "po_a": officer_a.id, "po_b": officer_b.id}
+    _fresh(db)
+
+    results = run_processes(app_config, {
+        "first": (_fire_and_hold, ([("payment", ids["payments"][0], "approve", ids["f2"], None),
+                                    ("application", reserve[0], "promote", ids["po_a"], None)], 0.3)),
+        "second": (_fire_after_signal, ([("payment", ids["payments"][1], "approve", ids["f3"], None),
+                                         ("application", reserve[1], "promote", ids["po_b"], None)],)),
+    }, events=("fired0", "fired1"))
+
+    _fresh(db)
+    approved = db.session.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(
+        Payment.application_id == grant_id, Payment.status == "approved"))
+    awarded = db.session.scalar(select(func.coalesce(func.sum(Application.awarded_amount), 0)).where(
+        Application.call_id == ids["call"], Application.status.in_(("selected", "implementation"))))
+    broken = []
+    if approved > Decimal("30000.00"):
+        broken.append(f"approved {approved} on a grant of 30000.00: {results['second'][0]}")
+    if awarded > Decimal("100000.00"):
+        broken.append(f"awarded {awarded} in a call of 100000.00: {results['second'][1]}")
+    assert not broken, "; ".join(broken)
+    assert [o["outcome"] for o in results["second"]] == ["GuardsFailed", "GuardsFailed"], results

@@ -171,3 +171,12 @@ def test_dot_source_draws_every_state_and_transition(workflow):
         assert f'"{state.name}" [label="{state.label.pl}"' in source
     for (src, dest, _trigger), t in edges(workflow).items():
         assert f'"{src}" -> "{dest}" [label="{t.label.pl}"' in source
+
+
+def test_every_guard_scope_has_a_row_to_lock():
+    import grants.models  # noqa: F401 - registers the bindings
+    from grants.engine.registry import bindings
+
+    for binding in bindings():
+        scopes = {g.scope for t in binding.workflow.transitions for g in t.guards if g.scope}
+        assert scopes <= set(binding.scopes), f"{binding.workflow.name}: no lock for scopes {scopes - set(binding.scopes)}"
