@@ -44,7 +44,8 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     bootstrap.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale, default_translation_directories="translations")
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone,
+                   default_translation_directories="translations")
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page itself says what to do
@@ -69,10 +70,24 @@ def _select_locale() -> str:
     return request.accept_languages.best_match(languages) or "pl"
 
 
+def _select_timezone() -> str:
+    """Times are shown in the programme's time zone (stored in UTC), once looked up per request."""
+    from flask import g
+
+    from grants.auth.models import Programme
+    from grants.extensions import db
+
+    if "programme_tz" not in g:
+        g.programme_tz = db.session.scalar(db.select(Programme.time_zone).order_by(Programme.id).limit(1)) \
+            or "Europe/Warsaw"
+    return g.programme_tz
+
+
 def _register_blueprints(app: Flask) -> None:
     from grants.admin.views import bp as admin_bp
     from grants.applications.views import bp as applications_bp
     from grants.engine.views import bp as workflows_bp
+    from grants.calls.views import bp as calls_bp
     from grants.organisations.views import bp as organisations_bp
     from grants.auth.views import bp as auth_bp
     from grants.core.views import bp as core_bp, register_error_handlers
@@ -84,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(applications_bp)
     app.register_blueprint(workflows_bp)
     app.register_blueprint(organisations_bp)
+    app.register_blueprint(calls_bp)
     register_error_handlers(app)
 
     @app.context_processor

@@ -47,9 +47,10 @@ def call(call_type: str = "restructuring_grant", *, budget: str = "500000.00", o
 
     now = utcnow()
     opens = now - timedelta(days=1) if open_now else now + timedelta(days=10)
+    fields.setdefault("closes_at", opens + timedelta(days=30))
+    fields.setdefault("status", CallStatus.PUBLISHED)
     made = Call(call_type=call_type, title=fields.pop("title", f"Nabór {next(_seq)}"), budget=Decimal(budget),
-                opens_at=opens, closes_at=opens + timedelta(days=30), parameters=parameters or {},
-                form=form or [], status=CallStatus.PUBLISHED, **fields)
+                opens_at=opens, parameters=parameters or {}, form=form or [], **fields)
     db.session.add(made)
     db.session.commit()
     return made

@@ -1,0 +1,31 @@
+"""Calls are public once published: anyone sees what is open, until when (programme time), for whom."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from grants.calls.models import CallStatus
+from tests import factories
+
+
+def test_open_and_upcoming_calls_are_listed_without_login(client, db):
+    factories.call(title="Aktywator społeczny 2026", call_type="development_package")
+    factories.call(title="Nabór jesienny", open_now=False)
+    factories.call(title="Szkic naboru", status=CallStatus.DRAFT)
+    page = client.get("/calls/").get_data(as_text=True)
+    assert "Aktywator społeczny 2026" in page and "Nabór jesienny" in page
+    assert "Szkic naboru" not in page
+    assert page.index("Aktywator społeczny 2026") < page.index("Nabór jesienny")  # open first, then upcoming
+
+
+def test_call_page_shows_the_deadline_in_the_programme_time_zone(client, db):
+    # 22:59:59 UTC on 30 June is 00:59:59 on 1 July in Warsaw (CEST, UTC+2).
+    call = factories.call(title="Nabór letni", closes_at=datetime(2030, 6, 30, 22, 59, 59, tzinfo=timezone.utc))
+    page = client.get(f"/calls/{call.id}").get_data(as_text=True)
+    closes = page[page.index('data-testid="closes-at"'):][:200]
+    assert "July 1, 2030" in closes and "12:59:59" in closes
+
+
+def test_draft_and_missing_calls_are_not_public(client, db):
+    draft = factories.call(status=CallStatus.DRAFT)
+    assert client.get(f"/calls/{draft.id}").status_code == 404
+    assert client.get("/calls/999999").status_code == 404
