@@ -2,8 +2,8 @@
 and every workflow object can be fired."""
 from grants.auth.models import (GroupMember, Invitation, LoginAttempt, Membership, Organisation,  # noqa: F401
                                 Programme, RoleAssignment, User)
-from grants.calls.models import Call  # noqa: F401
-from grants.applications.models import Application  # noqa: F401
+from grants.calls.models import Call, CallAmendment  # noqa: F401
+from grants.applications.models import Application, ApplicationVersion, Attachment  # noqa: F401
 from grants.finance.models import Payment  # noqa: F401
 from grants.reporting.models import Report  # noqa: F401
 from grants.control.models import Control, RecoveryCase  # noqa: F401

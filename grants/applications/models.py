@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, Numeric, String
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from grants.auth.models import Organisation
@@ -38,11 +38,52 @@ class Application(Versioned, db.Model):
     appealed_from: Mapped[str | None] = mapped_column(String(40))
     appeal_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     durability_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # What a correction request asks to fix: ["answer:<question id>", "attachment:<requirement id>"].
+    correction_items: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The officer's manual formal-check ticks: {"<item>": true}.
+    formal_checklist: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     call: Mapped[Call] = relationship()
     organisation: Mapped[Organisation] = relationship()
+
+
+class Attachment(db.Model):
+    """An uploaded file. Frozen once part of a submitted version: a correction adds a new one instead."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    requirement_id: Mapped[str] = mapped_column(String(40))
+    storage_key: Mapped[str] = mapped_column(String(300), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))  # sniffed from the content, not the name
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    application: Mapped[Application] = relationship()
+
+
+class ApplicationVersion(db.Model):
+    """A frozen copy of what was submitted (version 1) or resubmitted after a correction (2, …)."""
+
+    __tablename__ = "application_version"
+    __table_args__ = (UniqueConstraint("application_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    requested_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{"id", "requirement_id", "name", "sha256", "size"}]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ApplicationPart(Versioned):

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Numeric, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grants.engine.models import Versioned
@@ -37,7 +37,12 @@ class Call(Versioned, db.Model):
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The application form as data: [{"id", "type", "label": {"pl", "en"}, "help": {...}, "required", "options"}]
     form: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # [{"id", "name": {"pl", "en"}, "types": [mime types], "max_size": bytes, "required"}]
+    required_attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # [{"id", "name": {"pl", "en"}, "max_points", "weight", "section_min"}]
+    criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -52,3 +57,16 @@ class Call(Versioned, db.Model):
         if isinstance(defaults.get(name), Decimal) and value is not None:
             return Decimal(str(value))
         return value
+
+
+class CallAmendment(db.Model):
+    """A change to a published call: who, why, and what changed (before → after)."""
+
+    __tablename__ = "call_amendment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,6 +1,7 @@
 """The schema made by the migrations is the schema the models describe, on both databases."""
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -13,3 +14,53 @@ def test_migrations_match_the_models(app):
         differences = compare_metadata(context, db.metadata)
     # Alembic reports any table, column, index, foreign key or type the migrations and models disagree on.
     assert differences == []
+
+
+@pytest.fixture
+def empty_database_url(db_kind, tmp_path, request):
+    """A database with no schema at all, of the kind under test."""
+    if db_kind == "sqlite":
+        yield f"sqlite:///{tmp_path}/empty.db"
+        return
+    from sqlalchemy import create_engine, text
+
+    server = request.getfixturevalue("postgres_url")
+    admin = create_engine(server.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    name = f"upgrade_{tmp_path.name[-20:].lower().replace('-', '_')}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield server.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_upgrading_keeps_existing_rows_valid(empty_database_url, tmp_path):
+    """Each migration applies to a database that already holds data from the revision before it."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from grants import create_app
+
+    app = create_app({"TESTING": True, "DATABASE_URL": empty_database_url, "SECRET_KEY": "m",
+                      "INSTANCE_PATH": str(tmp_path), "MAIL_BACKGROUND": False})
+    with app.app_context():
+        upgrade(revision="0002_workflow_objects")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO organisation (name, type, created_at) VALUES ('Spółdzielnia', "
+                              "'social_cooperative', '2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO call (call_type, title, status, budget, currency, opens_at, closes_at, "
+                              "parameters, form, created_at, version) VALUES ('restructuring_grant', 'Nabór', "
+                              "'published', 1000, 'PLN', '2026-01-01 00:00:00', '2026-02-01 00:00:00', '{}', '[]', "
+                              "'2026-01-01 00:00:00', 1)"))
+            conn.execute(text("INSERT INTO application (call_id, organisation_id, title, status, requested_amount, "
+                              "answers, correction_rounds, created_at, version) VALUES (1, 1, 'Wniosek', 'draft', 10, "
+                              "'{}', 0, '2026-01-01 00:00:00', 1)"))
+        upgrade()
+        from grants.applications.models import Application
+
+        application = db.session.get(Application, 1)
+        assert application.correction_items == [] and application.formal_checklist == {}
+        assert application.call.criteria == [] and application.call.required_attachments == []
+        db.session.remove()
+        db.engine.dispose()
