@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
@@ -63,6 +63,8 @@ def _init_extensions(app: Flask) -> None:
 
 def _select_locale() -> str:
     languages = ("pl", "en")
+    if not has_request_context():  # commands, the mail sender, the scheduler
+        return "pl"
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:

@@ -54,7 +54,10 @@ class Defaults:
     BABEL_DEFAULT_TIMEZONE = "Europe/Warsaw"
     LANGUAGES = ("pl", "en")
     BOOTSTRAP_SERVE_LOCAL = True
-    MAX_CONTENT_LENGTH = None  # uploads stream; per-call limits are checked by the upload code
+    # Uploads are spooled to disk by the form parser, never held in memory; each call sets its own
+    # per-attachment limit, and this caps any request so a huge upload is refused before it is read.
+    MAX_CONTENT_LENGTH = 210 * 1024 * 1024
+    UPLOAD_MAX_SIZE = 20 * 1024 * 1024  # per attachment, where a call's requirement sets none
 
 
 def load(app, overrides: dict | None = None) -> None:

@@ -46,7 +46,7 @@ def call(call_type: str = "restructuring_grant", *, budget: str = "500000.00", o
     from grants.types import utcnow
 
     now = utcnow()
-    opens = now - timedelta(days=1) if open_now else now + timedelta(days=10)
+    opens = fields.pop("opens_at", None) or (now - timedelta(days=1) if open_now else now + timedelta(days=10))
     fields.setdefault("closes_at", opens + timedelta(days=30))
     fields.setdefault("status", CallStatus.PUBLISHED)
     made = Call(call_type=call_type, title=fields.pop("title", f"Nabór {next(_seq)}"), budget=Decimal(budget),

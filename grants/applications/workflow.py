@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from grants.applications import eligibility, operations
 from grants.applications.models import Application
 from grants.auth.models import Membership, MembershipRole
 from grants.calls.models import Call
@@ -35,17 +36,6 @@ def missing_answers(form: list[dict], answers: dict) -> list[str]:
     return [q["id"] for q in form or () if q.get("required") and answers.get(q["id"]) in (None, "", [], {})]
 
 
-def eligibility_failures(application: Application) -> list[str]:
-    """Codes of the eligibility rules the applicant does not meet (explained rule by rule in the UI)."""
-    call, failures = application.call, []
-    if str(application.organisation.type) not in call.type.eligible_organisation_types:
-        failures.append("organisation_type")
-    limit = call.parameter("max_requested_amount") or call.parameter("package_cap")
-    if limit is not None and application.requested_amount > Decimal(limit):
-        failures.append("max_requested_amount")
-    return failures
-
-
 def budget_available(call_id: int, budget: Decimal) -> Decimal:
     committed = db.session.scalar(
         select(func.coalesce(func.sum(Application.awarded_amount), 0))
@@ -65,10 +55,10 @@ def facts(application: Application, now: datetime) -> dict[str, Any]:
         "call_opens_at": call.opens_at,
         "call_closes_at": call.closes_at,
         "missing_answers": missing_answers(call.form, application.answers or {}),
-        # Attachments, scorecards, rankings and agreements arrive with their own areas; until then
-        # these facts say what is true of an application that has none of them.
-        "missing_attachments": [],
-        "eligibility_failures": eligibility_failures(application),
+        "missing_attachments": operations.missing_attachments(application),
+        "eligibility_failures": eligibility.failures(application, now.date()),
+        # Scorecards, rankings and agreements arrive with their own areas; until then these facts say
+        # what is true of an application that has none of them.
         "correction_rounds": application.correction_rounds,
         "max_correction_rounds": call.parameter("max_correction_rounds"),
         "correction_due_at": application.correction_due_at,
