@@ -1,14 +1,16 @@
 """Demo data for `make run`: one account per role and an applicant organisation. Idempotent."""
 from __future__ import annotations
 
-from datetime import timedelta
+import io
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from grants.auth import operations as ops
-from grants.auth.models import Membership, MembershipRole, Organisation, OrganisationType, Programme, Role, User
-from grants.applications.models import Application
+from grants.auth.models import (GroupMember, Membership, MembershipRole, Organisation, OrganisationType, Programme,
+                                Role, User)
+from grants.applications import operations as apply_ops
 from grants.calls.models import Call, CallStatus
 from grants.engine.core import fire
 from grants.extensions import db
@@ -45,6 +47,18 @@ DEMO_CALLS = [
 ]
 
 
+DEMO_FORM = [
+    {"id": "summary", "type": "long_text", "required": True,
+     "label": {"pl": "Opis przedsięwzięcia", "en": "Summary of the project"},
+     "help": {"pl": "Co zrobicie, dla kogo i dlaczego.", "en": "What you will do, for whom and why."}},
+    {"id": "budget", "type": "budget_table", "required": True, "label": {"pl": "Budżet", "en": "Budget"}},
+    {"id": "start", "type": "date", "required": False, "label": {"pl": "Planowany start", "en": "Planned start"}},
+]
+DEMO_ATTACHMENTS = [{"id": "plan", "name": {"pl": "Biznesplan (PDF)", "en": "Business plan (PDF)"},
+                     "types": ["application/pdf"], "max_size": 10 * 1024 * 1024, "required": True}]
+DEMO_PDF = b"%PDF-1.4\n% Pomost demo\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
 def seed() -> int:
     """Create what is missing; returns how many records were created."""
     created = 0
@@ -65,8 +79,12 @@ def seed() -> int:
         db.session.add(organisation)
         created += 1
     if db.session.scalar(select(Organisation).where(Organisation.name == DEMO_GROUP)) is None:
-        group = Organisation(name=DEMO_GROUP, type=OrganisationType.INFORMAL_GROUP)
+        group = Organisation(name=DEMO_GROUP, type=OrganisationType.INFORMAL_GROUP,
+                             patron_name="Stowarzyszenie Zatorze Razem", patron_krs="0000098765")
         group.memberships.append(Membership(user=applicant, role=MembershipRole.OWNER))
+        group.group_members = [GroupMember(full_name=name, birth_date=born, is_leader=leader) for name, born, leader in (
+            ("Anna Wnioskodawczyni", date(1985, 4, 12), True), ("Marek Zieliński", date(1979, 9, 3), False),
+            ("Halina Kowal", date(1956, 1, 27), False))]
         db.session.add(group)
         created += 1
     db.session.flush()
@@ -81,17 +99,30 @@ def _seed_calls(applicant: User, officer: User) -> int:
     created = 0
     for call_type, title, budget, applications in DEMO_CALLS:
         call = Call(call_type=call_type, title=title, budget=Decimal(budget), status=CallStatus.PUBLISHED,
-                    opens_at=now - timedelta(days=14), closes_at=now + timedelta(days=30), published_at=now)
+                    opens_at=now - timedelta(days=14), closes_at=now + timedelta(days=30), published_at=now,
+                    form=DEMO_FORM, required_attachments=DEMO_ATTACHMENTS,
+                    criteria=[{"id": "quality", "name": {"pl": "Jakość", "en": "Quality"}, "max_points": 40,
+                               "weight": "1"},
+                              {"id": "impact", "name": {"pl": "Efekt społeczny", "en": "Social impact"},
+                               "max_points": 60, "weight": "1"}])
         db.session.add(call)
         created += 1
         for app_title, organisation_name, requested, steps in applications:
             organisation = db.session.scalar(select(Organisation).where(Organisation.name == organisation_name))
-            application = Application(call=call, organisation=organisation, title=app_title,
-                                      requested_amount=Decimal(requested), created_by_id=applicant.id)
-            db.session.add(application)
-            db.session.flush()
+            application = apply_ops.start_application(call, organisation, applicant, app_title)
+            cost = Decimal(requested) * Decimal("1.1")
+            apply_ops.save_answers(application, applicant, {
+                "summary": f"{app_title}: opis przedsięwzięcia w wersji demonstracyjnej.",
+                "budget": [{"item": "Wyposażenie", "cost": str(cost.quantize(Decimal("0.01"))),
+                            "own": str((cost - Decimal(requested)).quantize(Decimal("0.01")))}]})
+            if steps:
+                apply_ops.add_attachment(application, applicant, "plan", io.BytesIO(DEMO_PDF), "biznesplan.pdf")
             for trigger, reason in steps:
-                actor = applicant if trigger == "submit" else officer
-                fire(application, trigger, actor, reason)
+                if trigger == "submit":
+                    apply_ops.submit(application, applicant)
+                elif trigger == "request_correction":
+                    apply_ops.request_correction(application, officer, ["answer:summary", "attachment:plan"], reason)
+                else:
+                    fire(application, trigger, officer, reason)
             created += 1
     return created

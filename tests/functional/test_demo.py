@@ -1,0 +1,29 @@
+"""The demo data `make run` seeds: idempotent, consistent, and every account can sign in."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from grants import demo
+from grants.applications.models import Application
+from grants.calls.models import Call
+from grants.services import audit
+
+
+def test_seeding_twice_changes_nothing_and_every_account_signs_in(app, db, client, auth):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["pomost", "seed-demo"])
+    assert first.exit_code == 0, first.output
+    counts = (db.session.scalar(select(func.count()).select_from(Call)),
+              db.session.scalar(select(func.count()).select_from(Application)))
+    second = runner.invoke(args=["pomost", "seed-demo"])
+    assert "nothing new" in second.output
+    assert (db.session.scalar(select(func.count()).select_from(Call)),
+            db.session.scalar(select(func.count()).select_from(Application))) == counts == (3, 7)
+    states = set(db.session.scalars(select(Application.status)))
+    assert {"draft", "submitted", "formal_check", "correction", "merit_review", "formally_rejected"} <= states
+    assert audit.verify().ok
+    for email, _name, role in demo.ACCOUNTS:
+        assert email in first.output
+        auth.login(email, demo.PASSWORD)
+        assert client.get("/").status_code == 302 and client.get(client.get("/").headers["Location"]).status_code == 200
+        auth.logout()
