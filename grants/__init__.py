@@ -87,6 +87,7 @@ def _select_timezone() -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from grants.admin.views import bp as admin_bp
+    from grants.applications.lists import bp as application_lists_bp
     from grants.applications.views import bp as applications_bp
     from grants.engine.views import bp as workflows_bp
     from grants.calls.views import bp as calls_bp
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(applications_bp)
+    app.register_blueprint(application_lists_bp)
     app.register_blueprint(workflows_bp)
     app.register_blueprint(organisations_bp)
     app.register_blueprint(calls_bp)

@@ -105,6 +105,9 @@ def programme():
     if form.validate_on_submit():
         before = settings.require_staff_2fa
         settings.require_staff_2fa = form.require_staff_2fa.data
+        if settings.id is None:
+            db.session.add(settings)
+            db.session.flush()
         if before != settings.require_staff_2fa:
             audit.record("admin:programme:updated", actor=current_user, obj=settings,
                          data={"require_staff_2fa": [before, settings.require_staff_2fa]})

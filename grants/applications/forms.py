@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -66,7 +67,8 @@ def _field(question: dict):
 def answers_form_class(call) -> type[FlaskForm]:
     """A form class with one field per question of the call (ids prefixed, so they never clash)."""
     fields = {f"q_{q['id']}": _field(q) for q in call.form or ()}
-    fields["title"] = StringField(_l("Title of the project"), validators=[DataRequired(), Length(max=300)])
+    # Optional: while a correction is open the title is locked, and a browser does not post locked fields.
+    fields["title"] = StringField(_l("Title of the project"), validators=[Optional(), Length(max=300)])
     fields["requested_amount"] = DecimalField(_l("Requested amount"), places=2,
                                               validators=[Optional(), NumberRange(min=0)])
     fields["version"] = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
@@ -106,8 +108,9 @@ def from_answer(question: dict, value):
     if kind == "yes_no":
         return "yes" if value else "no"
     if kind == "budget_table":
-        return [{"item": line.get("item"), "cost": Decimal(str(line.get("cost") or 0)),
-                 "own": Decimal(str(line.get("own") or 0))} for line in value]
+        # FormField rows read their values as attributes of an object, not as dictionary keys.
+        return [SimpleNamespace(item=line.get("item"), cost=Decimal(str(line.get("cost") or 0)),
+                                own=Decimal(str(line.get("own") or 0))) for line in value]
     return value
 
 

@@ -130,13 +130,11 @@ class Programme(db.Model):
 
     @classmethod
     def current(cls) -> Programme:
-        """The installation's programme; one operator per installation."""
+        """The installation's programme (one operator per installation); until an administrator saves
+        one, the defaults, unsaved, so that reading settings never writes."""
         programme = db.session.scalar(select(cls).order_by(cls.id).limit(1))
-        if programme is None:
-            programme = cls(name="Pomost")
-            db.session.add(programme)
-            db.session.flush()
-        return programme
+        return programme if programme is not None else cls(name="Pomost", currency="PLN", time_zone="Europe/Warsaw",
+                                                           holiday_country="PL", require_staff_2fa=False)
 
 
 class Organisation(db.Model):

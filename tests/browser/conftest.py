@@ -136,18 +136,46 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server():
+def live_mail(smtp_server):
+    """The SMTP sink the served app sends to, and a way to run its outbox sender now."""
+    return LiveMail(smtp_server)
+
+
+class LiveMail:
+    def __init__(self, sink):
+        self.sink = sink
+        self.env: dict[str, str] = {}
+
+    def deliver(self) -> None:
+        """Send what the served app queued (the command a cron job would run)."""
+        _run_flask(["pomost", "mail", "send", "--retry-now"], self.env)
+
+    def last_link(self, to: str, path: str) -> str:
+        """The newest link containing `path` in a message to `to`."""
+        for message in reversed(self.sink.messages):
+            if message["To"] == to:
+                match = re.search(rf"https?://\S*{re.escape(path)}\S*", message.get_body(("plain",)).get_content())
+                if match:
+                    return match.group(0)
+        raise AssertionError(f"no message to {to} with a link to {path}")
+
+
+@pytest.fixture(scope="session")
+def live_server(live_mail):
     """Base URL (http://127.0.0.1:<port>) of the demo app served by gunicorn with two workers."""
     instance = Path(tempfile.mkdtemp(prefix="pomost-browser-"))
     env = _server_env(instance)
+    env["POMOST_SMTP_PORT"] = str(live_mail.sink.port)
+    live_mail.env = env
     log = instance / "gunicorn.log"
     process = None
     try:
         try:
-            _run_flask(["db", "upgrade"], env)
-            _run_flask(["pomost", "seed-demo"], env)
             port = free_port()
             base_url = f"http://127.0.0.1:{port}"
+            env["POMOST_BASE_URL"] = base_url
+            _run_flask(["db", "upgrade"], env)
+            _run_flask(["pomost", "seed-demo"], env)
             with open(log, "wb") as stderr:
                 process = subprocess.Popen(
                     [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",

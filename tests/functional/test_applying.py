@@ -88,6 +88,7 @@ def test_fill_attach_and_submit_freezes_a_version_and_sends_a_receipt(client, au
     _complete(client, application)
     page, _ = _edit_page(client, application)
     assert "Requested: PLN36,000.00; own contribution 10.00% of the total." in page
+    assert 'value="Piec"' in page and 'value="30000.00"' in page  # saved budget lines are shown again
     db.session.expire_all()
     assert db.session.get(Application, application.id).requested_amount == Decimal("36000.00")
 
@@ -201,7 +202,8 @@ def test_correction_opens_only_the_listed_items_and_the_officer_sees_the_differe
     auth.login(setting["owner"].email)
     edit = client.get(f"{page}/edit").get_data(as_text=True)
     assert "only the highlighted items" in edit
-    _save(client, application, **{"q_plan": "Catering z harmonogramem", "q_vat": "yes"})
+    # As a browser posts it: the locked fields (title, budget, vat) are not sent at all.
+    _save(client, application, **{"q_plan": "Catering z harmonogramem", "q_vat": "yes", "title": ""})
     db.session.expire_all()
     answers = db.session.get(Application, application.id).answers
     assert answers["plan"] == "Catering z harmonogramem" and answers["vat"] is False  # vat was not opened

@@ -180,7 +180,7 @@ def test_wrong_enrolment_code_does_not_enable_totp(client, auth, db):
 
 
 def test_staff_must_enrol_when_the_programme_requires_it(client, auth, db):
-    Programme.current().require_staff_2fa = True
+    db.session.add(Programme(name="OWES", require_staff_2fa=True))
     db.session.commit()
     officer = factories.user(Role.PROGRAM_OFFICER)
     response = auth.login(officer.email)
@@ -195,7 +195,7 @@ def test_staff_must_enrol_when_the_programme_requires_it(client, auth, db):
 
 
 def test_applicants_are_not_forced_to_enrol(client, auth, db):
-    Programme.current().require_staff_2fa = True
+    db.session.add(Programme(name="OWES", require_staff_2fa=True))
     db.session.commit()
     applicant = factories.user(Role.APPLICANT)
     auth.login(applicant.email)
@@ -226,3 +226,14 @@ def test_admin_cannot_lock_themself_out(client, auth, db):
     db.session.expire_all()
     admin = db.session.get(User, admin.id)
     assert Role.ADMIN in admin.roles and admin.active
+
+
+def test_programme_settings_are_saved_by_an_admin_and_reading_them_writes_nothing(client, auth, db):
+    from sqlalchemy import func, select
+
+    admin = factories.user(Role.ADMIN)
+    auth.login(admin.email)
+    client.get("/admin/programme")
+    assert db.session.scalar(select(func.count()).select_from(Programme)) == 0
+    auth.post("/admin/programme", {"require_staff_2fa": "y"}, token_from="/admin/programme")
+    assert db.session.scalars(select(Programme)).one().require_staff_2fa is True

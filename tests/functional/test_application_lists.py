@@ -1,0 +1,97 @@
+"""The officer's list of a call's applications: filters, search, counts, pages, exports, query count."""
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import openpyxl
+from sqlalchemy import event, insert
+
+from grants.applications.models import Application
+from grants.auth.models import OrganisationType, Role
+from grants.types import utcnow
+from tests import factories
+
+
+def _many(call, organisation, n: int, status: str = "submitted") -> None:
+    from grants.extensions import db
+
+    now = utcnow()
+    db.session.execute(insert(Application), [
+        {"call_id": call.id, "organisation_id": organisation.id, "title": f"Wniosek {i}", "status": status,
+         "number": f"{call.id}/{i:05d}", "requested_amount": Decimal("1000"), "answers": {}, "correction_rounds": 0,
+         "correction_items": [], "formal_checklist": {}, "created_at": now, "version": 1} for i in range(n)])
+    db.session.commit()
+
+
+def test_filters_search_counts_and_pages(client, auth, db):
+    call = factories.call()
+    coop = factories.organisation(factories.user(Role.APPLICANT), name="Spółdzielnia Socjalna Pomorze")
+    group = factories.organisation(factories.user(Role.APPLICANT), name="Grupa Sąsiedzi",
+                                   type=OrganisationType.INFORMAL_GROUP)
+    _many(call, coop, 60, "submitted")
+    factories.application(call, group, status="formal_check", title="Ogród społeczny", number="X/1")
+    auth.login(factories.user(Role.PROGRAM_OFFICER, locale="en").email)
+    base = f"/manage/calls/{call.id}/applications/"
+    page = client.get(base).get_data(as_text=True)
+    assert 'data-state="submitted"' in page and "61 applications" in page
+    assert page.count("<tr>") == 1 + 50  # header + one page
+    assert "Wniosek 59" in client.get(base + "?page=2").get_data(as_text=True)
+    only = client.get(base + "?state=formal_check").get_data(as_text=True)
+    assert "Ogród społeczny" in only and "Wniosek 1<" not in only and "1 applications" in only
+    assert "Ogród społeczny" in client.get(base + "?type=informal_group").get_data(as_text=True)
+    assert "1 applications" in client.get(base + "?q=s%C4%85siedzi").get_data(as_text=True)  # by organisation
+    assert "1 applications" in client.get(base + "?q=x/1").get_data(as_text=True)  # by number
+
+
+def test_exports_follow_the_filters_and_neutralise_formulas(client, auth, db):
+    call = factories.call()
+    organisation = factories.organisation(factories.user(Role.APPLICANT), name="=HYPERLINK(\"x\")")
+    factories.application(call, organisation, status="submitted", title="Zielony zakątek", number="1/00001")
+    factories.application(call, organisation, status="draft", title="Szkic")
+    auth.login(factories.user(Role.AUDITOR, locale="en").email)
+    response = client.get(f"/manage/calls/{call.id}/applications.csv?state=submitted")
+    assert response.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][:3] == ["Number", "Title", "Organisation"]
+    assert rows[1][:3] == ["1/00001", "Zielony zakątek", "'=HYPERLINK(\"x\")"] and len(rows) == 2
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/manage/calls/{call.id}/applications.xlsx").data))
+    values = [[c.value for c in row] for row in book.active.iter_rows()]
+    assert len(values) == 3 and {values[1][1], values[2][1]} == {"Zielony zakątek", "Szkic"}
+    assert values[1][2] == "=HYPERLINK(\"x\")"  # a string cell, never a formula
+    assert book.active.cell(2, 3).data_type == "s"
+
+
+def test_only_staff_who_read_applications_see_lists_and_exports(client, auth, db):
+    call = factories.call()
+    for role, status in ((Role.APPLICANT, 403), (Role.EVALUATOR, 403), (Role.FINANCE_OFFICER, 403)):
+        auth.login(factories.user(role).email)
+        for suffix in ("/", ".csv", ".xlsx"):
+            assert client.get(f"/manage/calls/{call.id}/applications{suffix}").status_code == status
+        auth.logout()
+    auth.login(factories.user(Role.PROGRAM_OFFICER).email)
+    assert client.get("/manage/calls/999999/applications/").status_code == 404
+    assert client.get("/manage/calls/999999/applications.csv").status_code == 404
+
+
+def test_the_list_runs_the_same_number_of_queries_for_10_and_for_10000_applications(client, auth, db, app):
+    officer = factories.user(Role.PROGRAM_OFFICER)
+    small, large = factories.call(), factories.call()
+    organisation = factories.organisation(factories.user(Role.APPLICANT))
+    _many(small, organisation, 10)
+    _many(large, organisation, 10_000)
+    auth.login(officer.email)
+
+    def queries(call_id: int) -> int:
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(f"/manage/calls/{call_id}/applications/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    small_id, large_id = small.id, large.id
+    assert queries(small_id) == queries(large_id)
