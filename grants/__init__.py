@@ -73,16 +73,10 @@ def _select_locale() -> str:
 
 
 def _select_timezone() -> str:
-    """Times are shown in the programme's time zone (stored in UTC), once looked up per request."""
-    from flask import g
-
+    """Times are shown in the programme's time zone (they are stored in UTC)."""
     from grants.auth.models import Programme
-    from grants.extensions import db
 
-    if "programme_tz" not in g:
-        g.programme_tz = db.session.scalar(db.select(Programme.time_zone).order_by(Programme.id).limit(1)) \
-            or "Europe/Warsaw"
-    return g.programme_tz
+    return Programme.for_request().time_zone or "Europe/Warsaw"
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -93,7 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from grants.calls.views import bp as calls_bp
     from grants.organisations.views import bp as organisations_bp
     from grants.auth.views import bp as auth_bp
-    from grants.core.views import bp as core_bp, register_error_handlers
+    from grants.core.views import bp as core_bp, register_bench_endpoints, register_error_handlers
     from grants import ui
 
     app.register_blueprint(core_bp)
@@ -105,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(organisations_bp)
     app.register_blueprint(calls_bp)
     register_error_handlers(app)
+    register_bench_endpoints(app)
 
     @app.context_processor
     def _ui_helpers():

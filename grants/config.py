@@ -39,6 +39,7 @@ class Defaults:
     MAIL_MAX_ATTEMPTS = 8
     MAIL_BACKGROUND = True  # a sender thread per worker delivers the outbox after each request
     BASE_URL = "http://127.0.0.1:5000"
+    BENCH_ENDPOINTS = False  # bench/ scripts turn on a bare one-row read to compare pages against
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     PASSWORD_RESET_TTL = 3600

@@ -59,11 +59,18 @@ def _filtered(call: Call):
 def index(call_id: int):
     call = _call_or_404(call_id)
     query = _filtered(call)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows = db.session.scalars(query.order_by(Application.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    # Per-state counts come from the (call_id, status) index; the total needs its own count only when
+    # the organisation type or a search narrows the list.
     counts = dict(db.session.execute(select(Application.status, func.count()).where(Application.call_id == call.id)
                                      .group_by(Application.status)).all())
+    if request.args.get("type") or (request.args.get("q") or "").strip():
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    elif request.args.get("state") in WORKFLOW.state_names:
+        total = counts.get(request.args["state"], 0)
+    else:
+        total = sum(counts.values())
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows = db.session.scalars(query.order_by(Application.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     args = {k: v for k, v in request.args.items() if k != "page"}
     pages = {"previous": page - 1 if page > 1 else None, "next": page + 1 if page * PAGE_SIZE < total else None}
     return render_template("applications/list.html", call=call, rows=rows, total=total, counts=counts,

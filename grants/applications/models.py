@@ -5,7 +5,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, Numeric, String,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from grants.auth.models import Organisation
@@ -20,6 +21,7 @@ class Application(Versioned, db.Model):
     __table_args__ = (
         CheckConstraint("requested_amount >= 0", name="requested_not_negative"),
         CheckConstraint("awarded_amount IS NULL OR awarded_amount >= 0", name="awarded_not_negative"),
+        Index("ix_application_call_status", "call_id", "status"),
     )
     workflow = "application"
 

@@ -174,12 +174,13 @@ def _keep_objects_of_kept_rows(session) -> None:
     session.info.pop(DELETE_AFTER_COMMIT, None)
 
 
-def current_attachments(application: Application) -> list[Attachment]:
+def current_attachments(application: Application, latest_version: ApplicationVersion | None = None
+                        ) -> list[Attachment]:
     """The attachments that make up the application now: for each requirement, the latest uploads that are
     either frozen in the last version or added since (a correction's new file replaces the old one)."""
     rows = db.session.scalars(select(Attachment).where(Attachment.application_id == application.id)
                               .order_by(Attachment.id)).all()
-    latest_version = last_version(application)
+    latest_version = latest_version or last_version(application)
     frozen_ids = {a["id"] for a in latest_version.attachments} if latest_version else set()
     by_requirement: dict[str, list[Attachment]] = {}
     for row in rows:
@@ -191,8 +192,8 @@ def current_attachments(application: Application) -> list[Attachment]:
     return sorted(result, key=lambda a: a.id)
 
 
-def missing_attachments(application: Application) -> list[str]:
-    present = {a.requirement_id for a in current_attachments(application)}
+def missing_attachments(application: Application, attachments: list[Attachment] | None = None) -> list[str]:
+    present = {a.requirement_id for a in (current_attachments(application) if attachments is None else attachments)}
     return [r["id"] for r in application.call.required_attachments or () if r.get("required") and r["id"] not in present]
 
 

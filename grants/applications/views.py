@@ -50,10 +50,12 @@ def _render(application: Application, form: TransitionForm | None = None, status
     staff_view = has_permission(current_user, Permission.APPLICATION_ANY_READ)
     history = history_of(application)
     versions = _versions(application)
+    attachments = ops.current_attachments(application, versions[-1] if versions else None)
     diff = ops.diff_versions(versions[-2], versions[-1]) if staff_view and len(versions) > 1 else None
-    actions = [a for a in available_actions(application, current_user)
-               if a.trigger not in ("submit", "resubmit", "request_correction")]
-    member = is_member(current_user, application.organisation_id)
+    all_actions = available_actions(application, current_user)
+    actions = [a for a in all_actions if a.trigger not in ("submit", "resubmit", "request_correction")]
+    member = any(a.trigger == "withdraw" for a in all_actions) or (
+        not staff_view and is_member(current_user, application.organisation_id))
     can_submit = member and application.status in ops.EDITABLE
     correction = correction or CorrectionForm(version=application.version)
     correction.items.choices = _items(application)
@@ -61,10 +63,11 @@ def _render(application: Application, form: TransitionForm | None = None, status
         "applications/detail.html", application=application, workflow=WORKFLOW, locale=_locale(),
         staff_view=staff_view, history=history, timeline=public_timeline(history), versions=versions, diff=diff,
         actions=actions, form=form or TransitionForm(version=application.version), can_edit=can_submit,
-        attachments=ops.current_attachments(application), rules=eligibility.evaluate(application, utcnow().date()),
-        missing_answers=_missing_labels(application), missing_attachments=ops.missing_attachments(application),
+        attachments=attachments, rules=eligibility.evaluate(application, utcnow().date()) if staff_view else [],
+        missing_answers=_missing_labels(application),
+        missing_attachments=ops.missing_attachments(application, attachments),
         correction=correction, can_request_correction=staff_view and any(
-            a.trigger == "request_correction" for a in available_actions(application, current_user)),
+            a.trigger == "request_correction" for a in all_actions),
     ), status
 
 

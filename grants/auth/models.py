@@ -129,6 +129,18 @@ class Programme(db.Model):
     require_staff_2fa: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @classmethod
+    def for_request(cls) -> Programme:
+        """Programme.current(), looked up once per request (the layout, the time zone and the
+        second-factor rule all read it)."""
+        from flask import g, has_app_context
+
+        if not has_app_context():
+            return cls.current()
+        if "pomost_programme" not in g:
+            g.pomost_programme = cls.current()
+        return g.pomost_programme
+
+    @classmethod
     def current(cls) -> Programme:
         """The installation's programme (one operator per installation); until an administrator saves
         one, the defaults, unsaved, so that reading settings never writes."""

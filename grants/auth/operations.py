@@ -190,7 +190,7 @@ def totp_required(user: User) -> bool:
     """Staff must use a second factor when the programme says so."""
     from grants.auth.models import Programme
 
-    return user.is_staff and Programme.current().require_staff_2fa
+    return user.is_staff and Programme.for_request().require_staff_2fa
 
 
 def needs_totp_enrolment(user: User) -> bool:

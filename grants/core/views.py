@@ -138,6 +138,20 @@ def healthz():
     return jsonify(status="ok" if ok else "error", **checks), 200 if ok else 503
 
 
+def bench_row():
+    """The cheapest page the app can serve from the database: one row by primary key, as JSON.
+    Registered only with POMOST_BENCH_ENDPOINTS=true, as the baseline of bench/pages_load.py."""
+    from grants.auth.models import User
+
+    user = db.session.get(User, 1)
+    return jsonify(id=getattr(user, "id", None))
+
+
+def register_bench_endpoints(app) -> None:
+    if app.config["BENCH_ENDPOINTS"]:
+        app.add_url_rule("/_bench/row", "core.bench_row", public(bench_row))
+
+
 def _error_page(code: int, title: str, message: str):
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=title), code

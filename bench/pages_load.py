@@ -1,0 +1,177 @@
+"""Load on loopback: the applicant's application page and the officer's list page, against a bare
+one-row read of the same app, served by gunicorn (2 workers) on PostgreSQL, in one run.
+
+    .venv/bin/python bench/pages_load.py [--applications 10000] [--seconds 10] [--connections 8]
+
+Needs `wrk` (Debian package). Prints requests/s and latency percentiles per endpoint and each
+page's throughput as a ratio of the baseline's. Targets (issue 4): ≥ 0.5 of the baseline's
+requests/s and p99 < 100 ms; the list page's median under 50 ms with 10,000 applications.
+"""
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+PASSWORD = "bench password 1"
+# flask-login's strong session protection ties a session to the client's address and user agent,
+# so the login and the load must present the same one.
+USER_AGENT = "pomost-bench"
+
+
+def seed(url: str, applications: int, instance: str) -> dict:
+    from flask_migrate import upgrade
+    from sqlalchemy import insert
+
+    from grants import create_app
+    from grants.applications.models import Application
+    from grants.auth import operations as ops
+    from grants.auth.models import Membership, MembershipRole, Organisation, Role
+    from grants.calls.models import Call, CallStatus
+    from grants.extensions import db
+    from grants.types import utcnow
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": instance, "TESTING": True})
+    with app.app_context():
+        upgrade()
+        officer = ops.create_user("officer@bench.example.org", "Officer", PASSWORD, roles=[Role.PROGRAM_OFFICER],
+                                  confirmed=True)
+        owner = ops.create_user("owner@bench.example.org", "Owner", PASSWORD, roles=[Role.APPLICANT], confirmed=True)
+        org = Organisation(name="Spółdzielnia Bench", type="social_cooperative")
+        org.memberships.append(Membership(user=owner, role=MembershipRole.OWNER))
+        now = utcnow()
+        call = Call(call_type="restructuring_grant", title="Bench", budget=Decimal("100000000"),
+                    status=CallStatus.PUBLISHED, opens_at=now.replace(year=now.year - 1),
+                    closes_at=now.replace(year=now.year + 1),
+                    form=[{"id": "summary", "type": "long_text", "required": True,
+                           "label": {"pl": "Opis", "en": "Summary"}}])
+        db.session.add_all([org, call])
+        db.session.flush()
+        rows = [{"call_id": call.id, "organisation_id": org.id, "title": f"Wniosek {i}", "status": "submitted",
+                 "number": f"{call.id}/{i:05d}", "requested_amount": Decimal("1000"), "answers": {"summary": "x"},
+                 "correction_rounds": 0, "correction_items": [], "formal_checklist": {}, "created_at": now,
+                 "version": 1} for i in range(applications)]
+        for start in range(0, len(rows), 5000):
+            db.session.execute(insert(Application), rows[start:start + 5000])
+        db.session.commit()
+        # What autovacuum does soon after a bulk load in production: planner statistics and the
+        # visibility map (index-only scans).
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+        return {"call_id": call.id, "application_id": 1}
+
+
+def login(base: str, email: str) -> str:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar),
+                                         urllib.request.ProxyHandler({}))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
+    page = opener.open(f"{base}/login").read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"email": email, "password": PASSWORD, "csrf_token": token}).encode()
+    opener.open(f"{base}/login", data=data).read()
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def wrk(url: str, cookie: str | None, seconds: int, connections: int) -> dict:
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency",
+               "-H", f"User-Agent: {USER_AGENT}", url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def percentile(p: str) -> float:
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": percentile("50"), "p99": percentile("99"),
+            "errors": int(non_2xx.group(1)) if non_2xx else 0}
+
+
+def check(name: str, url: str, cookie: str | None) -> None:
+    """The load must hit the real page (200, signed in), not a redirect to the login form."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect())
+    with opener.open(request) as response:
+        body = response.read()
+        if response.status != 200 or not body:
+            sys.exit(f"{name}: {url} answered {response.status}")
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise SystemExit(f"{req.full_url} redirected to {newurl}: not signed in?")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--applications", type=int, default=10_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed (apt-get install wrk)")
+    from tests.support.postgres import free_port, start_postgres
+
+    url, stop_db = start_postgres()
+    instance = tempfile.mkdtemp(prefix="pomost-bench-")
+    server = None
+    try:
+        ids = seed(url, args.applications, instance)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("POMOST_")}
+        env.update({"POMOST_DATABASE_URL": url, "POMOST_SECRET_KEY": "bench-" + "x" * 40,
+                    "POMOST_SESSION_COOKIE_SECURE": "false", "POMOST_REMEMBER_COOKIE_SECURE": "false",
+                    "POMOST_STORAGE_PATH": instance + "/storage", "POMOST_BENCH_ENDPOINTS": "true",
+                    "POMOST_MAIL_BACKGROUND": "false"})
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
+                                   "--log-level", "warning", "wsgi:app"], cwd=REPO, env=env)
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        applicant, officer = login(base, "owner@bench.example.org"), login(base, "officer@bench.example.org")
+        targets = [
+            ("baseline: one-row read", f"{base}/_bench/row", None),
+            ("applicant: application page", f"{base}/applications/{ids['application_id']}", applicant),
+            ("officer: list page", f"{base}/manage/calls/{ids['call_id']}/applications/", officer),
+        ]
+        for name, target, cookie in targets:
+            check(name, target, cookie)
+        for _name, target, cookie in targets:  # warm up every worker and cache
+            wrk(target, cookie, 2, args.connections)
+        results = {name: wrk(target, cookie, args.seconds, args.connections) for name, target, cookie in targets}
+        baseline = results["baseline: one-row read"]["rps"]
+        print(f"gunicorn 2 workers, PostgreSQL, {args.applications:,} applications in the call, "
+              f"wrk 2 threads {args.connections} connections {args.seconds} s per endpoint")
+        for name, r in results.items():
+            print(f"{name:<30} {r['rps']:8.1f} req/s  p50 {r['p50']:7.2f} ms  p99 {r['p99']:7.2f} ms  "
+                  f"ratio {r['rps'] / baseline:.2f}  non-2xx {r['errors']}")
+    finally:
+        if server:
+            server.terminate()
+            server.wait(10)
+        stop_db()
+        shutil.rmtree(instance, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
