@@ -155,6 +155,13 @@ class _HashingReader:
         return self._hash.hexdigest()
 
 
+def _seekable(stream: BinaryIO) -> bool:
+    try:
+        return bool(stream.seekable()) and stream.tell() >= 0
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
 def _iterate(stream: BinaryIO, chunk_size: int) -> Iterator[bytes]:
     try:
         while chunk := stream.read(chunk_size):
@@ -482,11 +489,21 @@ class S3Storage(Storage):
         # to ten parts of a non-seekable stream can be buffered at once.
         transfer.max_in_memory_upload_chunks = S3_MAX_IN_MEMORY_PARTS
         extra = {"ContentType": content_type} if content_type else None
-        reader = _HashingReader(stream, max_size)
+        if _seekable(stream):
+            # A file on disk (uploads are spooled there by the form parser): hash it in one pass,
+            # then let s3transfer read each part straight from the file instead of buffering parts.
+            start = stream.tell()
+            reader = _HashingReader(stream, max_size)
+            while reader.read(CHUNK_SIZE):
+                pass
+            stream.seek(start)
+            source: BinaryIO = stream
+        else:
+            reader = source = _HashingReader(stream, max_size)
         try:
             # On any failure, including ObjectTooLarge raised from our reader, s3transfer aborts
             # the multipart upload, and a single PutObject is never sent; so nothing is stored.
-            self.client.upload_fileobj(reader, self.bucket, key, ExtraArgs=extra, Config=transfer)
+            self.client.upload_fileobj(source, self.bucket, key, ExtraArgs=extra, Config=transfer)
         except StorageError:
             raise
         except BaseException as exc:
