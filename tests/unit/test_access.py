@@ -87,3 +87,10 @@ def test_anonymous_has_no_permissions():
         is_authenticated = False
 
     assert permissions_of(Anonymous()) == frozenset()
+
+
+def test_the_benchmark_endpoint_exists_only_when_asked_for(bare_app, tmp_path):
+    assert "core.bench_row" not in bare_app.view_functions
+    bench = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/b.db", "INSTANCE_PATH": str(tmp_path),
+                        "SECRET_KEY": "bench", "MAIL_BACKGROUND": False, "BENCH_ENDPOINTS": True})
+    assert access_of(bench.view_functions["core.bench_row"]) == PUBLIC
