@@ -140,3 +140,8 @@ def can_manage_organisation(user, organisation) -> bool:
     from grants.auth.models import MembershipRole
 
     return any(m.user_id == user.id and m.role == MembershipRole.OWNER for m in organisation.memberships)
+
+
+def can_manage_call(user, call) -> bool:
+    """Program officers manage every call, drafts included."""
+    return has_permission(user, Permission.CALL_ANY_MANAGE)

@@ -15,6 +15,10 @@ from grants.types import UTCDateTime, str_enum, utcnow
 from workflows.call_types import CALL_TYPES, CallType
 
 
+# Money parameters a call type may not declare (so no Decimal default tells how to read them back).
+MONEY_PARAMETERS = frozenset({"max_requested_amount", "package_cap"})
+
+
 class CallStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
@@ -54,7 +58,7 @@ class Call(Versioned, db.Model):
         """The call's own value, else its type's default; JSON keeps money as text, so it is read back as Decimal."""
         defaults = self.type.defaults()
         value = (self.parameters or {}).get(name, defaults.get(name))
-        if isinstance(defaults.get(name), Decimal) and value is not None:
+        if (isinstance(defaults.get(name), Decimal) or name in MONEY_PARAMETERS) and value is not None:
             return Decimal(str(value))
         return value
 

@@ -11,6 +11,7 @@ from tests import factories
 PAGES = {
     "/applicant": {Role.APPLICANT},
     "/officer": {Role.PROGRAM_OFFICER},
+    "/manage/calls/new": {Role.PROGRAM_OFFICER},
     "/evaluator": {Role.EVALUATOR},
     "/finance": {Role.FINANCE_OFFICER},
     "/auditor": {Role.AUDITOR},
