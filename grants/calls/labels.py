@@ -54,11 +54,11 @@ PARAMETER_SPECS: dict[str, ParameterSpec] = {
     "max_correction_rounds": ParameterSpec(_l("Correction rounds"), 0, 5),
     "appeal_working_days": ParameterSpec(_l("Appeal window (working days)"), 1, 60),
     "evaluators_per_application": ParameterSpec(_l("Evaluators per application"), 1, 5),
-    "pass_threshold_percent": ParameterSpec(_l("Pass threshold (% of the maximum points)"), 0, 100),
+    "pass_threshold_percent": ParameterSpec(_l("Pass threshold (per cent of the maximum points)"), 0, 100),
     "discrepancy_percent": ParameterSpec(
-        _l("Score difference that calls a third evaluator (% of the maximum points)"), 0, 100),
+        _l("Score difference that calls a third evaluator (per cent of the maximum points)"), 0, 100),
     # payment and afterwards
-    "advance_percent": ParameterSpec(_l("Advance (% of the grant)"), 0, 100),
+    "advance_percent": ParameterSpec(_l("Advance (per cent of the grant)"), 0, 100),
     "package_cap": ParameterSpec(_l("Package value cap"), Decimal("0.01")),
     "bridging_basic_months": ParameterSpec(_l("Basic bridging support (months)"), 0, 24),
     "bridging_extended_months": ParameterSpec(_l("Extended bridging support (months)"), 0, 24),
