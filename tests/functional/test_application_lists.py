@@ -95,3 +95,11 @@ def test_the_list_runs_the_same_number_of_queries_for_10_and_for_10000_applicati
 
     small_id, large_id = small.id, large.id
     assert queries(small_id) == queries(large_id)
+
+
+def test_the_officer_home_links_each_call_to_its_applications(client, auth, db):
+    call = factories.call(title="Nabór z listą")
+    factories.application(call, status="submitted")
+    auth.login(factories.user(Role.PROGRAM_OFFICER).email)
+    assert f'href="/manage/calls/{call.id}/applications/" data-testid="applications-link">1<' in \
+        client.get("/officer").get_data(as_text=True)
