@@ -10,6 +10,7 @@ requests/s and p99 < 100 ms; the list page's median under 50 ms with 10,000 appl
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.cookiejar
 import os
 import re
@@ -47,7 +48,7 @@ def seed(url: str, applications: int, instance: str) -> dict:
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": instance, "TESTING": True})
     with app.app_context():
         upgrade()
-        officer = ops.create_user("officer@bench.example.org", "Officer", PASSWORD, roles=[Role.PROGRAM_OFFICER],
+        ops.create_user("officer@bench.example.org", "Officer", PASSWORD, roles=[Role.PROGRAM_OFFICER],
                                   confirmed=True)
         owner = ops.create_user("owner@bench.example.org", "Owner", PASSWORD, roles=[Role.APPLICANT], confirmed=True)
         org = Organisation(name="Spółdzielnia Bench", type="social_cooperative")
@@ -103,6 +104,28 @@ def wrk(url: str, cookie: str | None, seconds: int, connections: int) -> dict:
             "errors": int(non_2xx.group(1)) if non_2xx else 0}
 
 
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], workers: int, *extra: str):
+    """Serve the app with gunicorn on a free loopback port until the block ends; yields (base URL, process)."""
+    from tests.support.postgres import free_port
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+                               "--log-level", "warning", *extra, "wsgi:app"], cwd=REPO, env=env)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
 def check(name: str, url: str, cookie: str | None) -> None:
     """The load must hit the real page (200, signed in), not a redirect to the login form."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})})
@@ -126,39 +149,29 @@ def main() -> None:
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk)")
-    from tests.support.postgres import free_port, start_postgres
+    from tests.support.postgres import start_postgres
 
     url, stop_db = start_postgres()
     instance = tempfile.mkdtemp(prefix="pomost-bench-")
-    server = None
     try:
         ids = seed(url, args.applications, instance)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("POMOST_")}
         env.update({"POMOST_DATABASE_URL": url, "POMOST_SECRET_KEY": "bench-" + "x" * 40,
                     "POMOST_SESSION_COOKIE_SECURE": "false", "POMOST_REMEMBER_COOKIE_SECURE": "false",
                     "POMOST_STORAGE_PATH": instance + "/storage", "POMOST_BENCH_ENDPOINTS": "true",
                     "POMOST_MAIL_BACKGROUND": "false"})
-        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
-                                   "--log-level", "warning", "wsgi:app"], cwd=REPO, env=env)
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        applicant, officer = login(base, "owner@bench.example.org"), login(base, "officer@bench.example.org")
-        targets = [
-            ("baseline: one-row read", f"{base}/_bench/row", None),
-            ("applicant: application page", f"{base}/applications/{ids['application_id']}", applicant),
-            ("officer: list page", f"{base}/manage/calls/{ids['call_id']}/applications/", officer),
-        ]
-        for name, target, cookie in targets:
-            check(name, target, cookie)
-        for _name, target, cookie in targets:  # warm up every worker and cache
-            wrk(target, cookie, 2, args.connections)
-        results = {name: wrk(target, cookie, args.seconds, args.connections) for name, target, cookie in targets}
+        with gunicorn(env, 2) as (base, _server):
+            applicant, officer = login(base, "owner@bench.example.org"), login(base, "officer@bench.example.org")
+            targets = [
+                ("baseline: one-row read", f"{base}/_bench/row", None),
+                ("applicant: application page", f"{base}/applications/{ids['application_id']}", applicant),
+                ("officer: list page", f"{base}/manage/calls/{ids['call_id']}/applications/", officer),
+            ]
+            for name, target, cookie in targets:
+                check(name, target, cookie)
+            for _name, target, cookie in targets:  # warm up every worker and cache
+                wrk(target, cookie, 2, args.connections)
+            results = {name: wrk(target, cookie, args.seconds, args.connections) for name, target, cookie in targets}
         baseline = results["baseline: one-row read"]["rps"]
         print(f"gunicorn 2 workers, PostgreSQL, {args.applications:,} applications in the call, "
               f"wrk 2 threads {args.connections} connections {args.seconds} s per endpoint")
@@ -166,9 +179,6 @@ def main() -> None:
             print(f"{name:<30} {r['rps']:8.1f} req/s  p50 {r['p50']:7.2f} ms  p99 {r['p99']:7.2f} ms  "
                   f"ratio {r['rps'] / baseline:.2f}  non-2xx {r['errors']}")
     finally:
-        if server:
-            server.terminate()
-            server.wait(10)
         stop_db()
         shutil.rmtree(instance, ignore_errors=True)
 

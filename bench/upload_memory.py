@@ -14,17 +14,17 @@ import hashlib
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from bench.pages_load import PASSWORD, USER_AGENT, login  # noqa: E402
+from bench.pages_load import PASSWORD, USER_AGENT, gunicorn, login  # noqa: E402
 
 
 def rss_mib(pid: int) -> float:
@@ -65,11 +65,55 @@ with app.app_context():
     return int(out.stdout.strip().splitlines()[-1])
 
 
+def write_payload(path: Path, megabytes: int) -> str:
+    """A PDF-looking file of the given size; returns its sha256."""
+    digest = hashlib.sha256()
+    with open(path, "wb") as f:
+        head = b"%PDF-1.7\n"
+        f.write(head)
+        digest.update(head)
+        block = os.urandom(1024 * 1024)
+        for _ in range(megabytes):
+            f.write(block)
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def upload_and_sample(base: str, server, application_id: int, payload: Path) -> tuple[str, float, float, float]:
+    """Post the file as a signed-in applicant; (HTTP status, seconds, RSS before, peak RSS) of the worker."""
+    worker = int(subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()[0])
+    cookie = login(base, "owner@bench.example.org")
+    page = subprocess.run(["curl", "-s", "-A", USER_AGENT, "-H", f"Cookie: {cookie}",
+                           f"{base}/applications/{application_id}/edit"], capture_output=True, text=True).stdout
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    before = rss_mib(worker)
+    peak = [before]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_mib(worker))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    started = time.perf_counter()
+    result = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-A", USER_AGENT,
+                             "-H", f"Cookie: {cookie}", "-F", f"csrf_token={token}", "-F", "requirement=big",
+                             "-F", f"file=@{payload};type=application/pdf",
+                             f"{base}/applications/{application_id}/attachments"], capture_output=True, text=True)
+    took = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    return result.stdout, took, before, peak[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=int, default=200)
     args = parser.parse_args()
-    from tests.support.postgres import free_port
+    import boto3
+
     from tests.support.s3 import start_s3_server
 
     endpoint, stop_s3 = start_s3_server()
@@ -81,72 +125,23 @@ def main() -> None:
                 "POMOST_S3_BUCKET": "bench", "POMOST_S3_ACCESS_KEY_ID": "bench", "POMOST_S3_SECRET_ACCESS_KEY": "bench",
                 "POMOST_MAX_CONTENT_LENGTH": str(size + 10 * 1024 * 1024), "POMOST_MAIL_BACKGROUND": "false",
                 "TMPDIR": instance})
-    server = None
     try:
         application_id = seed(env, instance, size + 1024 * 1024)
         payload = Path(instance) / "big.pdf"
-        digest = hashlib.sha256()
-        with open(payload, "wb") as f:
-            head = b"%PDF-1.7\n"
-            f.write(head)
-            digest.update(head)
-            block = os.urandom(1024 * 1024)
-            for _ in range(args.megabytes):
-                f.write(block)
-                digest.update(block)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
-                                   "--timeout", "300", "--log-level", "warning", "wsgi:app"], cwd=REPO, env=env)
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        worker = int(subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()[0])
-        cookie = login(base, "owner@bench.example.org")
-        page = subprocess.run(["curl", "-s", "-A", USER_AGENT, "-H", f"Cookie: {cookie}",
-                               f"{base}/applications/{application_id}/edit"], capture_output=True, text=True).stdout
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        before = rss_mib(worker)
-        peak = [before]
-        done = threading.Event()
-
-        def sample():
-            while not done.is_set():
-                peak[0] = max(peak[0], rss_mib(worker))
-                time.sleep(0.02)
-
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        started = time.perf_counter()
-        result = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-A", USER_AGENT,
-                                 "-H", f"Cookie: {cookie}", "-F", f"csrf_token={token}", "-F", "requirement=big",
-                                 "-F", f"file=@{payload};type=application/pdf",
-                                 f"{base}/applications/{application_id}/attachments"], capture_output=True, text=True)
-        took = time.perf_counter() - started
-        done.set()
-        sampler.join()
-        import boto3
-
+        sha256 = write_payload(payload, args.megabytes)
+        with gunicorn(env, 1, "--timeout", "300") as (base, server):
+            status, took, before, peak = upload_and_sample(base, server, application_id, payload)
         s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="bench", aws_secret_access_key="bench",
                           region_name="us-east-1")
         objects = s3.list_objects_v2(Bucket="bench").get("Contents", [])
-        stored = objects[0]["Size"] if objects else 0
-        print(f"upload of {args.megabytes} MB through one gunicorn worker to S3 (moto over HTTP): HTTP {result.stdout}, "
-              f"{took:.1f} s, object of {stored:,} bytes stored (file: {payload.stat().st_size:,} bytes)")
-        print(f"worker RSS before {before:.1f} MiB, peak during the upload {peak[0]:.1f} MiB, "
-              f"growth {peak[0] - before:+.1f} MiB (target < 50 MB)")
-        import sqlite3
-
         recorded = sqlite3.connect(f"{instance}/bench.db").execute("SELECT sha256 FROM attachment").fetchone()
-        print(f"sha256 of the file sent {digest.hexdigest()[:16]}…, recorded by the app "
-              f"{(recorded or ['none'])[0][:16]}…: {'equal' if recorded and recorded[0] == digest.hexdigest() else 'DIFFERENT'}")
+        print(f"upload of {args.megabytes} MB through one gunicorn worker to S3 (moto over HTTP): HTTP {status}, "
+              f"{took:.1f} s, object of {objects[0]['Size'] if objects else 0:,} bytes stored "
+              f"(file: {payload.stat().st_size:,} bytes)")
+        print(f"worker RSS before {before:.1f} MiB, peak during the upload {peak:.1f} MiB, "
+              f"growth {peak - before:+.1f} MiB (target < 50 MB)")
+        print(f"sha256 recorded by the app equals the file's: {bool(recorded) and recorded[0] == sha256}")
     finally:
-        if server:
-            server.terminate()
-            server.wait(10)
         stop_s3()
         shutil.rmtree(instance, ignore_errors=True)
 
