@@ -120,6 +120,9 @@ def _seed_calls(applicant: User, officer: User) -> int:
             for trigger, reason in steps:
                 if trigger == "submit":
                     apply_ops.submit(application, applicant)
+                elif trigger == "accept":
+                    apply_ops.tick_formal_checklist(application, officer, ["signed", "registry", "legible"])
+                    fire(application, trigger, officer, reason)
                 elif trigger == "request_correction":
                     apply_ops.request_correction(application, officer, ["answer:summary", "attachment:plan"], reason)
                 else:

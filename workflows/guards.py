@@ -40,6 +40,12 @@ def eligible(ctx: Context) -> bool:
     return not ctx["eligibility_failures"]
 
 
+@_guard("formal_checklist_complete", "Nie zaznaczono wszystkich punktów listy kontrolnej oceny formalnej.",
+        "Not every item of the formal-check list has been ticked.")
+def formal_checklist_complete(ctx: Context) -> bool:
+    return not ctx["formal_checklist_missing"]
+
+
 @_guard("correction_round_left", "Wykorzystano już dozwolone rundy korekty.", "No correction round is left.")
 def correction_round_left(ctx: Context) -> bool:
     return ctx["correction_rounds"] < ctx["max_correction_rounds"]

@@ -267,6 +267,25 @@ def request_correction(application: Application, officer: User, items: list[str]
                    "correction_requested", locale=member.locale, application=application, reason=reason)
 
 
+def tick_formal_checklist(application: Application, officer: User, ticked: list[str],
+                          *, expected_version: int | None = None) -> dict[str, bool]:
+    """Record which manual formal-check items the officer has confirmed."""
+    from grants.applications.workflow import formal_checklist
+    from grants.engine.core import CHANGED_MEANWHILE, StaleObject
+
+    if application.status != "formal_check":
+        raise ApplicationError(_l("The checklist is filled in during the formal check."))
+    if expected_version is not None and application.version != expected_version:
+        raise StaleObject(CHANGED_MEANWHILE)
+    items = [item_id for item_id, _label in formal_checklist(application.call)]
+    checklist = {item_id: item_id in ticked for item_id in items}
+    if checklist != (application.formal_checklist or {}):
+        application.formal_checklist = checklist
+        db.session.flush()
+        audit.record("applications:formal_check:ticked", actor=officer, obj=application, data={"checklist": checklist})
+    return checklist
+
+
 def diff_versions(older: ApplicationVersion, newer: ApplicationVersion) -> dict[str, list]:
     """What changed between two versions: answers (id, before, after) and attachments added/removed."""
     keys = sorted(set(older.answers) | set(newer.answers))

@@ -13,7 +13,7 @@ from grants.applications import operations as ops
 from grants.applications.forms import (CorrectionForm, StartApplicationForm, TransitionForm, UploadForm,
                                        answers_form_class, from_answer, to_answer)
 from grants.applications.models import Application, ApplicationVersion, Attachment
-from grants.applications.workflow import is_member
+from grants.applications.workflow import formal_checklist, is_member
 from grants.auth.models import Membership, MembershipRole, Organisation
 from grants.calls.models import Call
 from grants.engine.core import TransitionRefused, available_actions, fire, history_of
@@ -68,6 +68,8 @@ def _render(application: Application, form: TransitionForm | None = None, status
         missing_attachments=ops.missing_attachments(application, attachments),
         correction=correction, can_request_correction=staff_view and any(
             a.trigger == "request_correction" for a in all_actions),
+        checklist=[(item_id, _text(label), (application.formal_checklist or {}).get(item_id, False))
+                   for item_id, label in formal_checklist(application.call)],
     ), status
 
 
@@ -280,6 +282,25 @@ def submit(application_id: int):
 
 
 # --- officers ----------------------------------------------------------------------------------------
+
+@bp.route("/<int:application_id>/checklist", methods=["POST"])
+@require(Permission.CALL_ANY_MANAGE)
+def tick_checklist(application_id: int):
+    application = get_or_404(Application, application_id, can_view_application, for_update=True)
+    form = TransitionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        ops.tick_formal_checklist(application, current_user, request.form.getlist("items"),
+                                  expected_version=form.version.data)
+    except (ops.ApplicationError, TransitionRefused) as error:
+        db.session.rollback()
+        flash(error.text(_locale()) if isinstance(error, TransitionRefused) else str(error), "danger")
+        return _render(db.session.get(Application, application_id), status=409)
+    db.session.commit()
+    flash(_("Checklist saved."), "success")
+    return redirect(url_for("applications.detail", application_id=application.id), 303)
+
 
 @bp.route("/<int:application_id>/correction", methods=["POST"])
 @require(Permission.CALL_ANY_MANAGE)

@@ -18,6 +18,14 @@ from workflows.base import MEMBER, Context
 from workflows.guards import CALL
 from workflows.call_types import CALL_TYPES
 
+DEFAULT_FORMAL_CHECKLIST = (
+    {"id": "signed", "label": {"pl": "Wniosek podpisany przez osoby uprawnione do reprezentacji",
+                               "en": "Signed by the people entitled to represent the applicant"}},
+    {"id": "registry", "label": {"pl": "Dane zgodne z rejestrem (KRS, CEIDG, REGON)",
+                                 "en": "Details match the registers (KRS, CEIDG, REGON)"}},
+    {"id": "legible", "label": {"pl": "Załączniki czytelne i kompletne", "en": "Attachments legible and complete"}},
+)
+
 # Where the call's money is committed: from selection until the grant is closed or recovered.
 AWARDED_STATES = ("selected", "agreement", "implementation", "settlement", "durability", "recovery", "closed")
 
@@ -45,18 +53,19 @@ def budget_available(call_id: int, budget: Decimal) -> Decimal:
 
 
 def facts(application: Application, now: datetime) -> dict[str, Any]:
+    """What the guards may read; the entries that cost a query are functions, run only if read."""
     call = application.call
-    controls = db.session.execute(
-        select(Control.status).where(Control.application_id == application.id)).scalars().all()
-    recoveries = db.session.execute(
-        select(RecoveryCase.status).where(RecoveryCase.application_id == application.id)).scalars().all()
-    agreement_missing = [name for name in ("security", "de_minimis") if call.parameter(f"requires_{name}")]
+
+    def statuses(model) -> list[str]:
+        return list(db.session.scalars(select(model.status).where(model.application_id == application.id)))
+
     return {
         "call_opens_at": call.opens_at,
         "call_closes_at": call.closes_at,
-        "missing_answers": missing_answers(call.form, application.answers or {}),
-        "missing_attachments": operations.missing_attachments(application),
-        "eligibility_failures": eligibility.failures(application, now.date()),
+        "missing_answers": lambda: missing_answers(call.form, application.answers or {}),
+        "missing_attachments": lambda: operations.missing_attachments(application),
+        "eligibility_failures": lambda: eligibility.failures(application, now.date()),
+        "formal_checklist_missing": lambda: formal_checklist_missing(application),
         # Scorecards, rankings and agreements arrive with their own areas; until then these facts say
         # what is true of an application that has none of them.
         "correction_rounds": application.correction_rounds,
@@ -68,18 +77,31 @@ def facts(application: Application, now: datetime) -> dict[str, Any]:
         "third_review_allowed": call.type.uses("request_third_review"),
         "third_scorecard_submitted": False,
         "ranking_published": False,
-        "budget_available": budget_available(call.id, call.budget),
+        "budget_available": lambda: budget_available(call.id, call.budget),
         "requested_amount": application.requested_amount,
         "appeal_due_at": application.appeal_due_at,
         "appealed_before": application.appealed_from is not None,
         "appealed_from": application.appealed_from,
-        "agreement_conditions_missing": agreement_missing,
+        "agreement_conditions_missing": [name for name in ("security", "de_minimis")
+                                         if call.parameter(f"requires_{name}")],
         "durability_months": call.parameter("durability_months") or 0,
         "control_required": bool(call.parameter("control_required")),
-        "control_closed": "closed" in controls,
+        "control_closed": lambda: "closed" in statuses(Control),
         "durability_ends_at": application.durability_ends_at,
-        "recovery_settled": bool(recoveries) and all(s == "closed" for s in recoveries),
+        "recovery_settled": lambda: (lambda found: bool(found) and all(s == "closed" for s in found))(
+            statuses(RecoveryCase)),
     }
+
+
+def formal_checklist(call) -> list[tuple[str, dict]]:
+    """The items an officer ticks by hand in the formal check: the call's own, else the default list."""
+    items = call.parameter("formal_checklist") or DEFAULT_FORMAL_CHECKLIST
+    return [(item["id"], item["label"]) for item in items]
+
+
+def formal_checklist_missing(application: Application) -> list[str]:
+    ticked = application.formal_checklist or {}
+    return [item_id for item_id, _label in formal_checklist(application.call) if not ticked.get(item_id)]
 
 
 def _on_submit(application: Application, actor: Any, ctx: Context, from_state: str) -> None:

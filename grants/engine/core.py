@@ -113,11 +113,13 @@ def _explain(candidates: tuple[Transition, ...], ctx: Context) -> list[Label]:
 
 
 class _LazyFacts(Mapping):
-    """Facts are loaded on first use: most transitions have no guards, and facts cost queries."""
+    """Facts are loaded on first use, and a fact given as a function (one that costs a query) only
+    when a guard reads it: most transitions read few facts or none."""
 
     def __init__(self, binding: Binding, obj: Any, now: datetime):
         self._load = lambda: binding.facts(obj, now)
         self._facts: Mapping[str, Any] | None = None
+        self._computed: dict[str, Any] = {}
 
     def _get(self) -> Mapping[str, Any]:
         if self._facts is None:
@@ -125,7 +127,10 @@ class _LazyFacts(Mapping):
         return self._facts
 
     def __getitem__(self, key: str) -> Any:
-        return self._get()[key]
+        if key not in self._computed:
+            value = self._get()[key]
+            self._computed[key] = value() if callable(value) else value
+        return self._computed[key]
 
     def __iter__(self):
         return iter(self._get())

@@ -78,7 +78,7 @@ def test_apply_correct_and_accept(live_server, live_mail, browser, page, tmp_pat
     _sign_in(officer_page, base, "officer@pomost.example", "pomost-demo")
     officer_page.goto(application_url)
     officer_page.locator("[data-trigger=start_check]").click()
-    form = officer_page.locator("[data-testid=formal-check] form")
+    form = officer_page.locator("[data-testid=correction]")
     form.locator("input[value='answer:summary']").check()
     form.locator("textarea[name=reason]").fill("Opisz, ile osób zatrudnicie i od kiedy.")
     form.locator("[type=submit]").click()
@@ -99,6 +99,11 @@ def test_apply_correct_and_accept(live_server, live_mail, browser, page, tmp_pat
     # 6. The officer sees what changed and accepts.
     officer_page.goto(application_url)
     assert "zatrudnimy 3 osoby" in officer_page.locator("[data-testid=diff]").inner_text()
+    assert officer_page.locator("[data-trigger=accept]").is_disabled()  # the checklist is not ticked yet
+    checklist = officer_page.locator("[data-testid=checklist]")
+    for box in checklist.locator("input[type=checkbox]").all():
+        box.check()
+    checklist.locator("[type=submit]").click()
     officer_page.locator("[data-trigger=accept]").click()
     assert officer_page.locator("[data-testid=state]").inner_text().strip() == "Ocena merytoryczna"
     shot(officer_page, "accepted")

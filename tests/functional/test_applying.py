@@ -273,3 +273,31 @@ def test_storage_down_during_upload_leaves_the_draft_intact(client, auth, db, ap
     assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
     db.session.expire_all()
     assert db.session.get(Application, application.id).answers["plan"] == "Plan"
+
+
+def test_accept_waits_for_the_manual_checklist(client, auth, db, setting):
+    from grants.services.audit import AuditEntry
+
+    application = factories.application(factories.call(), setting["organisation"], status="formal_check",
+                                        formal_checklist={})
+    officer = factories.user(Role.PROGRAM_OFFICER, locale="en")
+    with pytest.raises(GuardsFailed, match="formal-check list"):
+        fire(application, "accept", officer)
+    db.session.rollback()
+    auth.login(officer.email)
+    page = f"/applications/{application.id}"
+    version = db.session.get(Application, application.id).version
+    client.post(f"{page}/checklist", data={"csrf_token": csrf_token(client, page), "version": version,
+                                           "items": ["signed", "registry"]})
+    db.session.expire_all()
+    assert db.session.get(Application, application.id).formal_checklist == {"signed": True, "registry": True,
+                                                                             "legible": False}
+    assert 'data-trigger="accept" disabled' in client.get(page).get_data(as_text=True)
+    version = db.session.get(Application, application.id).version
+    client.post(f"{page}/checklist", data={"csrf_token": csrf_token(client, page), "version": version,
+                                           "items": ["signed", "registry", "legible"]})
+    db.session.expire_all()
+    fire(db.session.get(Application, application.id), "accept", officer)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "applications:formal_check:ticked")) == 2
