@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/engine_vs_orm.py [--rounds 2000] [--objects 100000] [--database-url URL]
 
+The transition is `start_check` (submitted → formal_check): the engine's own cost (lock, role check,
+state change, history row, audit entry); guards add the queries of the facts they read.
 Both sides run in one process against one database, alternating in blocks so that drift (cache
 warm-up, autovacuum) hits both alike; each transition is its own transaction (one commit each),
 as a request would be. Prints per-transition medians and their ratio.
@@ -96,19 +98,19 @@ def run(url: str, rounds: int, objects: int) -> None:
 
         def engine_one(application_id: int, user) -> None:
             # As a view does it: load the row locked, then fire (the lock is not taken twice).
-            fire(load_for_update(Application, application_id), "accept", user)
+            fire(load_for_update(Application, application_id), "start_check", user)
             db.session.commit()
 
         def plain_one(application_id: int, user) -> None:
             application = db.session.get(Application, application_id)
-            application.status = "merit_review"
+            application.status = "formal_check"
             db.session.add(TransitionHistory(workflow="application", object_type="application", object_id=application.id,
-                                             from_state="formal_check", to_state="merit_review", trigger="accept",
+                                             from_state="submitted", to_state="formal_check", trigger="start_check",
                                              actor_id=user.id, data={}))
             db.session.commit()
 
         # --- timing: alternate blocks of both sides ---------------------------------------------------
-        engine_ids, plain_ids = make(rounds, "formal_check"), make(rounds, "formal_check")
+        engine_ids, plain_ids = make(rounds, "submitted"), make(rounds, "submitted")
         for i in engine_ids[:50]:
             engine_one(i, signed_in_user())
         for i in plain_ids[:50]:
@@ -133,14 +135,14 @@ def run(url: str, rounds: int, objects: int) -> None:
 
         # --- memory over many transitions ---------------------------------------------------------------
         if objects:
-            ids = make(objects, "formal_check")
+            ids = make(objects, "submitted")
             officer = signed_in_user()
             gc.collect()
             marks = {}
             start_rss = rss_mib()
             t0 = time.perf_counter()
             for n, application_id in enumerate(ids, 1):
-                fire(load_for_update(Application, application_id), "accept", officer)
+                fire(load_for_update(Application, application_id), "start_check", officer)
                 if n % 200 == 0:
                     db.session.commit()
                     db.session.expunge_all()
