@@ -411,6 +411,8 @@ COMMON = dict(deadline=None, database=None,
 
 
 def test_random_triggers_keep_the_engine_within_its_declarations(app, db):
+    """The machine's rules and invariants hold the assertions (checks 1–5 above); the two tests below
+    show that it fails on an engine that ignores roles or relations."""
     run_state_machine_as_test(EngineMachine, settings=settings(max_examples=25, stateful_step_count=25, **COMMON))
 
 
