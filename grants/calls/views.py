@@ -6,7 +6,8 @@ from flask_babel import get_locale
 from sqlalchemy import select
 
 from grants.access import public
-from grants.calls.models import Call, CallStatus
+from grants.calls.labels import field_label
+from grants.calls.models import Call, CallAmendment, CallStatus
 from grants.extensions import db
 from grants.types import utcnow
 
@@ -31,5 +32,7 @@ def detail(call_id: int):
     if call is None or call.status != CallStatus.PUBLISHED:
         abort(404)  # drafts are not public
     now = utcnow()
+    amendments = db.session.scalars(select(CallAmendment).where(CallAmendment.call_id == call.id)
+                                    .order_by(CallAmendment.at)).all()
     return render_template("calls/detail.html", call=call, is_open=call.opens_at <= now < call.closes_at,
-                           locale=str(get_locale()))
+                           locale=str(get_locale()), amendments=amendments, field_label=field_label)

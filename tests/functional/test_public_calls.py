@@ -29,3 +29,15 @@ def test_draft_and_missing_calls_are_not_public(client, db):
     draft = factories.call(status=CallStatus.DRAFT)
     assert client.get(f"/calls/{draft.id}").status_code == 404
     assert client.get("/calls/999999").status_code == 404
+
+
+def test_amendments_are_public_with_their_reason(client, db):
+    from grants.calls.models import CallAmendment
+
+    call = factories.call(title="Nabór zmieniony")
+    db.session.add(CallAmendment(call_id=call.id, actor_id=factories.user().id, reason="Wydłużamy termin o tydzień.",
+                                 changes={"closes_at": ["2030-01-01T00:00:00Z", "2030-01-08T00:00:00Z"]}))
+    db.session.commit()
+    page = client.get(f"/calls/{call.id}").get_data(as_text=True)
+    section = page[page.index('data-testid="amendments"'):]
+    assert "Wydłużamy termin o tydzień." in section and ">Closes<" in section
