@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from decimal import Decimal
 from typing import Any, BinaryIO
 
@@ -12,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from grants.applications import uploads
 from grants.applications.models import Application, ApplicationVersion, Attachment
 from grants.auth.models import Organisation, User
 from grants.calls.models import Call, CallStatus
@@ -19,9 +19,8 @@ from grants.engine.core import fire
 from grants.extensions import db
 from grants.services import audit
 from grants.services.mail import queue_mail
-from grants.services.storage import ObjectTooLarge, StorageError, get_storage
+from grants.services.storage import StorageError, get_storage
 from grants.types import utcnow
-from grants.applications.uploads import safe_name, size_of, sniff  # noqa: I001
 
 EDITABLE = ("draft", "correction")
 DELETE_AFTER_COMMIT = "pomost_delete_after_commit"
@@ -106,39 +105,21 @@ def add_attachment(application: Application, actor: User, requirement_id: str, s
     allowed = editable_items(application)
     if allowed is not None and attachment_item(requirement_id) not in allowed:
         raise ApplicationError(_l("This attachment cannot be changed now."))
-    size = size_of(stream)
-    if size == 0:
-        raise ApplicationError(_l("The file is empty."))
     max_size = int(requirement.get("max_size") or current_app.config["UPLOAD_MAX_SIZE"])
-    if size > max_size:
-        raise ApplicationError(_l("The file is larger than the allowed %(mb)s MB.", mb=max_size // (1024 * 1024)))
-    content_type = sniff(stream)
-    if content_type is None or content_type not in (requirement.get("types") or ()):
-        raise ApplicationError(_l("This kind of file is not accepted here, whatever its name says. Accepted: %(types)s.",
-                                  types=", ".join(t.rsplit("/", 1)[-1] for t in requirement.get("types") or ())))
-    key = f"applications/{application.id}/{uuid.uuid4().hex}"
-    storage = get_storage()
     try:
-        stored = storage.put(key, stream, content_type=content_type, max_size=max_size)
-    except ObjectTooLarge as error:
-        raise ApplicationError(_l("The file is larger than the allowed %(mb)s MB.", mb=max_size // (1024 * 1024))) \
-            from error
-    except StorageError as error:
-        current_app.logger.warning("upload for application %s failed: %s", application.id, error)
-        raise ApplicationError(_l("The file could not be stored just now. Your draft is safe; try again in a "
-                                  "few minutes.")) from error
-    try:
-        attachment = Attachment(application=application, requirement_id=requirement_id, storage_key=stored.key,
-                                original_name=safe_name(filename, content_type), content_type=content_type,
-                                size=stored.size, sha256=stored.sha256, uploaded_by_id=actor.id)
+        upload = uploads.store(stream, filename, key_prefix=f"applications/{application.id}",
+                               allowed_types=requirement.get("types") or (), max_size=max_size)
+    except uploads.UploadRejected as rejected:
+        raise ApplicationError(str(rejected)) from rejected
+    with uploads.recorded(upload):
+        attachment = Attachment(application=application, requirement_id=requirement_id, storage_key=upload.key,
+                                original_name=upload.name, content_type=upload.content_type, size=upload.size,
+                                sha256=upload.sha256, uploaded_by_id=actor.id)
         db.session.add(attachment)
         db.session.flush()
         audit.record("applications:attachment:uploaded", actor=actor, obj=application,
-                     data={"attachment_id": attachment.id, "requirement": requirement_id, "sha256": stored.sha256,
-                           "size": stored.size, "type": content_type})
-    except Exception:
-        storage.delete(stored.key)  # no object without its row
-        raise
+                     data={"attachment_id": attachment.id, "requirement": requirement_id, "sha256": upload.sha256,
+                           "size": upload.size, "type": upload.content_type})
     return attachment
 
 

@@ -1,9 +1,12 @@
 """What an uploaded file really is (by its content, never its name), and a safe name to keep."""
 from __future__ import annotations
 
+import contextlib
 import os
 import unicodedata
+import uuid
 import zipfile
+from dataclasses import dataclass
 from typing import BinaryIO
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
@@ -69,3 +72,60 @@ def size_of(stream: BinaryIO) -> int:
     size = stream.tell()
     stream.seek(start)
     return size
+
+
+# --- storing an upload -------------------------------------------------------------------------------
+
+class UploadRejected(Exception):
+    """The file cannot be stored; the message tells the user why (in their language)."""
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    key: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def store(stream: BinaryIO, filename: str | None, *, key_prefix: str, allowed_types, max_size: int) -> StoredUpload:
+    """Check a file by size and content, then stream it to storage under a fresh key."""
+    from flask import current_app
+    from flask_babel import lazy_gettext as _l
+
+    from grants.services.storage import ObjectTooLarge, StorageError, get_storage
+
+    too_large = _l("The file is larger than the allowed %(mb)s MB.", mb=max_size // (1024 * 1024))
+    size = size_of(stream)
+    if size == 0:
+        raise UploadRejected(_l("The file is empty."))
+    if size > max_size:
+        raise UploadRejected(too_large)
+    content_type = sniff(stream)
+    if content_type is None or content_type not in allowed_types:
+        raise UploadRejected(_l("This kind of file is not accepted here, whatever its name says. Accepted: %(types)s.",
+                                types=", ".join(t.rsplit("/", 1)[-1] for t in allowed_types)))
+    key = f"{key_prefix}/{uuid.uuid4().hex}"
+    try:
+        stored = get_storage().put(key, stream, content_type=content_type, max_size=max_size)
+    except ObjectTooLarge as error:
+        raise UploadRejected(too_large) from error
+    except StorageError as error:
+        current_app.logger.warning("upload to %s failed: %s", key, error)
+        raise UploadRejected(_l("The file could not be stored just now. Your draft is safe; try again in a "
+                                "few minutes.")) from error
+    return StoredUpload(key=stored.key, name=safe_name(filename, content_type), content_type=content_type,
+                        size=stored.size, sha256=stored.sha256)
+
+
+@contextlib.contextmanager
+def recorded(upload: StoredUpload):
+    """Around writing the upload's row: if that fails, the stored object goes too (no object without a row)."""
+    from grants.services.storage import get_storage
+
+    try:
+        yield
+    except BaseException:
+        get_storage().delete(upload.key)
+        raise
