@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from grants.applications.lists import bp as application_lists_bp
     from grants.applications.views import bp as applications_bp
     from grants.engine.views import bp as workflows_bp
+    from grants.calls.documents import bp as call_documents_bp
     from grants.calls.views import bp as calls_bp
     from grants.calls.manage import bp as calls_manage_bp
     from grants.organisations.views import bp as organisations_bp
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(workflows_bp)
     app.register_blueprint(organisations_bp)
     app.register_blueprint(calls_bp)
+    app.register_blueprint(call_documents_bp)
     app.register_blueprint(calls_manage_bp)
     register_error_handlers(app)
     register_bench_endpoints(app)

@@ -2,7 +2,7 @@
 and every workflow object can be fired."""
 from grants.auth.models import (GroupMember, Invitation, LoginAttempt, Membership, Organisation,  # noqa: F401
                                 Programme, RoleAssignment, User)
-from grants.calls.models import Call, CallAmendment  # noqa: F401
+from grants.calls.models import Call, CallAmendment, CallDocument  # noqa: F401
 from grants.applications.models import Application, ApplicationVersion, Attachment  # noqa: F401
 from grants.finance.models import Payment  # noqa: F401
 from grants.reporting.models import Report  # noqa: F401

@@ -6,6 +6,7 @@ from flask_babel import get_locale
 from sqlalchemy import select
 
 from grants.access import public
+from grants.calls.documents import documents_of
 from grants.calls.labels import field_label
 from grants.calls.models import Call, CallAmendment, CallStatus
 from grants.extensions import db
@@ -35,4 +36,5 @@ def detail(call_id: int):
     amendments = db.session.scalars(select(CallAmendment).where(CallAmendment.call_id == call.id)
                                     .order_by(CallAmendment.at)).all()
     return render_template("calls/detail.html", call=call, is_open=call.opens_at <= now < call.closes_at,
-                           locale=str(get_locale()), amendments=amendments, field_label=field_label)
+                           locale=str(get_locale()), amendments=amendments, field_label=field_label,
+                           documents=documents_of(call))

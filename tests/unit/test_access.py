@@ -14,6 +14,7 @@ EXPECTED_PUBLIC = {
     "core.home", "core.healthz", "core.set_language",
     "auth.login", "auth.login_verify", "auth.password_forgot", "auth.password_reset",
     "auth.register", "auth.confirm_email", "organisations.accept", "calls.index", "calls.detail",
+    "call_documents.download",
 }
 
 
