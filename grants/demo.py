@@ -82,9 +82,10 @@ def seed() -> int:
         group = Organisation(name=DEMO_GROUP, type=OrganisationType.INFORMAL_GROUP,
                              patron_name="Stowarzyszenie Zatorze Razem", patron_krs="0000098765")
         group.memberships.append(Membership(user=applicant, role=MembershipRole.OWNER))
-        group.group_members = [GroupMember(full_name=name, birth_date=born, is_leader=leader) for name, born, leader in (
-            ("Anna Wnioskodawczyni", date(1985, 4, 12), True), ("Marek Zieliński", date(1979, 9, 3), False),
-            ("Halina Kowal", date(1956, 1, 27), False))]
+        group.group_members = [
+            GroupMember(full_name=name, birth_date=born, is_leader=leader, pesel=pesel) for name, born, leader, pesel in (
+                ("Anna Wnioskodawczyni", date(1985, 4, 12), True, "85041212344"),
+                ("Marek Zieliński", date(1979, 9, 3), False, None), ("Halina Kowal", date(1956, 1, 27), False, None))]
         db.session.add(group)
         created += 1
     db.session.flush()

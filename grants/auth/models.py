@@ -194,6 +194,7 @@ class GroupMember(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     full_name: Mapped[str] = mapped_column(String(200))
     birth_date: Mapped[date] = mapped_column(Date)
+    pesel: Mapped[str | None] = mapped_column(String(11))  # required for the leader, who signs for the group
     is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
 
     organisation: Mapped[Organisation] = relationship(back_populates="group_members")

@@ -4,7 +4,7 @@ from wtforms import BooleanField, DateField, EmailField, FieldList, Form, FormFi
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from grants.auth.models import MembershipRole, OrganisationType
-from grants.identifiers import BankAccountValidator, KrsValidator, NipValidator, RegonValidator
+from grants.identifiers import BankAccountValidator, KrsValidator, NipValidator, PeselValidator, RegonValidator
 
 GROUP_ROWS = 8
 
@@ -28,6 +28,7 @@ def membership_choices():
 class GroupMemberForm(Form):
     full_name = StringField(_l("Full name"), filters=[_strip], validators=[Optional(), Length(max=200)])
     birth_date = DateField(_l("Date of birth"), validators=[Optional()])
+    pesel = StringField("PESEL", filters=[_strip], validators=[Optional(), PeselValidator])
     is_leader = BooleanField(_l("Leader"))
 
 
@@ -60,7 +61,8 @@ class OrganisationDetailsForm(FlaskForm):
                 if not (entry.full_name.data and entry.birth_date.data):
                     entry.full_name.errors.append(_l("Give both the name and the date of birth."))
                     continue
-                rows.append(MemberData(entry.full_name.data, entry.birth_date.data, entry.is_leader.data))
+                rows.append(MemberData(entry.full_name.data, entry.birth_date.data, entry.is_leader.data,
+                                       entry.pesel.data or None))
         return rows
 
 

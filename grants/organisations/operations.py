@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from grants.auth.models import GroupMember, Invitation, Membership, MembershipRole, Organisation, OrganisationType, User
 from grants.extensions import db
-from grants.identifiers import compact_digits, normalise_bank_account
+from grants.identifiers import compact_digits, normalise_bank_account, pesel_birth_date
 from grants.services import audit
 from grants.types import utcnow
 
@@ -33,6 +33,7 @@ class MemberData:
     full_name: str
     birth_date: date
     is_leader: bool = False
+    pesel: str | None = None
 
 
 def age_on(birth_date: date, day: date) -> int:
@@ -55,6 +56,10 @@ def check_rules(org_type: OrganisationType, fields: dict, members: list[MemberDa
             errors["members"] = str(_l("An informal group needs at least 3 members, all of them adults."))
         elif sum(m.is_leader for m in members) != 1:
             errors["members"] = str(_l("Mark exactly one member as the group's leader."))
+        elif not next(m for m in members if m.is_leader).pesel:
+            errors["members"] = str(_l("Give the leader's PESEL: the leader signs for the group."))
+        elif any(m.pesel and pesel_birth_date(m.pesel) != m.birth_date for m in members):
+            errors["members"] = str(_l("A PESEL does not match the date of birth given with it."))
         if bool(fields.get("patron_name")) != bool(fields.get("patron_krs")):
             errors["patron_krs"] = str(_l("Give both the patron organisation's name and its KRS number."))
     return errors
@@ -79,8 +84,8 @@ def create_organisation(actor: User, org_type: OrganisationType, fields: dict,
         raise OrganisationInvalid(errors)
     organisation = Organisation(type=org_type, **fields)
     organisation.memberships.append(Membership(user=actor, role=MembershipRole.OWNER))
-    organisation.group_members = [GroupMember(full_name=m.full_name, birth_date=m.birth_date, is_leader=m.is_leader)
-                                  for m in members]
+    organisation.group_members = [GroupMember(full_name=m.full_name, birth_date=m.birth_date, is_leader=m.is_leader,
+                                              pesel=m.pesel) for m in members]
     db.session.add(organisation)
     db.session.flush()
     audit.record("organisation:organisation:created", actor=actor, obj=organisation,
@@ -93,7 +98,7 @@ def update_organisation(organisation: Organisation, actor: User, fields: dict,
     """Change an organisation's details (its type is fixed once created)."""
     fields = _clean(fields)
     members = list(members) if members is not None else [
-        MemberData(m.full_name, m.birth_date, m.is_leader) for m in organisation.group_members]
+        MemberData(m.full_name, m.birth_date, m.is_leader, m.pesel) for m in organisation.group_members]
     errors = check_rules(organisation.type, fields, members, utcnow().date())
     if errors:
         raise OrganisationInvalid(errors)
@@ -102,7 +107,7 @@ def update_organisation(organisation: Organisation, actor: User, fields: dict,
         setattr(organisation, key, value)
     if organisation.type == OrganisationType.INFORMAL_GROUP:
         organisation.group_members = [GroupMember(full_name=m.full_name, birth_date=m.birth_date,
-                                                  is_leader=m.is_leader) for m in members]
+                                                  is_leader=m.is_leader, pesel=m.pesel) for m in members]
     db.session.flush()
     audit.record("organisation:organisation:updated", actor=actor, obj=organisation, data={"changed": changed})
 

@@ -65,8 +65,8 @@ def edit(organisation_id: int):
     form = OrganisationDetailsForm(obj=organisation)
     if not form.is_submitted():
         for entry, member in zip(form.members, organisation.group_members):
-            entry.full_name.data, entry.birth_date.data, entry.is_leader.data = \
-                member.full_name, member.birth_date, member.is_leader
+            entry.full_name.data, entry.birth_date.data, entry.is_leader.data, entry.pesel.data = \
+                member.full_name, member.birth_date, member.is_leader, member.pesel
     if form.validate_on_submit():
         members = form.member_rows()
         try:

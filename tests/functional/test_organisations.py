@@ -105,9 +105,11 @@ def test_type_rules_require_the_right_identifiers(client, auth, db):
 
 def _members(*rows):
     data = {}
-    for i, (name, born, leader) in enumerate(rows):
+    for i, (name, born, leader, *pesel) in enumerate(rows):
         data[f"members-{i}-full_name"] = name
         data[f"members-{i}-birth_date"] = born
+        if pesel:
+            data[f"members-{i}-pesel"] = pesel[0]
         if leader:
             data[f"members-{i}-is_leader"] = "y"
     return data
@@ -124,13 +126,23 @@ def test_informal_group_needs_three_adults_and_one_leader(client, auth, db):
     no_leader = _new_org(auth, {**base, **_members(("Anna", "1980-01-01", False), ("Jan", "1990-05-05", False),
                                                    ("Ewa", "1970-03-03", False))})
     assert "exactly one member as the group's leader" in html.unescape(no_leader.get_data(as_text=True))
+    no_pesel = _new_org(auth, {**base, **_members(("Anna", "1980-01-01", True), ("Jan", "1990-05-05", False),
+                                                  ("Ewa", "1970-03-03", False))})
+    assert "leader's PESEL" in html.unescape(no_pesel.get_data(as_text=True))
+    mismatch = _new_org(auth, {**base, **_members(("Anna", "1981-01-01", True, "80010112340"),
+                                                  ("Jan", "1990-05-05", False), ("Ewa", "1970-03-03", False))})
+    assert "does not match the date of birth" in mismatch.get_data(as_text=True)
+    bad = _new_org(auth, {**base, **_members(("Anna", "1980-01-01", True, "80010112341"),
+                                             ("Jan", "1990-05-05", False), ("Ewa", "1970-03-03", False))})
+    assert "This PESEL is not valid" in bad.get_data(as_text=True)
     ok = _new_org(auth, {**base, "patron_name": "Fundacja Wspólnota", "patron_krs": "0000123456",
-                         **_members(("Anna", "1980-01-01", True), ("Jan", "1990-05-05", False),
+                         **_members(("Anna", "1980-01-01", True, "80010112340"), ("Jan", "1990-05-05", False),
                                     ("Ewa", "1970-03-03", False))})
     assert ok.status_code == 302
     group = db.session.scalar(select(Organisation).where(Organisation.name == "Sąsiedzi z Zatorza"))
     assert [m.full_name for m in group.group_members] == ["Anna", "Jan", "Ewa"]
     assert [m.is_leader for m in group.group_members] == [True, False, False]
+    assert group.group_members[0].pesel == "80010112340"
 
 
 def test_only_owners_edit_and_invite(client, auth, db):
