@@ -129,3 +129,26 @@ def recorded(upload: StoredUpload):
     except BaseException:
         get_storage().delete(upload.key)
         raise
+
+
+def send_stored(stored_file):
+    """Answer with a stored file the caller has already checked access to: a short-lived presigned URL
+    (S3) or a stream through the app (local). `stored_file` has storage_key, original_name,
+    content_type and size."""
+    from flask import Response, abort, redirect
+
+    from grants.services.storage import StorageError, content_disposition, get_storage
+
+    storage = get_storage()
+    try:
+        url = storage.download_url(stored_file.storage_key, filename=stored_file.original_name,
+                                   content_type=stored_file.content_type)
+        if url:
+            return redirect(url)
+        chunks = storage.iter_chunks(stored_file.storage_key)
+    except StorageError:
+        abort(503)
+    # The chunks come from an open stream and need no request context while they are sent.
+    return Response(chunks, mimetype=stored_file.content_type, headers={
+        "Content-Disposition": content_disposition(stored_file.original_name),
+        "Content-Length": str(stored_file.size), "Cache-Control": "private, no-store"})

@@ -1,14 +1,14 @@
 """Application pages: start, fill in, attach, submit; officers check, ask for corrections, compare versions."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from grants.access import Permission, can_view_application, get_or_404, has_permission, require
-from grants.applications import eligibility
+from grants.applications import eligibility, uploads
 from grants.applications import operations as ops
 from grants.applications.forms import (CorrectionForm, StartApplicationForm, TransitionForm, UploadForm,
                                        answers_form_class, from_answer, to_answer)
@@ -18,7 +18,6 @@ from grants.auth.models import Membership, MembershipRole, Organisation
 from grants.calls.models import Call
 from grants.engine.core import TransitionRefused, available_actions, fire, history_of
 from grants.extensions import db
-from grants.services.storage import StorageError, content_disposition, get_storage
 from grants.types import utcnow
 from workflows import WORKFLOWS
 
@@ -247,19 +246,7 @@ def download(application_id: int, attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.application_id != application.id:
         abort(404)
-    storage = get_storage()
-    try:
-        url = storage.download_url(attachment.storage_key, filename=attachment.original_name,
-                                   content_type=attachment.content_type)
-        if url:
-            return redirect(url)
-        chunks = storage.iter_chunks(attachment.storage_key)
-    except StorageError:
-        abort(503)
-    # The chunks come from an open stream and need no request context while they are sent.
-    return Response(chunks, mimetype=attachment.content_type, headers={
-        "Content-Disposition": content_disposition(attachment.original_name),
-        "Content-Length": str(attachment.size), "Cache-Control": "private, no-store"})
+    return uploads.send_stored(attachment)
 
 
 @bp.route("/<int:application_id>/submit", methods=["POST"])

@@ -1,7 +1,7 @@
 """Documents of a call: officers attach them to a draft; anyone downloads those of a published call."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,7 +15,6 @@ from grants.applications import uploads
 from grants.calls.models import Call, CallDocument, CallStatus
 from grants.extensions import db
 from grants.services import audit
-from grants.services.storage import StorageError, content_disposition, get_storage
 
 bp = Blueprint("call_documents", __name__)
 DOCUMENT_TYPES = (uploads.PDF, uploads.DOCX, uploads.XLSX, uploads.ODT)
@@ -103,14 +102,4 @@ def download(call_id: int, document_id: int):
     document = db.session.get(CallDocument, document_id)
     if document is None or document.call_id != call.id:
         abort(404)
-    storage = get_storage()
-    try:
-        url = storage.download_url(document.storage_key, filename=document.original_name,
-                                   content_type=document.content_type)
-        if url:
-            return redirect(url)
-        chunks = storage.iter_chunks(document.storage_key)
-    except StorageError:
-        abort(503)
-    return Response(chunks, mimetype=document.content_type, headers={
-        "Content-Disposition": content_disposition(document.original_name), "Content-Length": str(document.size)})
+    return uploads.send_stored(document)

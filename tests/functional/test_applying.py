@@ -301,3 +301,28 @@ def test_accept_waits_for_the_manual_checklist(client, auth, db, setting):
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)
                              .where(AuditEntry.action == "applications:formal_check:ticked")) == 2
+
+
+def test_with_s3_the_download_is_a_short_lived_presigned_redirect(client, auth, db, app, setting, s3_endpoint):
+    import urllib.request
+
+    from grants.services import storage
+
+    s3 = storage.create_storage({**app.config, "STORAGE": "s3", "S3_ENDPOINT_URL": s3_endpoint,
+                                 "S3_BUCKET": f"pomost-{setting['application'].id}-{db.engine.dialect.name}",
+                                 "S3_ACCESS_KEY_ID": "test", "S3_SECRET_ACCESS_KEY": "test", "S3_URL_TTL": 120})
+    s3.ensure_bucket()
+    app.extensions["pomost_storage"] = s3
+    application = setting["application"]
+    auth.login(setting["owner"].email)
+    assert _upload(client, application, PDF, "plan.pdf").status_code == 303
+    attachment = db.session.scalars(select(Attachment)).one()
+    response = client.get(f"/applications/{application.id}/attachments/{attachment.id}")
+    assert response.status_code == 302
+    url = response.headers["Location"]
+    assert url.startswith(s3_endpoint) and "X-Amz-Expires=120" in url
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    assert opener.open(url).read() == PDF
+    auth.logout()
+    auth.login(factories.user(Role.APPLICANT).email)  # a stranger gets no URL at all
+    assert client.get(f"/applications/{application.id}/attachments/{attachment.id}").status_code == 404
