@@ -7,14 +7,15 @@ from types import SimpleNamespace
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (DateField, DecimalField, FieldList, Form, FormField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from grants.forms import BaseForm
 
-class TransitionForm(FlaskForm):
+
+class TransitionForm(BaseForm):
     """Every action button posts the version the page showed, so a stale page cannot overwrite."""
 
     version = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
@@ -64,7 +65,7 @@ def _field(question: dict):
     raise ValueError(f"unknown question type {kind!r}")
 
 
-def answers_form_class(call) -> type[FlaskForm]:
+def answers_form_class(call) -> type[BaseForm]:
     """A form class with one field per question of the call (ids prefixed, so they never clash)."""
     fields = {f"q_{q['id']}": _field(q) for q in call.form or ()}
     # Optional: while a correction is open the title is locked, and a browser does not post locked fields.
@@ -72,7 +73,7 @@ def answers_form_class(call) -> type[FlaskForm]:
     fields["requested_amount"] = DecimalField(_l("Requested amount"), places=2,
                                               validators=[Optional(), NumberRange(min=0)])
     fields["version"] = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
-    return type("AnswersForm", (FlaskForm,), fields)
+    return type("AnswersForm", (BaseForm,), fields)
 
 
 def to_answer(question: dict, field) -> object:
@@ -114,16 +115,16 @@ def from_answer(question: dict, value):
     return value
 
 
-class StartApplicationForm(FlaskForm):
+class StartApplicationForm(BaseForm):
     organisation = SelectField(_l("Apply as"), coerce=int, validators=[DataRequired()])
     title = StringField(_l("Title of the project"), validators=[DataRequired(), Length(max=300)])
 
 
-class UploadForm(FlaskForm):
+class UploadForm(BaseForm):
     requirement = StringField(validators=[DataRequired()])
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(BaseForm):
     version = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
     items = SelectMultipleField(_l("Items to correct"), choices=[], validate_choice=False)
     reason = TextAreaField(_l("What to correct and why"), validators=[DataRequired(), Length(max=4000)])

@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from grants.auth.models import Role
+from grants.forms import BaseForm
+from grants.ui import LANGUAGES
 
 
 def _strip(value):
@@ -13,13 +14,13 @@ def _strip(value):
 PASSWORD_RULE = Length(min=10, max=128, message=_l("Use between 10 and 128 characters."))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email()], filters=[_strip])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     submit = SubmitField(_l("Sign in"))
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(BaseForm):
     name = StringField(_l("Full name"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email()], filters=[_strip])
     password = PasswordField(_l("Password"), validators=[DataRequired(), PASSWORD_RULE])
@@ -28,18 +29,18 @@ class RegistrationForm(FlaskForm):
     submit = SubmitField(_l("Create account"))
 
 
-class TotpForm(FlaskForm):
+class TotpForm(BaseForm):
     code = StringField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(min=6, max=8, message=_l("Enter the 6-digit code."))],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True})
     submit = SubmitField(_l("Verify"))
 
 
-class PasswordResetRequestForm(FlaskForm):
+class PasswordResetRequestForm(BaseForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email()], filters=[_strip])
     submit = SubmitField(_l("Send reset link"))
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(BaseForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), PASSWORD_RULE])
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
@@ -50,14 +51,14 @@ class ChangePasswordForm(NewPasswordForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     """A button that only posts (with its CSRF token)."""
 
     submit = SubmitField(_l("Confirm"))
 
 
-class LanguageForm(FlaskForm):
-    language = SelectField(choices=[("pl", "Polski"), ("en", "English")])
+class LanguageForm(BaseForm):
+    language = SelectField(choices=LANGUAGES)
 
 
 def role_choices():
@@ -66,11 +67,11 @@ def role_choices():
     return [(r.value, role_label(r)) for r in Role]
 
 
-class RoleForm(FlaskForm):
+class RoleForm(BaseForm):
     role = SelectField(_l("Role"), choices=role_choices)
     submit = SubmitField(_l("Grant"))
 
 
-class ProgrammeForm(FlaskForm):
+class ProgrammeForm(BaseForm):
     require_staff_2fa = BooleanField(_l("Require two-factor sign-in for staff roles"))
     submit = SubmitField(_l("Save"))

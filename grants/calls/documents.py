@@ -5,7 +5,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
@@ -14,6 +13,7 @@ from grants.access import Permission, has_permission, public, require
 from grants.applications import uploads
 from grants.calls.models import Call, CallDocument, CallStatus
 from grants.extensions import db
+from grants.forms import BaseForm
 from grants.services import audit
 
 bp = Blueprint("call_documents", __name__)
@@ -21,7 +21,7 @@ DOCUMENT_TYPES = (uploads.PDF, uploads.DOCX, uploads.XLSX, uploads.ODT)
 MAX_DOCUMENT_SIZE = 20 * 1024 * 1024
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(BaseForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
 
 

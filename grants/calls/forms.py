@@ -13,7 +13,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateTimeLocalField, DecimalField, FieldList, Form, FormField, IntegerField,
                      SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import InputRequired, Length, Optional
@@ -22,6 +21,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 from grants.auth.models import OrganisationType
 from grants.calls import operations as ops
 from grants.calls.labels import FILE_TYPE_LABELS, QUESTION_TYPE_LABELS, parameter_spec
+from grants.forms import BaseForm
 from workflows.call_types import CALL_TYPES, CallType
 
 SPARE_ROWS = {"questions": 3, "attachments": 2, "criteria": 2}
@@ -191,7 +191,7 @@ def parameters_form_class(type_name: str) -> type[Form]:
 
 # --- the call ------------------------------------------------------------------------------------
 
-class CallForm(FlaskForm):
+class CallForm(BaseForm):
     title = StringField(_l("Title"), filters=[_strip], validators=[InputRequired(message=_l("Give the call a title.")),
                                                                    Length(max=300)])
     description = TextAreaField(_l("Description"), filters=[_strip],
@@ -322,7 +322,7 @@ def call_form_class(type_name: str, amendment: bool = False) -> type[CallForm]:
     return type(f"{type_name.title().replace('_', '')}{'Amendment' if amendment else 'Call'}Form", (CallForm,), fields)
 
 
-class VersionForm(FlaskForm):
+class VersionForm(BaseForm):
     """A confirmation button that carries the version of the call it was shown for."""
 
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, FieldList, Form, FormField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from grants.auth.models import MembershipRole, OrganisationType
+from grants.forms import BaseForm
 from grants.identifiers import BankAccountValidator, KrsValidator, NipValidator, PeselValidator, RegonValidator
 
 GROUP_ROWS = 8
@@ -25,14 +25,14 @@ def membership_choices():
     return [(r.value, MEMBERSHIP_LABELS[r]) for r in MembershipRole]
 
 
-class GroupMemberForm(Form):
+class GroupMemberForm(BaseForm):
     full_name = StringField(_l("Full name"), filters=[_strip], validators=[Optional(), Length(max=200)])
     birth_date = DateField(_l("Date of birth"), validators=[Optional()])
     pesel = StringField("PESEL", filters=[_strip], validators=[Optional(), PeselValidator])
     is_leader = BooleanField(_l("Leader"))
 
 
-class OrganisationDetailsForm(FlaskForm):
+class OrganisationDetailsForm(BaseForm):
     name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=300)])
     nip = StringField("NIP", filters=[_strip], validators=[Optional(), NipValidator])
     regon = StringField("REGON", filters=[_strip], validators=[Optional(), RegonValidator])
@@ -70,7 +70,7 @@ class NewOrganisationForm(OrganisationDetailsForm):
     type = SelectField(_l("Type"), choices=type_choices, validators=[DataRequired()])
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(BaseForm):
     email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(), Email()])
     role = SelectField(_l("Role"), choices=membership_choices, default=MembershipRole.EDITOR.value)
     submit = SubmitField(_l("Send invitation"))

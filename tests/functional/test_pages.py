@@ -66,3 +66,24 @@ def test_bootstrap_is_served_locally(client):
     page = client.get("/login").get_data(as_text=True)
     assert "cdn" not in page.lower()
     assert client.get("/bootstrap/static/css/bootstrap.min.css").status_code == 200
+
+
+def test_form_messages_follow_the_language(client, db_kind):
+    """wtforms' own messages come from its catalogue, read once per process and per language."""
+    from flask_babel import refresh
+    from wtforms import StringField
+    from wtforms.validators import InputRequired
+
+    from grants.forms import BaseForm
+
+    class Probe(BaseForm):
+        name = StringField(validators=[InputRequired()])
+
+    app = client.application
+    app.config["WTF_CSRF_ENABLED"] = False
+    for language, message in (("pl", "To pole jest wymagane."), ("en", "This field is required.")):
+        with app.test_request_context("/", method="POST", data={}, headers={"Accept-Language": language}):
+            refresh()  # the fixture's app context outlives this request; a real request starts afresh
+            form = Probe()
+            assert not form.validate()
+            assert form.name.errors == [message]
