@@ -10,12 +10,12 @@ import tempfile
 from typing import Iterator
 
 import xlsxwriter
-from flask import Blueprint, Response, abort, render_template, request, send_file, stream_with_context
+from flask import Blueprint, Response, abort, render_template, request, send_file, stream_with_context, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager
 
+from grants import ui
 from grants.access import Permission, require
 from grants.applications.models import Application
 from grants.auth.models import Organisation, OrganisationType
@@ -36,10 +36,15 @@ def _call_or_404(call_id: int) -> Call:
     return call
 
 
+# What the list and the exports show of each application: plain rows, not the whole object with its answers.
+COLUMNS = (Application.id, Application.number, Application.title, Application.status, Application.requested_amount,
+           Application.submitted_at, Organisation.name.label("organisation_name"),
+           Organisation.type.label("organisation_type"))
+
+
 def _filtered(call: Call):
     """The call's applications with the request's filters applied (state, organisation type, search)."""
-    query = (select(Application).join(Application.organisation).options(contains_eager(Application.organisation))
-             .where(Application.call_id == call.id))
+    query = select(*COLUMNS).join(Application.organisation).where(Application.call_id == call.id)
     state = request.args.get("state")
     if state in WORKFLOW.state_names:
         query = query.where(Application.status == state)
@@ -70,22 +75,24 @@ def index(call_id: int):
     else:
         total = sum(counts.values())
     page = max(request.args.get("page", 1, type=int), 1)
-    rows = db.session.scalars(query.order_by(Application.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    rows = db.session.execute(query.order_by(Application.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     args = {k: v for k, v in request.args.items() if k != "page"}
     pages = {"previous": page - 1 if page > 1 else None, "next": page + 1 if page * PAGE_SIZE < total else None}
+    locale = str(get_locale())
     return render_template("applications/list.html", call=call, rows=rows, total=total, counts=counts,
-                           workflow=WORKFLOW, locale=str(get_locale()), args=args, pages=pages,
-                           org_types=list(OrganisationType))
+                           workflow=WORKFLOW, locale=locale, args=args, pages=pages, org_types=list(OrganisationType),
+                           state_labels={state.name: state.label(locale) for state in WORKFLOW.states},
+                           type_labels={t: str(label) for t, label in ui.ORGANISATION_TYPE_LABELS.items()},
+                           detail_url=url_for("applications.detail", application_id=0).removesuffix("0"))
 
 
 def _export_rows(call: Call) -> Iterator[list]:
     locale = str(get_locale())
     query = _filtered(call).order_by(Application.id).execution_options(yield_per=EXPORT_BATCH)
-    for application in db.session.scalars(query):
-        yield [application.number or "", application.title, application.organisation.name,
-               str(application.organisation.type), WORKFLOW.state(application.status).label(locale),
-               str(application.requested_amount),
-               application.submitted_at.isoformat() if application.submitted_at else ""]
+    for row in db.session.execute(query):
+        yield [row.number or "", row.title, row.organisation_name, str(row.organisation_type),
+               WORKFLOW.state(row.status).label(locale), str(row.requested_amount),
+               row.submitted_at.isoformat() if row.submitted_at else ""]
 
 
 def _header() -> list[str]:
