@@ -53,9 +53,12 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        from sqlalchemy.orm import joinedload
+
         from grants.auth.models import User
 
-        return db.session.get(User, int(user_id))
+        # Every signed-in request reads the roles: one query for both.
+        return db.session.get(User, int(user_id), options=[joinedload(User.role_assignments)])
 
     storage.init_app(app)
     mail.init_app(app)
@@ -105,15 +108,16 @@ def _register_blueprints(app: Flask) -> None:
     register_error_handlers(app)
     register_bench_endpoints(app)
 
+    app.add_template_filter(ui.money, "money")
+
     @app.context_processor
     def _ui_helpers():
         from grants.access import Permission, has_permission
-        from grants.auth.forms import LanguageForm
 
         def can(permission: str) -> bool:
             return has_permission(current_user, Permission(permission))
 
-        return {"ui": ui, "language_form": LanguageForm, "can": can, "get_locale": get_locale}
+        return {"ui": ui, "can": can, "get_locale": get_locale}
 
     @app.after_request
     def _security_headers(response):

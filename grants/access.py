@@ -105,17 +105,19 @@ def access_of(view: Callable) -> str | tuple[Permission, ...] | None:
     return getattr(view, ACCESS_ATTR, None)
 
 
-def get_or_404(model: type[T], object_id, check: Callable[[object, T], bool], *, for_update: bool = False) -> T:
+def get_or_404(model: type[T], object_id, check: Callable[[object, T], bool], *, for_update: bool = False,
+               options=()) -> T:
     """Load an object the current user may see, or answer 404 as if it did not exist.
 
     for_update: lock the row for a transition in this request (SELECT … FOR UPDATE).
+    options: loader options for what the page reads next (e.g. joinedload of a parent).
     """
     if for_update:
         from grants.engine.core import load_for_update
 
         obj = load_for_update(model, object_id)
     else:
-        obj = db.session.get(model, object_id)
+        obj = db.session.get(model, object_id, options=options)
     if obj is None or not check(current_user, obj):
         abort(404)
     return obj
@@ -123,23 +125,32 @@ def get_or_404(model: type[T], object_id, check: Callable[[object, T], bool], *,
 
 # --- object-level checks ----------------------------------------------------------------------
 
+def membership_role(user, organisation_id: int):
+    """The user's role in the organisation (None for none). Read from the user's memberships, which
+    the session loads once per request whatever the number of checks."""
+    for membership in user.memberships:
+        if membership.organisation_id == organisation_id:
+            return membership.role
+    return None
+
+
 def can_view_organisation(user, organisation) -> bool:
     if has_permission(user, Permission.APPLICATION_ANY_READ):
         return True
-    return any(m.user_id == user.id for m in organisation.memberships)
+    return membership_role(user, organisation.id) is not None
 
 
 def can_view_application(user, application) -> bool:
     """Staff who read applications, and any member of the applicant organisation."""
     if has_permission(user, Permission.APPLICATION_ANY_READ):
         return True
-    return any(m.user_id == user.id for m in application.organisation.memberships)
+    return membership_role(user, application.organisation_id) is not None
 
 
 def can_manage_organisation(user, organisation) -> bool:
     from grants.auth.models import MembershipRole
 
-    return any(m.user_id == user.id and m.role == MembershipRole.OWNER for m in organisation.memberships)
+    return membership_role(user, organisation.id) == MembershipRole.OWNER
 
 
 def can_manage_call(user, call) -> bool:

@@ -155,13 +155,16 @@ def _keep_objects_of_kept_rows(session) -> None:
     session.info.pop(DELETE_AFTER_COMMIT, None)
 
 
-def current_attachments(application: Application, latest_version: ApplicationVersion | None = None
-                        ) -> list[Attachment]:
+def current_attachments(application: Application, latest_version: ApplicationVersion | None = None, *,
+                        versions_read: bool = False) -> list[Attachment]:
     """The attachments that make up the application now: for each requirement, the latest uploads that are
-    either frozen in the last version or added since (a correction's new file replaces the old one)."""
+    either frozen in the last version or added since (a correction's new file replaces the old one).
+
+    versions_read: the caller has read the versions and latest_version is the last (None: there is none)."""
     rows = db.session.scalars(select(Attachment).where(Attachment.application_id == application.id)
                               .order_by(Attachment.id)).all()
-    latest_version = latest_version or last_version(application)
+    if not versions_read:
+        latest_version = latest_version or last_version(application)
     frozen_ids = {a["id"] for a in latest_version.attachments} if latest_version else set()
     by_requirement: dict[str, list[Attachment]] = {}
     for row in rows:

@@ -6,6 +6,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from grants.access import Permission, can_view_application, get_or_404, has_permission, require
 from grants.applications import eligibility, uploads
@@ -49,7 +50,7 @@ def _render(application: Application, form: TransitionForm | None = None, status
     staff_view = has_permission(current_user, Permission.APPLICATION_ANY_READ)
     history = history_of(application)
     versions = _versions(application)
-    attachments = ops.current_attachments(application, versions[-1] if versions else None)
+    attachments = ops.current_attachments(application, versions[-1] if versions else None, versions_read=True)
     diff = ops.diff_versions(versions[-2], versions[-1]) if staff_view and len(versions) > 1 else None
     all_actions = available_actions(application, current_user)
     actions = [a for a in all_actions if a.trigger not in ("submit", "resubmit", "request_correction")]
@@ -95,7 +96,8 @@ def _missing_labels(application: Application) -> list[str]:
 @bp.route("/<int:application_id>")
 @require(Permission.ACCOUNT_SELF_MANAGE)
 def detail(application_id: int):
-    application = get_or_404(Application, application_id, can_view_application)
+    application = get_or_404(Application, application_id, can_view_application,
+                             options=[joinedload(Application.call), joinedload(Application.organisation)])
     return _render(application)
 
 

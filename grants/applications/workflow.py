@@ -7,9 +7,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from grants.access import membership_role
 from grants.applications import eligibility, operations
 from grants.applications.models import Application
-from grants.auth.models import Membership, MembershipRole
+from grants.auth.models import MembershipRole
 from grants.calls.models import Call
 from grants.control.models import Control, RecoveryCase
 from grants.engine.registry import bind
@@ -32,11 +33,7 @@ AWARDED_STATES = ("selected", "agreement", "implementation", "settlement", "dura
 
 def is_member(user: Any, organisation_id: int, roles=(MembershipRole.OWNER, MembershipRole.EDITOR)) -> bool:
     """The user may act for the organisation (owners and editors; viewers only read)."""
-    return db.session.scalar(
-        select(func.count()).select_from(Membership)
-        .where(Membership.user_id == user.id, Membership.organisation_id == organisation_id,
-               Membership.role.in_(roles))
-    ) > 0
+    return membership_role(user, organisation_id) in roles
 
 
 def missing_answers(form: list[dict], answers: dict) -> list[str]:
