@@ -42,7 +42,9 @@ def mail_send(retry_now: bool):
 
 @pomost.command("tick")
 def tick():
-    """Fire the time-based transitions that are due (idempotent; safe to run as several copies at once)."""
+    """Fire the time-based transitions that are due, then fold the per-state counts of applications
+    (idempotent; safe to run as several copies at once)."""
+    from grants.applications import counts
     from grants.engine.tick import tick as run
 
     fired = run()
@@ -50,6 +52,7 @@ def tick():
         click.echo("Nothing due.")
     for name, count in sorted(fired.items()):
         click.echo(f"{name}: {count}")
+    counts.compact()
 
 
 @pomost.command("seed-demo")

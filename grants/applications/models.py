@@ -51,6 +51,25 @@ class Application(Versioned, db.Model):
     organisation: Mapped[Organisation] = relationship()
 
 
+class ApplicationStateCount(db.Model):
+    """How many applications each call has in each state, kept so that a call with 10,000 applications
+    shows its per-state counts without counting them.
+
+    Rows are +1 and −1 deltas written by database triggers on `application` (migration 0008), so no
+    code path can miss one and no row is updated in place (concurrent transitions never wait for a
+    shared counter). Reads sum the rows of a call; `flask pomost tick` folds them into one row per
+    (call, state). A migration that rebuilds `application` on SQLite (batch mode) must create the
+    triggers again: tests/functional/test_application_lists.py compares the counts with a GROUP BY.
+    """
+
+    __tablename__ = "application_state_count"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    call_id: Mapped[int] = mapped_column(Integer, index=True)
+    status: Mapped[str] = mapped_column(String(40))
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class Attachment(db.Model):
     """An uploaded file. Frozen once part of a submitted version: a correction adds a new one instead."""
 

@@ -103,3 +103,54 @@ def test_the_officer_home_links_each_call_to_its_applications(client, auth, db):
     auth.login(factories.user(Role.PROGRAM_OFFICER).email)
     assert f'href="/manage/calls/{call.id}/applications/" data-testid="applications-link">1<' in \
         client.get("/officer").get_data(as_text=True)
+
+
+def _grouped(call_ids) -> dict:
+    from sqlalchemy import func, select
+
+    from grants.extensions import db
+
+    counts: dict = {}
+    for call_id, status, n in db.session.execute(select(Application.call_id, Application.status, func.count())
+                                                 .where(Application.call_id.in_(call_ids))
+                                                 .group_by(Application.call_id, Application.status)):
+        counts.setdefault(call_id, {})[status] = n
+    return counts
+
+
+def test_kept_counts_equal_counting_through_every_kind_of_change(db, app):
+    """The triggers see inserts (ORM and bulk), state changes (one object or many at once), moves between
+    calls and deletes, and ignore other writes; folding changes nothing that is read."""
+    from sqlalchemy import delete, func, select, update
+
+    from grants.applications import counts
+    from grants.applications.models import ApplicationStateCount
+
+    first, second = factories.call(), factories.call()
+    organisation = factories.organisation(factories.user(Role.APPLICANT))
+    _many(first, organisation, 25, "submitted")
+    drafts = [factories.application(first, organisation, status="draft", title=f"Szkic {i}") for i in range(3)]
+    ids = [first.id, second.id]
+    assert counts.state_counts(ids) == _grouped(ids) == {first.id: {"submitted": 25, "draft": 3}}
+
+    db.session.execute(update(Application).where(Application.status == "submitted", Application.id % 5 == 0)
+                       .values(status="formal_check"))
+    drafts[0].call_id = second.id
+    db.session.delete(drafts[1])
+    drafts[2].status = "submitted"  # as the engine writes a transition
+    db.session.commit()
+    application = db.session.scalars(select(Application).where(Application.status == "formal_check")).first()
+    db.session.execute(update(Application).where(Application.id == application.id).values(title="only the title"))
+    db.session.commit()
+    assert counts.state_counts(ids) == _grouped(ids)
+    assert counts.state_counts(ids)[second.id] == {"draft": 1}
+
+    deltas = db.session.scalar(select(func.count()).select_from(ApplicationStateCount))
+    assert counts.compact() == deltas
+    assert db.session.scalar(select(func.count()).select_from(ApplicationStateCount)) == sum(
+        len(states) for states in _grouped(ids).values())
+    assert counts.state_counts(ids) == _grouped(ids)
+    db.session.execute(delete(Application).where(Application.call_id == second.id))
+    db.session.commit()
+    counts.compact()
+    assert counts.state_counts(ids) == _grouped(ids) and second.id not in counts.state_counts(ids)

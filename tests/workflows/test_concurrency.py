@@ -126,6 +126,30 @@ def _audit_count(db, action: str, object_id: int) -> int:
         AuditEntry.action == action, AuditEntry.object_id == str(object_id)))
 
 
+def _flip_and_compact(sync, ids: list[int], rounds: int) -> int:
+    """Move each application back and forth, one commit each, folding the kept counts after every round."""
+    from sqlalchemy import update
+
+    from grants.applications import counts
+
+    sync.together()
+    for n in range(rounds):
+        for application_id in ids:
+            _db.session.execute(update(Application).where(Application.id == application_id)
+                                .values(status="formal_check" if n % 2 == 0 else "submitted"))
+            _db.session.commit()
+        counts.compact()
+    return rounds
+
+
+def _assert_kept_counts_are_exact(call_id: int) -> None:
+    from grants.applications import counts
+
+    grouped = dict(_db.session.execute(select(Application.status, func.count())
+                                       .where(Application.call_id == call_id).group_by(Application.status)).all())
+    assert counts.state_counts([call_id]).get(call_id, {}) == grouped
+
+
 def _fresh(db) -> None:
     """End the parent's transaction and forget what it loaded, so it reads what the children committed."""
     db.session.commit()
@@ -326,6 +350,25 @@ def test_two_ticks_at_once_fire_each_due_transition_once(db, app_config, setting
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "workflow:application:leave_unconsidered")) == len(ids)
     _assert_chain_verifies()
+    _assert_kept_counts_are_exact(setting["call"].id)
+
+
+# --- 5. the kept per-state counts under concurrent writers and folders -------------------------------
+
+def test_kept_state_counts_stay_exact_while_writers_and_folders_run_at_once(db, app_config, setting):
+    ids = _applications(setting, 24, status="submitted")
+    _fresh(db)
+
+    run_processes(app_config, {
+        "first": (_flip_and_compact, (ids[0::3], 5)),
+        "second": (_flip_and_compact, (ids[1::3], 5)),
+        "third": (_flip_and_compact, (ids[2::3], 4)),
+    })
+
+    _fresh(db)
+    assert dict(db.session.execute(select(Application.status, func.count()).where(Application.id.in_(ids))
+                                   .group_by(Application.status)).all()) == {"formal_check": 16, "submitted": 8}
+    _assert_kept_counts_are_exact(setting["call"].id)
 
 
 # --- guards that sum over *other* rows: the engine locks their scope (the grant, the call) first ------
