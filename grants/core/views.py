@@ -147,9 +147,23 @@ def bench_row():
     return jsonify(id=row.id if row else None)
 
 
+def bench_signed_in():
+    """A signed-in request and nothing else (the user and roles are loaded), as JSON."""
+    return jsonify(id=current_user.id)
+
+
+def bench_layout():
+    """A signed-in request rendering the layout with an empty page: what every page costs before its own."""
+    return render_template("base.html")
+
+
 def register_bench_endpoints(app) -> None:
+    """Reference points for bench/pages_load.py, registered only with POMOST_BENCH_ENDPOINTS=true."""
     if app.config["BENCH_ENDPOINTS"]:
         app.add_url_rule("/_bench/row", "core.bench_row", public(bench_row))
+        app.add_url_rule("/_bench/signed-in", "core.bench_signed_in",
+                         require(Permission.ACCOUNT_SELF_MANAGE)(bench_signed_in))
+        app.add_url_rule("/_bench/layout", "core.bench_layout", require(Permission.ACCOUNT_SELF_MANAGE)(bench_layout))
 
 
 def _error_page(code: int, title: str, message: str):
