@@ -55,6 +55,15 @@ def tick():
     counts.compact()
 
 
+@pomost.command("recount")
+def recount():
+    """Rebuild the kept per-state counts of applications from the applications (a repair)."""
+    from grants.applications import counts
+
+    counts.recount()
+    click.echo("Counts rebuilt.")
+
+
 @pomost.command("seed-demo")
 def seed_demo():
     """Create the demo programme and accounts (running it again changes nothing)."""

@@ -28,6 +28,7 @@ bp = Blueprint("application_lists", __name__, url_prefix="/manage/calls/<int:cal
 PAGE_SIZE = 50
 WORKFLOW = WORKFLOWS["application"]
 EXPORT_BATCH = 1000
+FILTERS = ("state", "type", "q")  # the query arguments the page's links carry on
 
 
 def _call_or_404(call_id: int) -> Call:
@@ -76,14 +77,22 @@ def index(call_id: int):
         total = sum(counts.values())
     page = max(request.args.get("page", 1, type=int), 1)
     rows = db.session.execute(query.order_by(Application.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = {k: v for k, v in request.args.items() if k in FILTERS}
     pages = {"previous": page - 1 if page > 1 else None, "next": page + 1 if page * PAGE_SIZE < total else None}
     locale = str(get_locale())
     return render_template("applications/list.html", call=call, rows=rows, total=total, counts=counts,
                            workflow=WORKFLOW, locale=locale, args=args, pages=pages, org_types=list(OrganisationType),
                            state_labels={state.name: state.label(locale) for state in WORKFLOW.states},
                            type_labels={t: str(label) for t, label in ui.ORGANISATION_TYPE_LABELS.items()},
-                           detail_url=url_for("applications.detail", application_id=0).removesuffix("0"))
+                           detail_url=_detail_url_prefix())
+
+
+def _detail_url_prefix() -> str:
+    """/applications/ : each row's link is this and the id (one url_for per row would be a tenth of the page)."""
+    url = url_for("applications.detail", application_id=0)
+    if not url.endswith("/0"):
+        raise RuntimeError(f"the application page's URL no longer ends with its id: {url}")
+    return url[:-1]
 
 
 def _export_rows(call: Call) -> Iterator[list]:

@@ -25,7 +25,7 @@ def membership_choices():
     return [(r.value, MEMBERSHIP_LABELS[r]) for r in MembershipRole]
 
 
-class GroupMemberForm(BaseForm):
+class GroupMemberForm(Form):
     full_name = StringField(_l("Full name"), filters=[_strip], validators=[Optional(), Length(max=200)])
     birth_date = DateField(_l("Date of birth"), validators=[Optional()])
     pesel = StringField("PESEL", filters=[_strip], validators=[Optional(), PeselValidator])

@@ -15,6 +15,11 @@ DELTA = "INSERT INTO application_state_count (call_id, status, n) VALUES ({row}.
 
 
 def upgrade():
+    postgres = op.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # Until the triggers exist, a write to application would be in neither the counts below nor a
+        # delta: hold writers off (they wait; readers do not) until this migration commits.
+        op.execute("LOCK TABLE application IN SHARE ROW EXCLUSIVE MODE")
     op.create_table(
         "application_state_count",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
@@ -26,7 +31,7 @@ def upgrade():
     op.create_index(op.f("ix_application_state_count_call_id"), "application_state_count", ["call_id"])
     op.execute("INSERT INTO application_state_count (call_id, status, n) "
                "SELECT call_id, status, count(*) FROM application GROUP BY call_id, status")
-    if op.get_bind().dialect.name == "postgresql":
+    if postgres:
         op.execute(f"""
             CREATE FUNCTION application_state_count_delta() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
