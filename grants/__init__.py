@@ -57,8 +57,10 @@ def _init_extensions(app: Flask) -> None:
 
         from grants.auth.models import User
 
-        # Every signed-in request reads the roles: one query for both.
-        return db.session.get(User, int(user_id), options=[joinedload(User.role_assignments)])
+        # Every signed-in request reads the roles, and most the memberships (access to an organisation's
+        # objects): one query for all three.
+        return db.session.get(User, int(user_id), options=[joinedload(User.role_assignments),
+                                                           joinedload(User.memberships)])
 
     storage.init_app(app)
     mail.init_app(app)
