@@ -52,7 +52,8 @@ def _render(application: Application, form: TransitionForm | None = None, status
     versions = _versions(application)
     attachments = ops.current_attachments(application, versions[-1] if versions else None, versions_read=True)
     diff = ops.diff_versions(versions[-2], versions[-1]) if staff_view and len(versions) > 1 else None
-    all_actions = available_actions(application, current_user)
+    missing_attachments = ops.missing_attachments(application, attachments)
+    all_actions = available_actions(application, current_user, known={"missing_attachments": missing_attachments})
     actions = [a for a in all_actions if a.trigger not in ("submit", "resubmit", "request_correction")]
     member = any(a.trigger == "withdraw" for a in all_actions) or (
         not staff_view and is_member(current_user, application.organisation_id))
@@ -65,7 +66,7 @@ def _render(application: Application, form: TransitionForm | None = None, status
         actions=actions, form=form or TransitionForm(version=application.version), can_edit=can_submit,
         attachments=attachments, rules=eligibility.evaluate(application, utcnow().date()) if staff_view else [],
         missing_answers=_missing_labels(application),
-        missing_attachments=ops.missing_attachments(application, attachments),
+        missing_attachments=missing_attachments,
         correction=correction, can_request_correction=staff_view and any(
             a.trigger == "request_correction" for a in all_actions),
         checklist=[(item_id, _text(label), (application.formal_checklist or {}).get(item_id, False))

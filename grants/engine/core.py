@@ -116,10 +116,10 @@ class _LazyFacts(Mapping):
     """Facts are loaded on first use, and a fact given as a function (one that costs a query) only
     when a guard reads it: most transitions read few facts or none."""
 
-    def __init__(self, binding: Binding, obj: Any, now: datetime):
+    def __init__(self, binding: Binding, obj: Any, now: datetime, known: Mapping[str, Any] | None = None):
         self._load = lambda: binding.facts(obj, now)
         self._facts: Mapping[str, Any] | None = None
-        self._computed: dict[str, Any] = {}
+        self._computed: dict[str, Any] = dict(known or {})
 
     def _get(self) -> Mapping[str, Any]:
         if self._facts is None:
@@ -241,8 +241,12 @@ class Action:
     reason_required: bool
 
 
-def available_actions(obj: Any, user: Any, now: datetime | None = None) -> list[Action]:
-    """The transitions this user may fire on this object now, for the buttons a page shows."""
+def available_actions(obj: Any, user: Any, now: datetime | None = None,
+                      known: Mapping[str, Any] | None = None) -> list[Action]:
+    """The transitions this user may fire on this object now, for the buttons a page shows.
+
+    known: facts the page has already worked out, by the same functions the binding uses (they are not
+    computed twice)."""
     binding = binding_for(obj)
     workflow = binding.workflow
     ctx = None
@@ -255,7 +259,7 @@ def available_actions(obj: Any, user: Any, now: datetime | None = None) -> list[
             continue
         if ctx is None:
             now = now or utcnow()
-            ctx = Context(facts=_LazyFacts(binding, obj, now), now=now)
+            ctx = Context(facts=_LazyFacts(binding, obj, now, known), now=now)
         enabled = any(all(g(ctx) for g in declared.guards) for declared in candidates)
         actions.append(Action(trigger=trigger, label=candidates[0].label, enabled=enabled,
                               unmet=() if enabled else tuple(_explain(candidates, ctx)),

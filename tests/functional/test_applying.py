@@ -326,3 +326,34 @@ def test_with_s3_the_download_is_a_short_lived_presigned_redirect(client, auth, 
     auth.logout()
     auth.login(factories.user(Role.APPLICANT).email)  # a stranger gets no URL at all
     assert client.get(f"/applications/{application.id}/attachments/{attachment.id}").status_code == 404
+
+
+def test_the_application_page_runs_a_fixed_number_of_queries(client, auth, db, app, setting):
+    """Whatever the number of attachments, versions and transitions, and for the applicant as for the
+    officer: the user with roles and memberships, the application with call and organisation, its
+    history, versions and attachments, and the programme (time zone) when a date is shown."""
+    from sqlalchemy import event
+
+    application, application_id = setting["application"], setting["application"].id
+    auth.login(setting["owner"].email)
+
+    def queries() -> list[str]:
+        statements: list[str] = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(f"/applications/{application_id}").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return statements
+
+    draft = queries()
+    _complete(client, application)
+    for n in range(3):
+        assert _upload(client, application, PDF, f"aneks-{n}.pdf").status_code == 303
+    assert _submit(client, application).status_code == 303
+    submitted = queries()
+    assert len(draft) == 5 and len(submitted) == 6, submitted
+    auth.logout()
+    auth.login(factories.user(Role.PROGRAM_OFFICER).email)
+    assert len(queries()) == 6
