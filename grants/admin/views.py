@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 
 from grants.access import Permission, require
 from grants.auth import operations as ops
-from grants.auth.forms import ConfirmForm, ProgrammeForm, RoleForm
+from grants.auth.forms import ConfirmForm, ProgrammeForm, RoleForm, currency_choices, time_zone_choices
 from grants.auth.models import Programme, Role, User
 from grants.extensions import db
 from grants.services import audit
@@ -102,15 +102,20 @@ def reset_totp(user_id: int):
 def programme():
     settings = Programme.current()
     form = ProgrammeForm(obj=settings)
+    form.currency.choices = currency_choices()
+    form.time_zone.choices = time_zone_choices()
     if form.validate_on_submit():
-        before = settings.require_staff_2fa
-        settings.require_staff_2fa = form.require_staff_2fa.data
+        fields = ("name", "currency", "time_zone", "require_staff_2fa")
+        before = {field: getattr(settings, field) for field in fields}
+        for field in fields:
+            setattr(settings, field, getattr(form, field).data)
         if settings.id is None:
             db.session.add(settings)
             db.session.flush()
-        if before != settings.require_staff_2fa:
-            audit.record("admin:programme:updated", actor=current_user, obj=settings,
-                         data={"require_staff_2fa": [before, settings.require_staff_2fa]})
+        changed = {field: [before[field], getattr(settings, field)] for field in fields
+                   if before[field] != getattr(settings, field)}
+        if changed:
+            audit.record("admin:programme:updated", actor=current_user, obj=settings, data=changed)
         db.session.commit()
         flash(_("Settings saved."), "success")
         return redirect(url_for("admin.programme"))

@@ -1,3 +1,6 @@
+import zoneinfo
+
+from babel.numbers import get_currency_name, list_currencies
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
@@ -72,6 +75,22 @@ class RoleForm(BaseForm):
     submit = SubmitField(_l("Grant"))
 
 
+def time_zone_choices() -> list[str]:
+    return sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    from flask_babel import get_locale
+
+    locale = str(get_locale())
+    return [(code, f"{code} · {get_currency_name(code, locale=locale)}") for code in sorted(list_currencies())
+            if len(code) == 3]
+
+
 class ProgrammeForm(BaseForm):
+    name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    currency = SelectField(_l("Currency of new calls"), description=_l("Calls already created keep theirs."))
+    time_zone = SelectField(_l("Time zone"), description=_l(
+        "Call dates and deadlines are entered and shown in it (they are stored in UTC)."))
     require_staff_2fa = BooleanField(_l("Require two-factor sign-in for staff roles"))
     submit = SubmitField(_l("Save"))

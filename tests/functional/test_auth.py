@@ -235,5 +235,28 @@ def test_programme_settings_are_saved_by_an_admin_and_reading_them_writes_nothin
     auth.login(admin.email)
     client.get("/admin/programme")
     assert db.session.scalar(select(func.count()).select_from(Programme)) == 0
-    auth.post("/admin/programme", {"require_staff_2fa": "y"}, token_from="/admin/programme")
+    defaults = {"name": "Pomost", "currency": "PLN", "time_zone": "Europe/Warsaw"}
+    auth.post("/admin/programme", {**defaults, "require_staff_2fa": "y"}, token_from="/admin/programme")
     assert db.session.scalars(select(Programme)).one().require_staff_2fa is True
+
+
+def test_an_admin_sets_the_programme_currency_and_time_zone_and_the_change_is_audited(client, auth, db):
+    from sqlalchemy import select
+
+    from grants.services.audit import AuditEntry
+
+    auth.login(factories.user(Role.ADMIN, locale="en").email)
+    page = client.get("/admin/programme").get_data(as_text=True)
+    assert '<option selected value="Europe/Warsaw">' in page and "EUR · Euro" in page
+    refused = auth.post("/admin/programme", {"name": "OWES", "currency": "XYZ", "time_zone": "Mars/Olympus"},
+                        token_from="/admin/programme")
+    assert refused.status_code == 200 and refused.get_data(as_text=True).count("Not a valid choice") == 2
+    assert db.session.scalars(select(Programme)).first() is None  # nothing saved
+    auth.post("/admin/programme", {"name": "OWES Dolny Śląsk", "currency": "EUR", "time_zone": "Europe/Dublin"},
+              token_from="/admin/programme")
+    db.session.expire_all()
+    programme = Programme.current()
+    assert (programme.name, programme.currency, programme.time_zone) == ("OWES Dolny Śląsk", "EUR", "Europe/Dublin")
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "admin:programme:updated")).one()
+    assert entry.data["time_zone"] == ["Europe/Warsaw", "Europe/Dublin"] and entry.data["currency"] == ["PLN", "EUR"]
+    assert "require_staff_2fa" not in entry.data
