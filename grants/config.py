@@ -29,6 +29,9 @@ class Defaults:
     S3_CONNECT_TIMEOUT = 5
     S3_READ_TIMEOUT = 60
     S3_MAX_ATTEMPTS = 3
+    # "smtp" sends through SMTP_*; "console" prints each message to the server's output and marks it
+    # sent (the demo's default, so that confirmation links can be followed without a mail server).
+    MAIL_BACKEND = "smtp"
     SMTP_HOST = "127.0.0.1"
     SMTP_PORT = 25
     SMTP_USERNAME = None
@@ -73,6 +76,10 @@ def load(app, overrides: dict | None = None) -> None:
     if (cfg["DEMO"] or app.debug or app.testing) and "SESSION_COOKIE_SECURE" not in explicit:
         # A demo on a laptop is served over plain http; production keeps secure cookies.
         cfg["SESSION_COOKIE_SECURE"] = cfg["REMEMBER_COOKIE_SECURE"] = False
+    if cfg["DEMO"] and "MAIL_BACKEND" not in explicit:
+        cfg["MAIL_BACKEND"] = "console"
+    if cfg["MAIL_BACKEND"] not in ("smtp", "console"):
+        raise ConfigurationError(f"POMOST_MAIL_BACKEND must be 'smtp' or 'console', not {cfg['MAIL_BACKEND']!r}.")
     _secret_key(app, instance)
     if not cfg.get("DATABASE_URL"):
         instance.mkdir(parents=True, exist_ok=True)

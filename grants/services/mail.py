@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import logging
 import smtplib
+import sys
 import threading
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -83,7 +84,23 @@ def _build(message: OutboxMessage, sender: str) -> EmailMessage:
     return email
 
 
-def _smtp(config) -> smtplib.SMTP:
+class ConsoleTransport:
+    """Prints each message (headers and text part) to standard output instead of sending it."""
+
+    def send_message(self, email: EmailMessage) -> None:
+        text = email.get_body(("plain",)).get_content() if email.is_multipart() else email.get_content()
+        headers = "".join(f"{name}: {email[name]}\n" for name in ("From", "To", "Subject", "Message-ID"))
+        sys.stdout.write(f"----- mail (POMOST_MAIL_BACKEND=console) -----\n{headers}\n{text.rstrip()}\n"
+                         "----- end of mail -----\n")
+        sys.stdout.flush()
+
+    def quit(self) -> None:
+        pass
+
+
+def _smtp(config) -> smtplib.SMTP | ConsoleTransport:
+    if config["MAIL_BACKEND"] == "console":
+        return ConsoleTransport()
     smtp = smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=config["SMTP_TIMEOUT"])
     if config["SMTP_STARTTLS"]:
         smtp.starttls()

@@ -35,6 +35,28 @@ def test_delivers_over_smtp(app, db, smtp):
     assert mail.deliver_due()["sent"] == 0  # never sent twice
 
 
+def test_the_console_backend_prints_the_message_and_marks_it_sent(app, db, capsys):
+    """The demo's default: confirmation and reset links can be followed without a mail server."""
+    app.config.update(MAIL_BACKEND="console", SMTP_PORT=1)  # nothing listens there: it must not be tried
+    [message] = _queue(app)
+    assert mail.deliver_due() == {"sent": 1, "retried": 0, "failed": 0}
+    out = capsys.readouterr().out
+    assert "To: person0@example.org" in out and "Subject: Temat: zażółć" in out and "http://x/y" in out
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, message.id).status == MailStatus.SENT
+
+
+def test_the_demo_prints_mail_unless_told_otherwise(tmp_path, monkeypatch):
+    from grants import create_app
+
+    monkeypatch.delenv("POMOST_MAIL_BACKEND", raising=False)
+    demo = {"DEMO": True, "INSTANCE_PATH": str(tmp_path), "MAIL_BACKGROUND": False}
+    assert create_app(demo).config["MAIL_BACKEND"] == "console"
+    assert create_app({**demo, "MAIL_BACKEND": "smtp"}).config["MAIL_BACKEND"] == "smtp"
+    assert create_app({"TESTING": True, "SECRET_KEY": "k" * 40, "INSTANCE_PATH": str(tmp_path)}
+                      ).config["MAIL_BACKEND"] == "smtp"
+
+
 def test_smtp_down_means_retry_with_backoff_then_delivery(app, db, smtp):
     app.config.update(SMTP_PORT=smtp.port)
     [message] = _queue(app)
