@@ -38,6 +38,7 @@ class Permission(enum.StrEnum):
     USER_ANY_MANAGE = "user:any:manage"
     PROGRAMME_SETTINGS_MANAGE = "programme:settings:manage"
     WORKFLOW_DEFINITION_READ = "workflow:definition:read"
+    MAIL_OUTBOX_MANAGE = "mail:outbox:manage"
 
 
 # Every signed-in user may manage their own account, whatever their roles.
@@ -56,7 +57,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     }),
     Role.ADMIN: frozenset({
         Permission.USER_ANY_MANAGE, Permission.PROGRAMME_SETTINGS_MANAGE, Permission.AUDIT_LOG_READ,
-        Permission.WORKFLOW_DEFINITION_READ,
+        Permission.WORKFLOW_DEFINITION_READ, Permission.MAIL_OUTBOX_MANAGE,
     }),
 }
 

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from grants.access import Permission, permissions_of
 from grants.auth.models import MembershipRole, OrganisationType, Role
+from grants.services.mail import MailStatus
 
 # The interface's languages, each named in itself (the switcher in the layout, the account page).
 LANGUAGES = [("pl", "Polski"), ("en", "English")]
@@ -40,6 +41,12 @@ MEMBERSHIP_LABELS = {
     MembershipRole.VIEWER: _l("Viewer"),
 }
 
+MAIL_STATUS_LABELS = {
+    MailStatus.PENDING: _l("waiting"),
+    MailStatus.SENT: _l("sent"),
+    MailStatus.FAILED: _l("given up"),
+}
+
 # Each role's home page, in the order a person holding several roles sees them.
 ROLE_HOMES = {
     Role.PROGRAM_OFFICER: "core.officer_home",
@@ -65,6 +72,8 @@ def navigation(user) -> list[tuple[str, str]]:
         items.append(("workflows.index", str(_l("Workflows"))))
     if Permission.PROGRAMME_SETTINGS_MANAGE in granted:
         items.append(("admin.programme", str(_l("Programme settings"))))
+    if Permission.MAIL_OUTBOX_MANAGE in granted:
+        items.append(("admin.mail_outbox", str(_l("Outgoing mail"))))
     return items
 
 

@@ -1,8 +1,9 @@
-"""Administrators: users, their roles and the programme's settings. Every change is audited."""
+"""Administrators: users, their roles, the programme's settings and the outgoing mail. Every change is audited."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
@@ -11,7 +12,8 @@ from grants.auth import operations as ops
 from grants.auth.forms import ConfirmForm, ProgrammeForm, RoleForm, currency_choices, time_zone_choices
 from grants.auth.models import Programme, Role, User
 from grants.extensions import db
-from grants.services import audit
+from grants.services import audit, mail
+from grants.services.mail import MailStatus, OutboxMessage
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -120,3 +122,32 @@ def programme():
         flash(_("Settings saved."), "success")
         return redirect(url_for("admin.programme"))
     return render_template("admin/programme.html", form=form, settings=settings)
+
+
+@bp.route("/mail")
+@require(Permission.MAIL_OUTBOX_MANAGE)
+def mail_outbox():
+    """What was sent, what waits for the next attempt and why, what was given up. Never the bodies:
+    they hold sign-in and password links meant for their recipients alone."""
+    status = request.args.get("status")
+    counts = dict(db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(PAGE_SIZE)
+    if status in {s.value for s in MailStatus}:
+        query = query.where(OutboxMessage.status == status)
+    return render_template("admin/mail.html", messages=db.session.scalars(query).all(), counts=counts,
+                           status=status, statuses=list(MailStatus), form=ConfirmForm(), limit=PAGE_SIZE)
+
+
+@bp.route("/mail/retry", methods=["POST"])
+@require(Permission.MAIL_OUTBOX_MANAGE)
+def mail_retry():
+    """After the mail server is back: every waiting message is due now, and given-up ones start over."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        requeued, due = mail.requeue_failed(), mail.retry_now()
+        audit.record("admin:mail:retried", actor=current_user, object_type="outbox_message", object_id="*",
+                     data={"requeued": requeued, "due_now": due})
+        db.session.commit()
+        flash(ngettext("%(num)d message is due now and goes out with the next delivery.",
+                       "%(num)d messages are due now and go out with the next delivery.", due), "success")
+    return redirect(url_for("admin.mail_outbox"))

@@ -167,6 +167,16 @@ def deliver_due(limit: int = 100) -> dict[str, int]:
     return counts
 
 
+def requeue_failed() -> int:
+    """Give the messages that ran out of attempts a fresh start, due now; returns how many."""
+    result = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.status == MailStatus.FAILED)
+        .values(status=MailStatus.PENDING, attempts=0, next_attempt_at=utcnow())
+    )
+    db.session.commit()
+    return result.rowcount
+
+
 def retry_now() -> int:
     """Make every pending message due at once (after SMTP comes back); returns how many."""
     result = db.session.execute(

@@ -18,6 +18,7 @@ PAGES = {
     "/audit": {Role.AUDITOR, Role.ADMIN},
     "/admin/users": {Role.ADMIN},
     "/admin/programme": {Role.ADMIN},
+    "/admin/mail": {Role.ADMIN},
 }
 
 

@@ -134,3 +134,29 @@ def test_cli_send(app, db, smtp):
     _queue(app, n=2)
     result = app.test_cli_runner().invoke(args=["pomost", "mail", "send"])
     assert result.exit_code == 0 and "sent 2" in result.output
+
+
+def test_an_admin_sees_the_outbox_without_bodies_and_sends_again_after_an_outage(app, db, auth, client, smtp):
+    from grants.services.audit import AuditEntry
+
+    app.config.update(SMTP_PORT=1, MAIL_MAX_ATTEMPTS=1)  # nothing listens: one attempt and it is given up
+    failed, = _queue(app)
+    assert mail.deliver_due()["failed"] == 1
+    waiting, = _queue(app)
+    db.session.get(OutboxMessage, waiting.id).next_attempt_at = utcnow() + timedelta(hours=1)
+    db.session.commit()
+
+    auth.login(factories.user(Role.ADMIN, locale="en").email)
+    page = client.get("/admin/mail").get_data(as_text=True)
+    assert "person0@example.org" in page and "Temat: zażółć" in page and "ConnectionRefusedError" in page
+    assert "http://x/y" not in page  # the body's link is for the recipient alone
+    assert 'data-status="failed"' in page and "given up" in page and "waiting" in page
+    assert client.get("/admin/mail?status=sent").get_data(as_text=True).count("person0@example.org") == 0
+
+    app.config.update(SMTP_PORT=smtp.port, MAIL_MAX_ATTEMPTS=8)  # the server is back
+    response = auth.post("/admin/mail/retry", {}, token_from="/admin/mail")
+    assert response.status_code == 302
+    assert "2 messages are due now" in client.get("/admin/mail").get_data(as_text=True)
+    assert mail.deliver_due()["sent"] == 2 and len(smtp.messages) == 2
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "admin:mail:retried")).one()
+    assert entry.data == {"requeued": 1, "due_now": 2}
