@@ -6,12 +6,13 @@ import io
 from decimal import Decimal
 
 import openpyxl
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 
 from grants.applications.models import Application
 from grants.auth.models import OrganisationType, Role
 from grants.types import utcnow
 from tests import factories
+from tests.support.queries import recorded_statements
 
 
 def _many(call, organisation, n: int, status: str = "submitted") -> None:
@@ -90,13 +91,8 @@ def test_the_list_runs_the_same_number_of_queries_for_10_and_for_10000_applicati
     auth.login(officer.email)
 
     def queries(call_id: int) -> int:
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements(db.engine) as statements:
             assert client.get(f"/manage/calls/{call_id}/applications/").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return len(statements)
 
     small_id, large_id = small.id, large.id

@@ -19,6 +19,7 @@ from grants.services import mail
 from grants.types import utcnow
 from tests import factories
 from tests.conftest import csrf_token
+from tests.support.queries import recorded_statements
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 MB = 1024 * 1024
@@ -332,19 +333,12 @@ def test_the_application_page_runs_a_fixed_number_of_queries(client, auth, db, a
     """Whatever the number of attachments, versions and transitions, and for the applicant as for the
     officer: the user with roles and memberships, the application with call and organisation, its
     history, versions and attachments, and the programme (time zone) when a date is shown."""
-    from sqlalchemy import event
-
     application, application_id = setting["application"], setting["application"].id
     auth.login(setting["owner"].email)
 
     def queries() -> list[str]:
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements(db.engine) as statements:
             assert client.get(f"/applications/{application_id}").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return statements
 
     draft = queries()
