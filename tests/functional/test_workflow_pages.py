@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 import shutil
 
-
 from grants.auth.models import Role
 from grants.engine.core import fire
 from tests import factories
