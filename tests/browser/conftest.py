@@ -164,6 +164,8 @@ def live_server(live_mail):
     """Base URL (http://127.0.0.1:<port>) of the demo app served by gunicorn with two workers."""
     instance = Path(tempfile.mkdtemp(prefix="pomost-browser-"))
     env = _server_env(instance)
+    # The demo prints its mail; these journeys read it from an SMTP sink, as real users read theirs.
+    env["POMOST_MAIL_BACKEND"] = "smtp"
     env["POMOST_SMTP_PORT"] = str(live_mail.sink.port)
     live_mail.env = env
     log = instance / "gunicorn.log"
