@@ -10,10 +10,13 @@ from grants.applications.models import ApplicationStateCount as Count
 from grants.extensions import db
 
 
-def state_counts(call_ids: list[int]) -> dict[int, dict[str, int]]:
-    """{call id: {state: number of applications}} for the given calls (states with none are left out)."""
-    rows = db.session.execute(select(Count.call_id, Count.status, func.sum(Count.n))
-                              .where(Count.call_id.in_(call_ids)).group_by(Count.call_id, Count.status))
+def state_counts(call_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
+    """{call id: {state: number of applications}} for the given calls, or every call (states with none
+    are left out)."""
+    query = select(Count.call_id, Count.status, func.sum(Count.n)).group_by(Count.call_id, Count.status)
+    if call_ids is not None:
+        query = query.where(Count.call_id.in_(call_ids))
+    rows = db.session.execute(query)
     counts: dict[int, dict[str, int]] = {}
     for call_id, status, n in rows:
         if n:
