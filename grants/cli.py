@@ -36,6 +36,7 @@ def mail_send(retry_now: bool):
 
     if retry_now:
         mail.retry_now()
+        db.session.commit()
     counts = mail.deliver_due()
     click.echo("sent {sent}, will retry {retried}, given up {failed}".format(**counts))
 

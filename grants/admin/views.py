@@ -144,7 +144,7 @@ def mail_retry():
     """After the mail server is back: every waiting message is due now, and given-up ones start over."""
     form = ConfirmForm()
     if form.validate_on_submit():
-        requeued, due = mail.requeue_failed(), mail.retry_now()
+        requeued, due = mail.requeue_failed(), mail.retry_now()  # committed with their audit entry
         audit.record("admin:mail:retried", actor=current_user, object_type="outbox_message", object_id="*",
                      data={"requeued": requeued, "due_now": due})
         db.session.commit()

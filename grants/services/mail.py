@@ -168,21 +168,21 @@ def deliver_due(limit: int = 100) -> dict[str, int]:
 
 
 def requeue_failed() -> int:
-    """Give the messages that ran out of attempts a fresh start, due now; returns how many."""
+    """Give the messages that ran out of attempts a fresh start, due now, in the caller's transaction;
+    returns how many."""
     result = db.session.execute(
         update(OutboxMessage).where(OutboxMessage.status == MailStatus.FAILED)
         .values(status=MailStatus.PENDING, attempts=0, next_attempt_at=utcnow())
     )
-    db.session.commit()
     return result.rowcount
 
 
 def retry_now() -> int:
-    """Make every pending message due at once (after SMTP comes back); returns how many."""
+    """Make every pending message due at once (after SMTP comes back), in the caller's transaction;
+    returns how many."""
     result = db.session.execute(
         update(OutboxMessage).where(OutboxMessage.status == MailStatus.PENDING).values(next_attempt_at=utcnow())
     )
-    db.session.commit()
     return result.rowcount
 
 
