@@ -57,7 +57,8 @@ def run(url: str, rounds: int, objects: int) -> None:
     from grants.auth import operations as ops
     from grants.auth.models import Membership, MembershipRole, Organisation, Role, User
     from grants.calls.models import Call, CallStatus
-    from grants.engine.core import fire, load_for_update
+    from grants.engine.core import fire
+    from grants.locking import load_for_update
     from grants.engine.models import TransitionHistory
     from grants.extensions import db
     from grants.types import utcnow

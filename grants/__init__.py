@@ -84,30 +84,26 @@ def _select_timezone() -> str:
     return Programme.for_request().time_zone or "Europe/Warsaw"
 
 
-def _register_blueprints(app: Flask) -> None:
-    from grants.admin.views import bp as admin_bp
-    from grants.applications.lists import bp as application_lists_bp
-    from grants.applications.views import bp as applications_bp
-    from grants.engine.views import bp as workflows_bp
-    from grants.calls.documents import bp as call_documents_bp
-    from grants.calls.views import bp as calls_bp
-    from grants.calls.manage import bp as calls_manage_bp
-    from grants.organisations.views import bp as organisations_bp
-    from grants.auth.views import bp as auth_bp
-    from grants.core.views import bp as core_bp, register_bench_endpoints, register_error_handlers
-    from grants import ui
+# The modules that declare routes, area by area; modules that share a blueprint register it once.
+VIEW_MODULES = (
+    "core.views", "auth.views", "admin.views",
+    "applications.views", "applications.applicant", "applications.officer", "applications.lists",
+    "processes.views", "organisations.views", "calls.views", "calls.document_views", "calls.manage",
+)
 
-    app.register_blueprint(core_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(applications_bp)
-    app.register_blueprint(application_lists_bp)
-    app.register_blueprint(workflows_bp)
-    app.register_blueprint(organisations_bp)
-    app.register_blueprint(calls_bp)
-    app.register_blueprint(call_documents_bp)
-    app.register_blueprint(calls_manage_bp)
+
+def _register_blueprints(app: Flask) -> None:
+    from importlib import import_module
+
+    from grants import ui, web
+    from grants.core.views import register_bench_endpoints, register_error_handlers
+
+    # Every module is imported before any blueprint registers, so shared blueprints have all their routes.
+    blueprints = {module.bp.name: module.bp for module in [import_module(f"grants.{n}") for n in VIEW_MODULES]}
+    for blueprint in blueprints.values():
+        app.register_blueprint(blueprint)
     register_error_handlers(app)
+    web.init_app(app)
     register_bench_endpoints(app)
 
     app.add_template_filter(ui.money, "money")

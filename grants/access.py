@@ -2,8 +2,10 @@
 
 Every view function is declared either `@public` or `@require(Permission.X)`; a test walks the
 URL map and fails on any endpoint that is neither. Object-level checks are plain functions
-`can_<verb>_<thing>(user, obj) -> bool`; `get_or_404` turns "not yours" into 404, so a foreign id
-looks exactly like a missing one.
+`can_<verb>_<thing>(user, obj) -> bool`, kept in each area's `permissions.py` next to its models and
+used by its views, its workflow relations and the API alike; `get_or_404` turns "not yours" into 404,
+so a foreign id looks exactly like a missing one. The one relation every area shares — acting for an
+organisation — is here.
 """
 from __future__ import annotations
 
@@ -14,8 +16,9 @@ from typing import Callable, TypeVar
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
-from grants.auth.models import Role
+from grants.auth.models import MembershipRole, Role
 from grants.extensions import db
+from grants.locking import load_for_update
 
 T = TypeVar("T")
 ACCESS_ATTR = "_pomost_access"
@@ -114,8 +117,6 @@ def get_or_404(model: type[T], object_id, check: Callable[[object, T], bool], *,
     options: loader options for what the page reads next (e.g. joinedload of a parent).
     """
     if for_update:
-        from grants.engine.core import load_for_update
-
         obj = load_for_update(model, object_id)
     else:
         obj = db.session.get(model, object_id, options=options)
@@ -124,36 +125,18 @@ def get_or_404(model: type[T], object_id, check: Callable[[object, T], bool], *,
     return obj
 
 
-# --- object-level checks ----------------------------------------------------------------------
+# --- the relation every area shares ------------------------------------------------------------
 
-def membership_role(user, organisation_id: int):
+def membership_role(user, organisation_id: int) -> MembershipRole | None:
     """The user's role in the organisation (None for none). Read from the user's memberships, which
     the session loads once per request whatever the number of checks."""
-    for membership in user.memberships:
+    for membership in getattr(user, "memberships", ()):
         if membership.organisation_id == organisation_id:
             return membership.role
     return None
 
 
-def can_view_organisation(user, organisation) -> bool:
-    if has_permission(user, Permission.APPLICATION_ANY_READ):
-        return True
-    return membership_role(user, organisation.id) is not None
-
-
-def can_view_application(user, application) -> bool:
-    """Staff who read applications, and any member of the applicant organisation."""
-    if has_permission(user, Permission.APPLICATION_ANY_READ):
-        return True
-    return membership_role(user, application.organisation_id) is not None
-
-
-def can_manage_organisation(user, organisation) -> bool:
-    from grants.auth.models import MembershipRole
-
-    return membership_role(user, organisation.id) == MembershipRole.OWNER
-
-
-def can_manage_call(user, call) -> bool:
-    """Program officers manage every call, drafts included."""
-    return has_permission(user, Permission.CALL_ANY_MANAGE)
+def acts_for(user, organisation_id: int) -> bool:
+    """The user may act for the organisation: its owners and editors (viewers only read). This is the
+    `member` relation of every workflow whose objects belong to an organisation."""
+    return membership_role(user, organisation_id) in (MembershipRole.OWNER, MembershipRole.EDITOR)

@@ -11,6 +11,14 @@ from stdnum.pl import nip, pesel, regon
 from wtforms.validators import ValidationError
 
 
+ADULT_AGE = 18
+
+
+def age_on(birth_date: date, day: date) -> int:
+    """Full years of a person born on birth_date, on the given day."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
 def compact_digits(value: str) -> str:
     return "".join(ch for ch in value or "" if ch.isalnum()).upper()
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from babel import Locale
@@ -12,40 +13,11 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from grants.access import Permission, permissions_of
-from grants.auth.models import MembershipRole, OrganisationType, Role
-from grants.services.mail import MailStatus
+from grants.auth.models import Role
+from grants.labels import MAIL_STATUS_LABELS, MEMBERSHIP_LABELS, ORGANISATION_TYPE_LABELS, ROLE_LABELS  # noqa: F401
 
 # The interface's languages, each named in itself (the switcher in the layout, the account page).
 LANGUAGES = [("pl", "Polski"), ("en", "English")]
-
-ROLE_LABELS = {
-    Role.APPLICANT: _l("Applicant"),
-    Role.PROGRAM_OFFICER: _l("Program officer"),
-    Role.EVALUATOR: _l("Evaluator"),
-    Role.FINANCE_OFFICER: _l("Finance officer"),
-    Role.AUDITOR: _l("Auditor"),
-    Role.ADMIN: _l("Administrator"),
-}
-
-ORGANISATION_TYPE_LABELS = {
-    OrganisationType.SOCIAL_COOPERATIVE: _l("Social cooperative"),
-    OrganisationType.SOCIAL_ENTERPRISE: _l("Social enterprise"),
-    OrganisationType.SOCIAL_ECONOMY_ENTITY: _l("Social-economy entity"),
-    OrganisationType.NGO: _l("Non-governmental organisation"),
-    OrganisationType.INFORMAL_GROUP: _l("Informal group"),
-}
-
-MEMBERSHIP_LABELS = {
-    MembershipRole.OWNER: _l("Owner"),
-    MembershipRole.EDITOR: _l("Editor"),
-    MembershipRole.VIEWER: _l("Viewer"),
-}
-
-MAIL_STATUS_LABELS = {
-    MailStatus.PENDING: _l("waiting"),
-    MailStatus.SENT: _l("sent"),
-    MailStatus.FAILED: _l("given up"),
-}
 
 # Each role's home page, in the order a person holding several roles sees them.
 ROLE_HOMES = {
@@ -56,6 +28,13 @@ ROLE_HOMES = {
     Role.ADMIN: "admin.users",
     Role.APPLICANT: "core.applicant_home",
 }
+
+
+def localised(value: Any) -> str:
+    """A text kept in both languages ({"pl": …, "en": …}) in the person's language, else the other one."""
+    if isinstance(value, dict):
+        return value.get(str(get_locale())) or value.get("pl") or value.get("en") or ""
+    return value or ""
 
 
 def role_label(role: Role | str) -> str:

@@ -170,6 +170,13 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # What the test built is committed before the request, as it would be by the time a person acts.
+        from flask import has_app_context
+
+        from grants.extensions import db
+
+        if has_app_context():
+            db.session.commit()
         # Buffered: a streamed body is produced inside the request's context, as a server would.
         kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)

@@ -1,4 +1,7 @@
-"""Builders for test data: one call makes a valid object, keyword arguments change what matters."""
+"""Builders for test data: one call makes a valid object, keyword arguments change what matters.
+
+Builders flush and never commit: the test decides when its data is committed (the test client
+commits what the test built before each request, as it would be by the time a real person acts)."""
 from __future__ import annotations
 
 import itertools
@@ -23,7 +26,7 @@ def user(*roles: Role, email: str | None = None, name: str | None = None, passwo
                            confirmed=True)
     for key, value in fields.items():
         setattr(made, key, value)
-    db.session.commit()
+    db.session.flush()
     return made
 
 
@@ -33,7 +36,7 @@ def organisation(owner: User | None = None, *, name: str | None = None,
     if owner is not None:
         org.memberships.append(Membership(user=owner, role=MembershipRole.OWNER))
     db.session.add(org)
-    db.session.commit()
+    db.session.flush()
     return org
 
 
@@ -52,7 +55,7 @@ def call(call_type: str = "restructuring_grant", *, budget: str = "500000.00", o
     made = Call(call_type=call_type, title=fields.pop("title", f"Nabór {next(_seq)}"), budget=Decimal(budget),
                 opens_at=opens, parameters=parameters or {}, form=form or [], **fields)
     db.session.add(made)
-    db.session.commit()
+    db.session.flush()
     return made
 
 
@@ -72,5 +75,5 @@ def application(call=None, organisation=None, *, owner: User | None = None, stat
     made = Application(call=call, organisation=organisation, title=fields.pop("title", "Wniosek"),
                        requested_amount=Decimal(requested), status=status, **fields)
     db.session.add(made)
-    db.session.commit()
+    db.session.flush()
     return made

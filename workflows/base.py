@@ -21,7 +21,7 @@ SYSTEM = "system"
 ROLES = frozenset({APPLICANT, PROGRAM_OFFICER, EVALUATOR, FINANCE_OFFICER, AUDITOR, ADMIN, SYSTEM})
 
 # Relations between the actor and the object, checked after the role. The engine resolves each name
-# with a function registered for the object's model (grants/engine/relations.py).
+# with a function the areas plug in for the object's model (grants/engine/registry.py).
 MEMBER = "member"  # the actor is an owner or editor of the object's organisation
 ASSIGNED = "assigned"  # the actor is an evaluator assigned to the object
 NOT_PREPARER = "not_preparer"  # the actor is not the person who prepared the object (four eyes)
@@ -44,6 +44,7 @@ class Context:
     facts: Mapping[str, Any]
     now: datetime
     data: Mapping[str, Any] = field(default_factory=dict)
+    reason: str | None = None  # the actor's reason, where the transition asks for one
 
     def __getitem__(self, name: str) -> Any:
         return self.facts[name]

@@ -10,7 +10,8 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from grants.auth.models import OrganisationType
-from grants.organisations.operations import ADULT_AGE, age_on
+from grants.identifiers import ADULT_AGE, age_on
+from grants.labels import ORGANISATION_TYPE_LABELS
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,6 @@ def amount_limit(call) -> Decimal | None:
 
 def evaluate(application, today: date) -> list[RuleResult]:
     """Every rule that applies to this application, in the order applicants read them."""
-    from grants.ui import ORGANISATION_TYPE_LABELS
 
     call, organisation = application.call, application.organisation
     types = sorted(eligible_types(call))

@@ -10,17 +10,18 @@ import tempfile
 from typing import Iterator
 
 import xlsxwriter
-from flask import Blueprint, Response, abort, render_template, request, send_file, stream_with_context, url_for
+from flask import Blueprint, Response, render_template, request, send_file, stream_with_context, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
-from grants import ui
+from grants import labels
 from grants.access import Permission, require
 from grants.applications.counts import state_counts
 from grants.applications.models import Application
 from grants.auth.models import Organisation, OrganisationType
 from grants.calls.models import Call
+from grants.calls.permissions import can_read_applications_of, get_call_or_404
 from grants.extensions import db
 from workflows import WORKFLOWS
 
@@ -30,12 +31,6 @@ WORKFLOW = WORKFLOWS["application"]
 EXPORT_BATCH = 1000
 FILTERS = ("state", "type", "q")  # the query arguments the page's links carry on
 
-
-def _call_or_404(call_id: int) -> Call:
-    call = db.session.get(Call, call_id)
-    if call is None:
-        abort(404)
-    return call
 
 
 # What the list and the exports show of each application: plain rows, not the whole object with its answers.
@@ -64,7 +59,7 @@ def _filtered(call: Call):
 @bp.route("/applications/")
 @require(Permission.APPLICATION_ANY_READ)
 def index(call_id: int):
-    call = _call_or_404(call_id)
+    call = get_call_or_404(call_id, can_read_applications_of)
     query = _filtered(call)
     # Per-state counts are kept by the database (counts.py); the total needs its own count only when
     # the organisation type or a search narrows the list.
@@ -83,7 +78,7 @@ def index(call_id: int):
     return render_template("applications/list.html", call=call, rows=rows, total=total, counts=counts,
                            workflow=WORKFLOW, locale=locale, args=args, pages=pages, org_types=list(OrganisationType),
                            state_labels={state.name: state.label(locale) for state in WORKFLOW.states},
-                           type_labels={t: str(label) for t, label in ui.ORGANISATION_TYPE_LABELS.items()},
+                           type_labels={t: str(label) for t, label in labels.ORGANISATION_TYPE_LABELS.items()},
                            detail_url=_detail_url_prefix())
 
 
@@ -117,7 +112,7 @@ def _safe_cell(value: str) -> str:
 @require(Permission.APPLICATION_ANY_READ)
 def export_csv(call_id: int):
     """Streamed row by row: a large call never sits in memory whole."""
-    call = _call_or_404(call_id)
+    call = get_call_or_404(call_id, can_read_applications_of)
 
     def generate():
         buffer = io.StringIO()
@@ -138,7 +133,7 @@ def export_csv(call_id: int):
 @bp.route("/applications.xlsx")
 @require(Permission.APPLICATION_ANY_READ)
 def export_xlsx(call_id: int):
-    call = _call_or_404(call_id)
+    call = get_call_or_404(call_id, can_read_applications_of)
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     # constant_memory: rows are flushed to a temporary file as they are written.
     workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,

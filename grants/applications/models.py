@@ -13,6 +13,7 @@ from grants.auth.models import Organisation
 from grants.calls.models import Call
 from grants.engine.models import Versioned, status_column
 from grants.extensions import db
+from grants.services.uploads import StoredFile
 from grants.types import UTCDateTime, utcnow
 
 
@@ -70,7 +71,7 @@ class ApplicationStateCount(db.Model):
     n: Mapped[int] = mapped_column(Integer)
 
 
-class Attachment(db.Model):
+class Attachment(StoredFile, db.Model):
     """An uploaded file. Frozen once part of a submitted version: a correction adds a new one instead."""
 
     __tablename__ = "attachment"
@@ -78,13 +79,6 @@ class Attachment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
     requirement_id: Mapped[str] = mapped_column(String(40))
-    storage_key: Mapped[str] = mapped_column(String(300), unique=True)
-    original_name: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(100))  # sniffed from the content, not the name
-    size: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     application: Mapped[Application] = relationship()

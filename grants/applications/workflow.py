@@ -1,138 +1,160 @@
-"""Binds the application workflow to Application: facts for its guards, relations, side effects."""
+"""Binds the application workflow to Application: the facts its guards read, who counts as a member,
+and everything a transition changes besides the status.
+
+Reading this file shows all that happens when, say, `request_correction` fires: the effects below
+run inside `fire()`'s transaction, whoever fires the trigger and by whichever route. Facts about
+scorecards, rankings, agreements and controls are plugged in by the areas that own them.
+"""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from decimal import Decimal
+import hashlib
+import json
+from datetime import timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from grants.access import membership_role
-from grants.applications import eligibility, operations
-from grants.applications.models import Application
-from grants.auth.models import MembershipRole
+from grants.access import acts_for
+from grants.applications import eligibility, queries
+from grants.applications.counts import state_counts
+from grants.applications.models import Application, ApplicationVersion
+from grants.auth.models import Membership, MembershipRole, User
 from grants.calls.models import Call
-from grants.control.models import Control, RecoveryCase
-from grants.engine.registry import bind
+from grants.engine.registry import bind, plug
+from grants.errors import Refusal
 from grants.extensions import db
+from grants.services import audit
+from grants.services.mail import queue_mail
+from grants.types import utcnow
 from workflows.base import MEMBER, Context
-from workflows.guards import CALL
 from workflows.call_types import CALL_TYPES
+from workflows.guards import CALL
 
-DEFAULT_FORMAL_CHECKLIST = (
-    {"id": "signed", "label": {"pl": "Wniosek podpisany przez osoby uprawnione do reprezentacji",
-                               "en": "Signed by the people entitled to represent the applicant"}},
-    {"id": "registry", "label": {"pl": "Dane zgodne z rejestrem (KRS, CEIDG, REGON)",
-                                 "en": "Details match the registers (KRS, CEIDG, REGON)"}},
-    {"id": "legible", "label": {"pl": "Załączniki czytelne i kompletne", "en": "Attachments legible and complete"}},
+NO_ITEMS = _l("Choose at least one item to correct.")
+
+BINDING = bind(
+    Application,
+    disabled=lambda application: application.call.type.disabled_triggers,
+    disableable=frozenset().union(*(t.disabled_triggers for t in CALL_TYPES.values())),
+    scopes={CALL: lambda application: (Call, application.call_id)},
+    counts=state_counts,
 )
 
-# Where the call's money is committed: from selection until the grant is closed or recovered.
-AWARDED_STATES = ("selected", "agreement", "implementation", "settlement", "durability", "recovery", "closed")
+
+# --- facts ------------------------------------------------------------------------------------------
+
+def _parameter(name: str, default: Any = None):
+    return lambda application, now: application.call.parameter(name) or default
 
 
-def is_member(user: Any, organisation_id: int, roles=(MembershipRole.OWNER, MembershipRole.EDITOR)) -> bool:
-    """The user may act for the organisation (owners and editors; viewers only read)."""
-    return membership_role(user, organisation_id) in roles
+FACTS = {
+    "call_opens_at": lambda application, now: application.call.opens_at,
+    "call_closes_at": lambda application, now: application.call.closes_at,
+    "missing_answers": lambda application, now: queries.missing_answers(application.call.form,
+                                                                        application.answers or {}),
+    "missing_attachments": lambda application, now: queries.missing_attachments(application),
+    "eligibility_failures": lambda application, now: eligibility.failures(application, now.date()),
+    "formal_checklist_missing": lambda application, now: queries.formal_checklist_missing(application),
+    "correction_rounds": lambda application, now: application.correction_rounds,
+    "max_correction_rounds": _parameter("max_correction_rounds", 0),
+    "correction_due_at": lambda application, now: application.correction_due_at,
+    "budget_available": lambda application, now: queries.budget_available(application.call_id,
+                                                                          application.call.budget),
+    "requested_amount": lambda application, now: application.requested_amount,
+    "appeal_due_at": lambda application, now: application.appeal_due_at,
+    "appealed_before": lambda application, now: application.appealed_from is not None,
+    "appealed_from": lambda application, now: application.appealed_from,
+    "durability_months": _parameter("durability_months", 0),
+    "durability_ends_at": lambda application, now: application.durability_ends_at,
+}
 
 
-def missing_answers(form: list[dict], answers: dict) -> list[str]:
-    """Ids of required questions without an answer."""
-    return [q["id"] for q in form or () if q.get("required") and answers.get(q["id"]) in (None, "", [], {})]
+# --- effects ----------------------------------------------------------------------------------------
+
+def members_to_notify(application: Application) -> list[User]:
+    """The people who act for the applicant organisation (owners and editors)."""
+    return list(db.session.scalars(
+        select(User).join(Membership).where(Membership.organisation_id == application.organisation_id,
+                                            Membership.role.in_((MembershipRole.OWNER, MembershipRole.EDITOR)))))
 
 
-def budget_available(call_id: int, budget: Decimal) -> Decimal:
-    committed = db.session.scalar(
-        select(func.coalesce(func.sum(Application.awarded_amount), 0))
-        .where(Application.call_id == call_id, Application.status.in_(AWARDED_STATES))
-    )
-    return Decimal(budget) - Decimal(committed)
-
-
-def facts(application: Application, now: datetime) -> dict[str, Any]:
-    """What the guards may read; the entries that cost a query are functions, run only if read."""
-    call = application.call
-
-    def statuses(model) -> list[str]:
-        return list(db.session.scalars(select(model.status).where(model.application_id == application.id)))
-
-    return {
-        "call_opens_at": call.opens_at,
-        "call_closes_at": call.closes_at,
-        "missing_answers": lambda: missing_answers(call.form, application.answers or {}),
-        "missing_attachments": lambda: operations.missing_attachments(application),
-        "eligibility_failures": lambda: eligibility.failures(application, now.date()),
-        "formal_checklist_missing": lambda: formal_checklist_missing(application),
-        # Scorecards, rankings and agreements arrive with their own areas; until then these facts say
-        # what is true of an application that has none of them.
-        "correction_rounds": application.correction_rounds,
-        "max_correction_rounds": call.parameter("max_correction_rounds"),
-        "correction_due_at": application.correction_due_at,
-        "scorecards_submitted": 0,
-        "evaluators_required": call.parameter("evaluators_per_application"),
-        "discrepancy": False,
-        "third_review_allowed": call.type.uses("request_third_review"),
-        "third_scorecard_submitted": False,
-        "ranking_published": False,
-        "budget_available": lambda: budget_available(call.id, call.budget),
-        "requested_amount": application.requested_amount,
-        "appeal_due_at": application.appeal_due_at,
-        "appealed_before": application.appealed_from is not None,
-        "appealed_from": application.appealed_from,
-        "agreement_conditions_missing": [name for name in ("security", "de_minimis")
-                                         if call.parameter(f"requires_{name}")],
-        "durability_months": call.parameter("durability_months") or 0,
-        "control_required": bool(call.parameter("control_required")),
-        "control_closed": lambda: "closed" in statuses(Control),
-        "durability_ends_at": application.durability_ends_at,
-        "recovery_settled": lambda: (lambda found: bool(found) and all(s == "closed" for s in found))(
-            statuses(RecoveryCase)),
+def freeze_version(application: Application, actor: User | None) -> ApplicationVersion:
+    """Copy the answers and the attachments' hashes into a new, immutable version; freeze the files."""
+    attachments = queries.current_attachments(application)
+    now = utcnow()
+    for attachment in attachments:
+        if attachment.frozen_at is None:
+            attachment.frozen_at = now
+    content = {
+        "application": application.id,
+        "answers": application.answers or {},
+        "requested_amount": str(application.requested_amount),
+        "attachments": [{"id": a.id, "requirement_id": a.requirement_id, "name": a.original_name,
+                         "sha256": a.sha256, "size": a.size} for a in attachments],
     }
+    content_hash = hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                                             default=str).encode()).hexdigest()
+    number = (db.session.scalar(select(func.max(ApplicationVersion.number))
+                                .where(ApplicationVersion.application_id == application.id)) or 0) + 1
+    version = ApplicationVersion(application_id=application.id, number=number, answers=content["answers"],
+                                 requested_amount=application.requested_amount, attachments=content["attachments"],
+                                 content_hash=content_hash, created_by_id=getattr(actor, "id", None))
+    db.session.add(version)
+    db.session.flush()
+    audit.record("applications:version:frozen", actor=actor, obj=application,
+                 data={"number": number, "content_hash": content_hash, "attachments": len(attachments)})
+    return version
 
 
-def formal_checklist(call) -> list[tuple[str, dict]]:
-    """The items an officer ticks by hand in the formal check: the call's own, else the default list."""
-    items = call.parameter("formal_checklist") or DEFAULT_FORMAL_CHECKLIST
-    return [(item["id"], item["label"]) for item in items]
-
-
-def formal_checklist_missing(application: Application) -> list[str]:
-    ticked = application.formal_checklist or {}
-    return [item_id for item_id, _label in formal_checklist(application.call) if not ticked.get(item_id)]
-
-
-def _on_submit(application: Application, actor: Any, ctx: Context, from_state: str) -> None:
+def _number(application: Application, actor: Any, ctx: Context, from_state: str) -> None:
     application.submitted_at = ctx.now
     if application.number is None:
         application.number = f"{application.call_id}/{application.id:05d}"
 
 
-def _on_request_correction(application: Application, actor: Any, ctx: Context, from_state: str) -> None:
+def _freeze_and_send_receipt(application: Application, actor: Any, ctx: Context, from_state: str) -> None:
+    """Submitting (or resubmitting) freezes a version; the receipt carries the number and its hash."""
+    version = freeze_version(application, actor)
+    application.correction_items = []
+    for member in members_to_notify(application):
+        queue_mail(member.email, _l("Application %(number)s received", number=application.number), "receipt",
+                   locale=member.locale, application=application, version=version)
+
+
+def _open_correction(application: Application, actor: Any, ctx: Context, from_state: str) -> None:
+    """Only the listed items of the call become editable, until the deadline that follows from the call."""
+    valid = set(queries.correction_items(application.call))
+    items = [item for item in ctx.data.get("items") or () if item in valid]
+    if not items:
+        raise Refusal(NO_ITEMS, status=422)
+    application.correction_items = items
     application.correction_rounds += 1
     application.correction_due_at = ctx.now + timedelta(days=application.call.parameter("correction_days"))
+    for member in members_to_notify(application):
+        queue_mail(member.email, _l("Application %(number)s needs a correction", number=application.number),
+                   "correction_requested", locale=member.locale, application=application, reason=ctx.reason)
 
 
-def _on_appeal(application: Application, actor: Any, ctx: Context, from_state: str) -> None:
+def _remember_appealed_state(application: Application, actor: Any, ctx: Context, from_state: str) -> None:
     application.appealed_from = from_state
 
 
-def _on_accept_settlement(application: Application, actor: Any, ctx: Context, from_state: str) -> None:
+def _start_durability(application: Application, actor: Any, ctx: Context, from_state: str) -> None:
     months = application.call.parameter("durability_months") or 0
     if months:
         application.durability_ends_at = ctx.now + timedelta(days=round(months * 365.25 / 12))
 
 
-BINDING = bind(
+PLUG = plug(
     Application,
-    facts=facts,
-    relations={MEMBER: lambda user, application: is_member(user, application.organisation_id)},
+    facts=FACTS,
+    relations={MEMBER: lambda user, application: acts_for(user, application.organisation_id)},
     effects={
-        "submit": _on_submit,
-        "request_correction": _on_request_correction,
-        "appeal": _on_appeal,
-        "accept_settlement": _on_accept_settlement,
+        "submit": (_number, _freeze_and_send_receipt),
+        "resubmit": _freeze_and_send_receipt,
+        "request_correction": _open_correction,
+        "appeal": _remember_appealed_state,
+        "accept_settlement": _start_durability,
     },
-    disabled=lambda application: application.call.type.disabled_triggers,
-    disableable=frozenset().union(*(t.disabled_triggers for t in CALL_TYPES.values())),
-    scopes={CALL: lambda application: (Call, application.call_id)},
 )

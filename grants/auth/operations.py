@@ -5,10 +5,12 @@ from datetime import timedelta
 
 import pyotp
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from grants.auth.models import LoginAttempt, Role, RoleAssignment, User
+from grants.errors import Refusal
 from grants.extensions import db
 from grants.services import audit
 from grants.types import utcnow
@@ -16,11 +18,14 @@ from grants.types import utcnow
 TOTP_ISSUER = "Pomost"
 
 
-class LoginLocked(Exception):
+class LoginLocked(Refusal):
     """Too many failed attempts; try again after `minutes`."""
 
+    status = 429
+
     def __init__(self, minutes: int):
-        super().__init__(minutes)
+        super().__init__(_l("Too many failed attempts. Try again in %(minutes)d minutes or reset your password.",
+                            minutes=minutes))
         self.minutes = minutes
 
 
@@ -52,6 +57,8 @@ def authenticate(email: str, password: str, remote_addr: str | None) -> User | N
         raise LoginLocked(current_app.config["LOGIN_LOCK_MINUTES"])
     user = User.by_email(email)
     ok = user is not None and user.check_password(password) and user.active
+    if ok and user.email_confirmed_at is None:
+        return user  # not a sign-in yet (the address is unconfirmed): neither a success nor a failure
     db.session.add(LoginAttempt(email=email, remote_addr=remote_addr, succeeded=ok))
     if not ok:
         audit.record("auth:login:failed", data={"email": email, "remote_addr": remote_addr})

@@ -19,6 +19,7 @@ from grants.auth.models import User
 from grants.extensions import db
 from grants.services.mail import queue_mail
 from grants.ui import is_safe_next
+from grants.web import on_refusal
 
 bp = Blueprint("auth", __name__)
 PENDING_2FA = "pending_2fa_user"
@@ -52,30 +53,25 @@ def login():
     form = LoginForm()
     if request.method == "GET" and is_safe_next(request.args.get("next")):
         session["login_next"] = request.args["next"]
-    if form.validate_on_submit():
-        try:
-            user = ops.authenticate(form.email.data, form.password.data, _remote_addr())
-        except ops.LoginLocked as locked:
-            flash(_("Too many failed attempts. Try again in %(minutes)d minutes or reset your password.",
-                    minutes=locked.minutes), "danger")
-            return render_template("auth/login.html", form=form), 429
-        if user is None:
-            db.session.commit()  # keep the failed attempt: it counts towards the lock
-            flash(_("Wrong email or password."), "danger")
-            return render_template("auth/login.html", form=form), 200
-        if user.email_confirmed_at is None:
-            db.session.rollback()
-            _send_confirmation(user)
-            db.session.commit()
-            flash(_("Confirm your email address first: we have sent a new link to %(email)s.", email=user.email),
-                  "warning")
-            return render_template("auth/login.html", form=form), 200
-        if user.totp_enabled:
-            session[PENDING_2FA] = user.id
-            db.session.commit()
-            return redirect(url_for("auth.login_verify"))
-        return _finish_login(user, "password")
-    return render_template("auth/login.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form)
+    on_refusal(lambda refusal: render_template("auth/login.html", form=form))
+    user = ops.authenticate(form.email.data, form.password.data, _remote_addr())
+    if user is None:
+        db.session.commit()  # keep the failed attempt: it counts towards the lock
+        flash(_("Wrong email or password."), "danger")
+        return render_template("auth/login.html", form=form), 200
+    if user.email_confirmed_at is None:
+        _send_confirmation(user)
+        db.session.commit()
+        flash(_("Confirm your email address first: we have sent a new link to %(email)s.", email=user.email),
+              "warning")
+        return render_template("auth/login.html", form=form), 200
+    if user.totp_enabled:
+        session[PENDING_2FA] = user.id
+        db.session.commit()
+        return redirect(url_for("auth.login_verify"))
+    return _finish_login(user, "password")
 
 
 def _send_confirmation(user: User) -> None:

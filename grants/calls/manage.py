@@ -7,13 +7,15 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from grants.access import Permission, can_manage_call, get_or_404, require
+from grants.access import Permission, require
 from grants.auth.models import Programme, User
 from grants.calls import operations as ops
 from grants.calls.forms import CallForm, VersionForm, call_form_class, new_call_data
 from grants.calls.labels import FILE_TYPE_LABELS, QUESTION_TYPE_LABELS, field_label
 from grants.calls.models import Call, CallAmendment, CallStatus
+from grants.calls.permissions import can_manage_call, get_call_or_404
 from grants.extensions import db
+from grants.web import on_refusal
 from workflows.call_types import CALL_TYPES, CallType
 
 bp = Blueprint("calls_manage", __name__, url_prefix="/manage/calls")
@@ -21,7 +23,15 @@ bp = Blueprint("calls_manage", __name__, url_prefix="/manage/calls")
 
 def _call_or_404(call_id: int) -> Call:
     # A POST changes the call: lock its row (PostgreSQL) so two saves queue up instead of racing.
-    return get_or_404(Call, call_id, can_manage_call, for_update=request.method == "POST")
+    return get_call_or_404(call_id, can_manage_call, for_update=request.method == "POST")
+
+
+def _rerender(form: CallForm, call_type: CallType, call: Call | None, mode: str):
+    """How a refused save shows the form again: the officer's input kept, each message by its field."""
+    def render(refusal):
+        form.add_errors(refusal.errors)
+        return _render(form, call_type, call, mode)[0]
+    return render
 
 
 def _checked(form: CallForm, call_type: CallType, time_zone: str, existing: ops.CallData | None) -> ops.CallData | None:
@@ -77,18 +87,14 @@ def create(type_name: str):
     if not form.is_submitted():
         return _render(form, call_type, None, "new")
     data = _checked(form, call_type, programme.time_zone, None)
-    if data is not None:
-        try:
-            call = ops.create_call(current_user, call_type, data, programme.currency)
-        except ops.CallInvalid as invalid:
-            db.session.rollback()
-            form.add_errors(invalid.errors)
-        else:
-            db.session.commit()
-            flash(_("The draft call has been created. Add the application form, attachments and criteria, "
-                    "then publish it."), "success")
-            return redirect(url_for("calls_manage.edit", call_id=call.id), 303)
-    return _render(form, call_type, None, "new", 422)
+    if data is None:
+        return _render(form, call_type, None, "new", 422)
+    on_refusal(_rerender(form, call_type, None, "new"))
+    call = ops.create_call(current_user, call_type, data, programme.currency)
+    db.session.commit()
+    flash(_("The draft call has been created. Add the application form, attachments and criteria, "
+            "then publish it."), "success")
+    return redirect(url_for("calls_manage.edit", call_id=call.id), 303)
 
 
 @bp.route("/<int:call_id>/edit", methods=["GET", "POST"])
@@ -102,7 +108,7 @@ def edit(call_id: int):
         # Frozen: show what was published; changes go through an amendment.
         form = form_class(formdata=None, data=form_class.initial(stored, time_zone, call.version))
         if request.method == "POST":
-            flash(str(ops.CallFrozen().message), "danger")
+            flash(ops.CallFrozen().text(), "danger")
             return _render(form, call.type, call, "view", 409)
         return _render(form, call.type, call, "view")
     if request.method != "POST":
@@ -110,21 +116,13 @@ def edit(call_id: int):
         return _render(form, call.type, call, "edit")
     form = form_class()
     if form.version.data != call.version:
-        flash(str(ops.CallChanged().message), "danger")
+        flash(ops.CallChanged().text(), "danger")
         return _render(form, call.type, call, "edit", 409)
     data = _checked(form, call.type, time_zone, stored)
     if data is None:
         return _render(form, call.type, call, "edit", 422)
-    try:
-        changed = ops.update_call(call, current_user, data, version=form.version.data)
-    except ops.CallInvalid as invalid:
-        db.session.rollback()
-        form.add_errors(invalid.errors)
-        return _render(form, call.type, call, "edit", 422)
-    except ops.CallError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-        return _render(form, call.type, db.session.get(Call, call_id), "edit", error.status)
+    on_refusal(_rerender(form, call.type, call, "edit"))
+    changed = ops.update_call(call, current_user, data, version=form.version.data)
     db.session.commit()
     flash(_("Saved.") if changed else _("Nothing to save: the call is as it was."), "success" if changed else "info")
     return redirect(url_for("calls_manage.edit", call_id=call.id), 303)
@@ -140,25 +138,19 @@ def publish(call_id: int):
             return redirect(url_for("calls_manage.edit", call_id=call.id), 303)
         return redirect(url_for("calls_manage.edit", call_id=call.id))
     form = VersionForm(version=call.version)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            ops.publish_call(call, current_user, version=form.version.data)
-        except ops.CallError as error:
-            db.session.rollback()
-            call = db.session.get(Call, call_id)
-            status = error.status
-            flash(_("The call was not published.") if isinstance(error, ops.PublishRefused) else str(error.message),
-                  "danger")
-        else:
-            db.session.commit()
-            flash(_("The call is published: applicants see it, and its definition is frozen. Any later change "
-                    "is an amendment."), "success")
-            return redirect(url_for("calls_manage.edit", call_id=call.id), 303)
-    elif form.is_submitted():
-        status = 400
+    if not form.validate_on_submit():
+        return _render_publish(call, form), 400 if form.is_submitted() else 200
+    on_refusal(lambda refusal: _render_publish(call, form))
+    ops.publish_call(call, current_user, version=form.version.data)
+    db.session.commit()
+    flash(_("The call is published: applicants see it, and its definition is frozen. Any later change "
+            "is an amendment."), "success")
+    return redirect(url_for("calls_manage.edit", call_id=call.id), 303)
+
+
+def _render_publish(call: Call, form: VersionForm):
     return render_template("calls/manage/publish.html", call=call, form=form, problems=ops.publish_problems(call),
-                           question_types=QUESTION_TYPE_LABELS), status
+                           question_types=QUESTION_TYPE_LABELS)
 
 
 @bp.route("/<int:call_id>/amend", methods=["GET", "POST"])
@@ -167,7 +159,7 @@ def amend(call_id: int):
     call = _call_or_404(call_id)
     if call.status != CallStatus.PUBLISHED:
         if request.method == "POST":
-            flash(str(ops.NotPublished().message), "warning")
+            flash(ops.NotPublished().text(), "warning")
             return redirect(url_for("calls_manage.edit", call_id=call.id), 303)
         return redirect(url_for("calls_manage.edit", call_id=call.id))
     time_zone = Programme.current().time_zone
@@ -178,21 +170,13 @@ def amend(call_id: int):
         return _render(form, call.type, call, "amend")
     form = form_class()
     if form.version.data != call.version:
-        flash(str(ops.CallChanged().message), "danger")
+        flash(ops.CallChanged().text(), "danger")
         return _render(form, call.type, call, "amend", 409)
     data = _checked(form, call.type, time_zone, stored)
     if data is None:
         return _render(form, call.type, call, "amend", 422)
-    try:
-        amendment = ops.amend_call(call, current_user, data, form.reason.data, version=form.version.data)
-    except ops.CallInvalid as invalid:
-        db.session.rollback()
-        form.add_errors(invalid.errors)
-        return _render(form, call.type, db.session.get(Call, call_id), "amend", 422)
-    except ops.CallError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger" if error.status == 409 else "warning")
-        return _render(form, call.type, db.session.get(Call, call_id), "amend", error.status)
+    on_refusal(_rerender(form, call.type, call, "amend"))
+    amendment = ops.amend_call(call, current_user, data, form.reason.data, version=form.version.data)
     link = current_app.config["BASE_URL"].rstrip("/") + url_for("calls.detail", call_id=call.id)
     notified = ops.notify_amendment(call, amendment, link)
     db.session.commit()

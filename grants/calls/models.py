@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from grants.engine.models import Versioned
 from grants.extensions import db
+from grants.services.uploads import StoredFile
 from grants.types import UTCDateTime, str_enum, utcnow
 from workflows.call_types import CALL_TYPES, CallType
 
@@ -76,7 +77,7 @@ class CallAmendment(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class CallDocument(db.Model):
+class CallDocument(StoredFile, db.Model):
     """A document published with a call (rules, templates of attachments); frozen with the call."""
 
     __tablename__ = "call_document"
@@ -84,10 +85,3 @@ class CallDocument(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)
     title: Mapped[str] = mapped_column(String(300))
-    storage_key: Mapped[str] = mapped_column(String(300), unique=True)
-    original_name: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from grants.auth.models import Membership, MembershipRole, User
 from grants.calls.labels import FILE_TYPE_LABELS, QUESTION_TYPE_LABELS, field_label, parameter_spec
 from grants.calls.models import MONEY_PARAMETERS, Call, CallAmendment, CallStatus
+from grants.errors import Refusal
 from grants.extensions import db
 from grants.services import audit
 from grants.services.mail import queue_mail
@@ -45,14 +46,8 @@ FIXED_PARAMETERS = frozenset({"currency"})
 
 # --- errors --------------------------------------------------------------------------------------
 
-class CallError(Exception):
+class CallError(Refusal):
     """A refusal with a message for the officer; `status` is what a view answers with."""
-
-    status = 409
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 class CallInvalid(CallError):
@@ -61,8 +56,7 @@ class CallInvalid(CallError):
     status = 422
 
     def __init__(self, errors: dict[str, Any]):
-        super().__init__(_l("The call was not saved: correct the fields marked below."))
-        self.errors = errors
+        super().__init__(_l("The call was not saved: correct the fields marked below."), errors=errors)
 
 
 class CallChanged(CallError):
@@ -95,7 +89,7 @@ class PublishRefused(CallError):
     status = 422
 
     def __init__(self, problems: list):
-        super().__init__(" ".join(str(p) for p in problems))
+        super().__init__(_l("The call was not published."))
         self.problems = problems
 
 

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from grants.engine.machines import MACHINES
 from grants.engine.models import TransitionHistory
 from grants.engine.registry import Binding, binding_for
+from grants.errors import Refusal
 from grants.extensions import db
+from grants.locking import lock
 from grants.services import audit
 from grants.types import utcnow
 from workflows.base import SYSTEM, Context, Label, Transition
@@ -26,17 +27,8 @@ from workflows.base import SYSTEM, Context, Label, Transition
 SYSTEM_ACTOR = None  # the scheduler fires time-based transitions with no user
 
 
-class TransitionRefused(Exception):
-    """Base of every refusal; `status` is the HTTP status a view should answer with."""
-
-    status = 409
-
-    def __init__(self, *messages: Label):
-        super().__init__(" ".join(m.en for m in messages))
-        self.messages = messages
-
-    def text(self, locale: str | None) -> str:
-        return " ".join(m(locale) for m in self.messages)
+class TransitionRefused(Refusal):
+    """Base of the engine's refusals; `status` is the HTTP status a view should answer with."""
 
 
 class NotAllowed(TransitionRefused):
@@ -113,64 +105,24 @@ def _explain(candidates: tuple[Transition, ...], ctx: Context) -> list[Label]:
 
 
 class _LazyFacts(Mapping):
-    """Facts are loaded on first use, and a fact given as a function (one that costs a query) only
-    when a guard reads it: most transitions read few facts or none."""
+    """Each fact is computed when a guard first reads it: most transitions read few facts or none.
+
+    known: facts a page has already worked out, by the same functions the areas plug in."""
 
     def __init__(self, binding: Binding, obj: Any, now: datetime, known: Mapping[str, Any] | None = None):
-        self._load = lambda: binding.facts(obj, now)
-        self._facts: Mapping[str, Any] | None = None
+        self._binding, self._obj, self._now = binding, obj, now
         self._computed: dict[str, Any] = dict(known or {})
-
-    def _get(self) -> Mapping[str, Any]:
-        if self._facts is None:
-            self._facts = self._load()
-        return self._facts
 
     def __getitem__(self, key: str) -> Any:
         if key not in self._computed:
-            value = self._get()[key]
-            self._computed[key] = value() if callable(value) else value
+            self._computed[key] = self._binding.facts[key](self._obj, self._now)
         return self._computed[key]
 
     def __iter__(self):
-        return iter(self._get())
+        return iter(self._binding.facts)
 
     def __len__(self) -> int:
-        return len(self._get())
-
-
-_LOCKED = "pomost_locked_rows"
-
-
-def load_for_update(model: type, object_id: Any) -> Any | None:
-    """Load a row with SELECT … FOR UPDATE (its committed state), so a fire() in this transaction needs
-    no second read. Views that act on an object load it this way; None when there is no such row."""
-    obj = db.session.scalars(
-        select(model).where(model.id == object_id).with_for_update()
-        .execution_options(populate_existing=True)).first()
-    if obj is not None:
-        mark_locked(obj)
-    return obj
-
-
-def mark_locked(obj: Any) -> None:
-    """Record that this transaction holds the row's lock (taken by a SELECT … FOR UPDATE of the caller's)."""
-    db.session.info.setdefault(_LOCKED, set()).add((type(obj), obj.id))
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_locks(session, transaction) -> None:
-    if transaction.parent is None:  # row locks end with the outermost transaction
-        session.info.pop(_LOCKED, None)
-
-
-def _lock(obj: Any) -> None:
-    # SELECT … FOR UPDATE on PostgreSQL (ignored by SQLite, where the version check guards instead);
-    # re-reads the row, so the state we check is the committed one, not what the form saw.
-    if (type(obj), obj.id) in db.session.info.get(_LOCKED, ()):
-        return
-    db.session.flush()
-    db.session.refresh(obj, with_for_update=True)
+        return len(self._binding.facts)
 
 
 def _lock_scopes(binding: Binding, obj: Any, candidates: tuple[Transition, ...]) -> None:
@@ -189,7 +141,7 @@ def fire(obj: Any, trigger: str, actor: Any, reason: str | None = None, *, expec
     binding = binding_for(obj)
     workflow = binding.workflow
     now = now or utcnow()
-    _lock(obj)
+    lock(obj)
     if expected_version is not None and obj.version != expected_version:
         raise StaleObject(CHANGED_MEANWHILE)
     from_state = obj.status
@@ -203,15 +155,16 @@ def fire(obj: Any, trigger: str, actor: Any, reason: str | None = None, *, expec
     if candidates[0].reason_required and not reason:
         raise ReasonRequired(REASON_MISSING)
     _lock_scopes(binding, obj, candidates)
-    ctx = Context(facts=_LazyFacts(binding, obj, now), now=now, data=data)
+    ctx = Context(facts=_LazyFacts(binding, obj, now), now=now, data=data, reason=reason)
     outcome: dict[str, Transition] = {}
     if not MACHINES[workflow.name].events[trigger].trigger(obj, ctx=ctx, outcome=outcome):
         raise GuardsFailed(*_explain(candidates, ctx))
     declared = outcome["transition"]
-    effect = binding.effects.get(trigger)
-    if effect:
-        effect(obj, actor, ctx, from_state)
     try:
+        # What the transition changes besides the status, declared by the areas that plugged in; a
+        # refusal raised here undoes the whole transition with the request's transaction.
+        for effect in binding.effects_of(trigger):
+            effect(obj, actor, ctx, from_state)
         # The UPDATE … WHERE version = :seen; 0 rows means someone else wrote first.
         db.session.flush()
     except StaleDataError:

@@ -11,9 +11,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from grants.engine.core import SYSTEM_ACTOR, TransitionRefused, fire, mark_locked
+from grants.engine.core import SYSTEM_ACTOR, TransitionRefused, fire
 from grants.engine.registry import bindings
 from grants.extensions import db
+from grants.locking import mark_locked
 from grants.types import utcnow
 
 BATCH = 500

@@ -1,17 +1,16 @@
-"""Binds the payment workflow to Payment."""
+"""Binds the payment workflow to Payment, and tells the application workflow what an agreement needs."""
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, select
 
 from grants.applications.models import Application
-from grants.engine.registry import bind
+from grants.applications.queries import counts_by_call
+from grants.engine.registry import bind, plug
 from grants.extensions import db
-from grants.identifiers import valid_bank_account
 from grants.finance.models import Payment
+from grants.identifiers import valid_bank_account
 from grants.reporting.models import Report
 from workflows.base import NOT_PREPARER, Context
 from workflows.guards import GRANT
@@ -32,29 +31,37 @@ def holds(payment: Payment) -> list[str]:
     return reasons
 
 
-def facts(payment: Payment, now: datetime) -> dict[str, Any]:
-    committed = db.session.scalar(
+def paid_and_approved_total(payment: Payment) -> Decimal:
+    """What the grant's other payments have committed, summed in SQL."""
+    return Decimal(db.session.scalar(
         select(func.coalesce(func.sum(Payment.amount), 0))
         .where(Payment.application_id == payment.application_id, Payment.id != payment.id,
-               Payment.status.in_(COMMITTED_STATES)))
-    return {
-        "payment_holds": holds(payment),
-        "paid_and_approved_total": Decimal(committed),
-        "amount": payment.amount,
-        "award": payment.application.awarded_amount or Decimal("0"),
-        "bank_account_valid": valid_bank_account(payment.bank_account),
-        "due_at": payment.due_at,
-    }
+               Payment.status.in_(COMMITTED_STATES))))
 
 
-def _on_request(payment: Payment, actor: Any, ctx: Context, from_state: str) -> None:
+def _record_preparer(payment: Payment, actor, ctx: Context, from_state: str) -> None:
     payment.prepared_by_id = getattr(actor, "id", None)
 
 
-BINDING = bind(
+BINDING = bind(Payment, scopes={GRANT: lambda payment: (Application, payment.application_id)},
+               counts=lambda: counts_by_call(Payment))
+PLUG = plug(
     Payment,
-    facts=facts,
+    facts={
+        "payment_holds": lambda payment, now: holds(payment),
+        "paid_and_approved_total": lambda payment, now: paid_and_approved_total(payment),
+        "amount": lambda payment, now: payment.amount,
+        "award": lambda payment, now: payment.application.awarded_amount or Decimal("0"),
+        "bank_account_valid": lambda payment, now: valid_bank_account(payment.bank_account),
+        "due_at": lambda payment, now: payment.due_at,
+    },
     relations={NOT_PREPARER: lambda user, payment: payment.prepared_by_id != user.id},
-    effects={"request": _on_request, "release": _on_request},
-    scopes={GRANT: lambda payment: (Application, payment.application_id)},
+    effects={"request": _record_preparer, "release": _record_preparer},
 )
+
+# Agreements are not stored yet: a condition the call requires (security, de minimis) counts as
+# missing until the agreements area records it.
+APPLICATION_PLUG = plug(Application, facts={
+    "agreement_conditions_missing": lambda application, now: [
+        name for name in ("security", "de_minimis") if application.call.parameter(f"requires_{name}")],
+})

@@ -11,21 +11,22 @@ from sqlalchemy import select
 
 from grants.auth.models import GroupMember, Invitation, Membership, MembershipRole, Organisation, OrganisationType, User
 from grants.extensions import db
-from grants.identifiers import compact_digits, normalise_bank_account, pesel_birth_date
+from grants.errors import Refusal
+from grants.identifiers import ADULT_AGE, age_on, compact_digits, normalise_bank_account, pesel_birth_date
 from grants.services import audit
 from grants.types import utcnow
 
 MIN_GROUP_ADULTS = 3
-ADULT_AGE = 18
 INVITATION_DAYS = 14
 
 
-class OrganisationInvalid(Exception):
+class OrganisationInvalid(Refusal):
     """The organisation's data breaks a rule of its type; `errors` maps field names to messages."""
 
+    status = 422
+
     def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
+        super().__init__(_l("The organisation was not saved: correct the fields marked below."), errors=errors)
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,6 @@ class MemberData:
     birth_date: date
     is_leader: bool = False
     pesel: str | None = None
-
-
-def age_on(birth_date: date, day: date) -> int:
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
 def check_rules(org_type: OrganisationType, fields: dict, members: list[MemberData], today: date) -> dict[str, str]:

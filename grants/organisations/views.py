@@ -5,13 +5,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from grants.access import Permission, can_manage_organisation, can_view_organisation, get_or_404, public, require
+from grants.access import Permission, get_or_404, public, require
 from grants.auth.forms import ConfirmForm
 from grants.auth.models import MembershipRole, Organisation, OrganisationType
 from grants.extensions import db
 from grants.organisations import operations as ops
 from grants.organisations.forms import InvitationForm, NewOrganisationForm, OrganisationDetailsForm
+from grants.organisations.permissions import can_manage_organisation, can_view_organisation
 from grants.services.mail import queue_mail
+from grants.web import on_refusal
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -25,26 +27,29 @@ def _show_errors(form, errors: dict[str, str]) -> None:
             flash(message, "danger")
 
 
+def _edit_page(form, organisation: Organisation | None):
+    """The form again after a refused save, each message by its field."""
+    def render(refusal):
+        _show_errors(form, refusal.errors)
+        return render_template("organisations/edit.html", form=form, organisation=organisation)
+    return render
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @require(Permission.ORGANISATION_OWN_MANAGE)
 def new():
     form = NewOrganisationForm()
-    status = 200
-    if form.is_submitted():
-        status = 422
-    if form.validate_on_submit():
-        members = form.member_rows()
-        if not any(entry.full_name.errors for entry in form.members):
-            try:
-                organisation = ops.create_organisation(current_user, OrganisationType(form.type.data), form.details(),
-                                                       members)
-            except ops.OrganisationInvalid as invalid:
-                _show_errors(form, invalid.errors)
-            else:
-                db.session.commit()
-                flash(_("The organisation has been created."), "success")
-                return redirect(url_for("organisations.detail", organisation_id=organisation.id))
-    return render_template("organisations/edit.html", form=form, organisation=None), status
+    if not form.validate_on_submit():
+        return render_template("organisations/edit.html", form=form, organisation=None), \
+            422 if form.is_submitted() else 200
+    members = form.member_rows()
+    if any(entry.full_name.errors for entry in form.members):
+        return render_template("organisations/edit.html", form=form, organisation=None), 422
+    on_refusal(_edit_page(form, None))
+    organisation = ops.create_organisation(current_user, OrganisationType(form.type.data), form.details(), members)
+    db.session.commit()
+    flash(_("The organisation has been created."), "success")
+    return redirect(url_for("organisations.detail", organisation_id=organisation.id))
 
 
 @bp.route("/<int:organisation_id>")
@@ -67,19 +72,15 @@ def edit(organisation_id: int):
         for entry, member in zip(form.members, organisation.group_members):
             entry.full_name.data, entry.birth_date.data, entry.is_leader.data, entry.pesel.data = \
                 member.full_name, member.birth_date, member.is_leader, member.pesel
-    if form.validate_on_submit():
-        members = form.member_rows()
-        try:
-            ops.update_organisation(organisation, current_user, form.details(),
-                                    members if organisation.type == OrganisationType.INFORMAL_GROUP else None)
-        except ops.OrganisationInvalid as invalid:
-            db.session.rollback()
-            _show_errors(form, invalid.errors)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("organisations.detail", organisation_id=organisation.id))
-    return render_template("organisations/edit.html", form=form, organisation=organisation)
+    if not form.validate_on_submit():
+        return render_template("organisations/edit.html", form=form, organisation=organisation)
+    members = form.member_rows()
+    on_refusal(_edit_page(form, organisation))
+    ops.update_organisation(organisation, current_user, form.details(),
+                            members if organisation.type == OrganisationType.INFORMAL_GROUP else None)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("organisations.detail", organisation_id=organisation.id))
 
 
 @bp.route("/<int:organisation_id>/invitations", methods=["POST"])

@@ -53,13 +53,14 @@ class OutboxMessage(db.Model):
 def queue_mail(recipient: str, subject: str, template: str, *, locale: str | None = None, **context) -> OutboxMessage:
     """Render templates/emails/<template>.txt (and .html if present) and add the message to the outbox."""
     with force_locale(locale or "pl"):
+        subject = str(subject)  # a lazy subject in the recipient's language, not the sender's
         body_text = render_template(f"emails/{template}.txt", **context)
         try:
             body_html = render_template(f"emails/{template}.html", **context)
         except Exception:  # noqa: BLE001 - the HTML part is optional
             body_html = None
     domain = current_app.config["MAIL_FROM"].rsplit("@", 1)[-1].rstrip(">") or "pomost.invalid"
-    message = OutboxMessage(recipient=recipient, subject=str(subject), body_text=body_text, body_html=body_html,
+    message = OutboxMessage(recipient=recipient, subject=subject, body_text=body_text, body_html=body_html,
                             message_id=make_msgid(domain=domain))
     db.session.add(message)
     db.session.flush()

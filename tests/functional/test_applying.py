@@ -282,6 +282,7 @@ def test_accept_waits_for_the_manual_checklist(client, auth, db, setting):
     application = factories.application(factories.call(), setting["organisation"], status="formal_check",
                                         formal_checklist={})
     officer = factories.user(Role.PROGRAM_OFFICER, locale="en")
+    db.session.commit()
     with pytest.raises(GuardsFailed, match="formal-check list"):
         fire(application, "accept", officer)
     db.session.rollback()

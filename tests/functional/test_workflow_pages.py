@@ -88,7 +88,7 @@ def test_refusals_are_explained_on_the_page(client, auth, db):
 
 
 def test_without_graphviz_the_page_still_shows_the_transitions(client, auth, db, monkeypatch):
-    from grants.engine import diagrams
+    from grants.processes import diagrams
 
     diagrams.svg.cache_clear()
     monkeypatch.setattr(diagrams.shutil, "which", lambda name: None)

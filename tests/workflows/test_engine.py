@@ -13,6 +13,7 @@ from grants.control.models import RecoveryCase
 from grants.engine.core import (GuardsFailed, InvalidTransition, NotAllowed, ReasonRequired, StaleObject,
                                 available_actions, fire, history_of)
 from grants.engine.models import TransitionHistory
+from grants.errors import Refusal
 from grants.engine.tick import tick
 from grants.finance.models import Payment
 from grants.reporting.models import Report
@@ -125,13 +126,20 @@ def test_acting_on_a_state_that_has_moved_on_is_a_conflict(db):
 def test_correction_effect_and_one_round_only(db):
     officer = factories.user(Role.PROGRAM_OFFICER)
     owner = factories.user(Role.APPLICANT)
-    application = factories.application(owner=owner, status="formal_check")
+    call = factories.call(form=[{"id": "summary", "type": "long_text", "label": {"pl": "Opis", "en": "Summary"}}])
+    application = factories.application(call, owner=owner, status="formal_check")
+    db.session.commit()
     now = utcnow()
-    fire(application, "request_correction", officer, reason="Podpis", now=now)
+    with pytest.raises(Refusal) as no_items:  # what to correct is part of the transition, whoever fires it
+        fire(application, "request_correction", officer, reason="Podpis", now=now)
+    assert no_items.value.status == 422 and "Choose at least one item" in no_items.value.text("en")
+    db.session.rollback()
+    fire(application, "request_correction", officer, reason="Podpis", now=now, items=["answer:summary", "bogus"])
+    assert application.correction_items == ["answer:summary"]
     assert application.correction_due_at == now + timedelta(days=7)
     fire(application, "resubmit", owner, now=now + timedelta(days=6))
     with pytest.raises(GuardsFailed) as refused:
-        fire(application, "request_correction", officer, reason="Znowu")
+        fire(application, "request_correction", officer, reason="Znowu", items=["answer:summary"])
     assert "No correction round is left" in refused.value.text("en")
 
 
@@ -313,7 +321,8 @@ def test_a_write_that_lost_the_version_race_is_a_conflict_not_a_crash(app, db, m
     application = factories.application(status="formal_check")
     from grants.engine import core
 
-    original = core._lock
+    db.session.commit()
+    original = core.lock
 
     def lock_then_race(obj):
         original(obj)
@@ -322,7 +331,7 @@ def test_a_write_that_lost_the_version_race_is_a_conflict_not_a_crash(app, db, m
                           .values(version=Application.version + 1))
 
     # On PostgreSQL the row lock makes the other writer wait instead (tests/workflows/test_concurrency.py).
-    monkeypatch.setattr(core, "_lock", lock_then_race)
+    monkeypatch.setattr(core, "lock", lock_then_race)
     with pytest.raises(StaleObject):
         fire(application, "accept", officer)
     db.session.expire_all()

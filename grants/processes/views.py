@@ -3,34 +3,22 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 from flask_babel import get_locale
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from grants.access import Permission, require
-from grants.applications.counts import state_counts as application_counts
-from grants.applications.models import Application
 from grants.calls.models import Call
-from grants.engine.diagrams import DiagramUnavailable, svg
 from grants.engine.registry import bindings
 from grants.extensions import db
+from grants.processes.diagrams import DiagramUnavailable, svg
 from workflows import WORKFLOWS
 
 bp = Blueprint("workflows", __name__, url_prefix="/workflows")
 
 
 def state_counts(workflow_name: str) -> dict[int, dict[str, int]]:
-    """{call id: {state: number of objects}} for the model bound to the workflow, in one query
-    (applications: the counts the database keeps)."""
+    """{call id: {state: number of objects}} for the model bound to the workflow, as its area counts them."""
     binding = next(b for b in bindings() if b.workflow.name == workflow_name)
-    model = binding.model
-    if model is Application:
-        return application_counts()
-    query = (select(Application.call_id, model.status, func.count())
-             .join(Application, Application.id == model.application_id)
-             .group_by(Application.call_id, model.status))
-    counts: dict[int, dict[str, int]] = {}
-    for call_id, status, count in db.session.execute(query):
-        counts.setdefault(call_id, {})[status] = count
-    return counts
+    return binding.counts() if binding.counts else {}
 
 
 @bp.route("/")

@@ -1,4 +1,6 @@
-"""What an uploaded file really is (by its content, never its name), and a safe name to keep."""
+"""Uploaded files: what a file really is (by its content, never its name), a safe name to keep,
+storing it, the columns every stored file has, serving it back, and removing it only once its row
+is gone for good."""
 from __future__ import annotations
 
 import contextlib
@@ -7,7 +9,18 @@ import unicodedata
 import uuid
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO
+
+from flask import Response, abort, current_app, redirect
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import BigInteger, ForeignKey, String, event
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+
+from grants.errors import Refusal
+from grants.extensions import db
+from grants.services.storage import ObjectTooLarge, StorageError, content_disposition, get_storage
+from grants.types import UTCDateTime, utcnow
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -76,8 +89,10 @@ def size_of(stream: BinaryIO) -> int:
 
 # --- storing an upload -------------------------------------------------------------------------------
 
-class UploadRejected(Exception):
+class UploadRejected(Refusal):
     """The file cannot be stored; the message tells the user why (in their language)."""
+
+    status = 422
 
 
 @dataclass(frozen=True)
@@ -91,11 +106,6 @@ class StoredUpload:
 
 def store(stream: BinaryIO, filename: str | None, *, key_prefix: str, allowed_types, max_size: int) -> StoredUpload:
     """Check a file by size and content, then stream it to storage under a fresh key."""
-    from flask import current_app
-    from flask_babel import lazy_gettext as _l
-
-    from grants.services.storage import ObjectTooLarge, StorageError, get_storage
-
     too_large = _l("The file is larger than the allowed %(mb)s MB.", mb=max_size // (1024 * 1024))
     size = size_of(stream)
     if size == 0:
@@ -122,8 +132,6 @@ def store(stream: BinaryIO, filename: str | None, *, key_prefix: str, allowed_ty
 @contextlib.contextmanager
 def recorded(upload: StoredUpload):
     """Around writing the upload's row: if that fails, the stored object goes too (no object without a row)."""
-    from grants.services.storage import get_storage
-
     try:
         yield
     except BaseException:
@@ -135,10 +143,6 @@ def send_stored(stored_file):
     """Answer with a stored file the caller has already checked access to: a short-lived presigned URL
     (S3) or a stream through the app (local). `stored_file` has storage_key, original_name,
     content_type and size."""
-    from flask import Response, abort, redirect
-
-    from grants.services.storage import StorageError, content_disposition, get_storage
-
     storage = get_storage()
     try:
         url = storage.download_url(stored_file.storage_key, filename=stored_file.original_name,
@@ -152,3 +156,50 @@ def send_stored(stored_file):
     return Response(chunks, mimetype=stored_file.content_type, headers={
         "Content-Disposition": content_disposition(stored_file.original_name),
         "Content-Length": str(stored_file.size), "Cache-Control": "private, no-store"})
+
+
+# --- the columns of a stored file ---------------------------------------------------------------------
+
+class StoredFile:
+    """Mixin for a row that stands for one stored object (an attachment, a call document, a report's photo)."""
+
+    storage_key: Mapped[str] = mapped_column(String(300), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))  # sniffed from the content, not the name
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @declared_attr
+    def uploaded_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("user_account.id"))
+
+    def take(self, upload: StoredUpload) -> None:
+        """Fill the columns from a stored upload."""
+        self.storage_key, self.original_name, self.content_type = upload.key, upload.name, upload.content_type
+        self.size, self.sha256 = upload.size, upload.sha256
+
+
+# --- removing a stored object with its row ------------------------------------------------------------
+
+_DELETE_AFTER_COMMIT = "pomost_delete_after_commit"
+
+
+def delete_after_commit(key: str) -> None:
+    """Remove the stored object once the transaction that deletes its row commits (never before: a failed
+    commit must not leave a row without its object)."""
+    db.session.info.setdefault(_DELETE_AFTER_COMMIT, []).append(key)
+
+
+@event.listens_for(Session, "after_commit")
+def _delete_objects_of_deleted_rows(session) -> None:
+    for key in session.info.pop(_DELETE_AFTER_COMMIT, []):
+        try:
+            get_storage().delete(key)
+        except StorageError as error:  # an orphan object is harmless; a missing one would not be
+            current_app.logger.warning("could not delete stored object %s: %s", key, error)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_objects_of_kept_rows(session) -> None:
+    session.info.pop(_DELETE_AFTER_COMMIT, None)

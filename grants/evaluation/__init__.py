@@ -1,0 +1,1 @@
+"""Merit evaluation: scorecards, third reviews and rankings of a call's applications."""

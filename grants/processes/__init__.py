@@ -1,0 +1,1 @@
+"""Staff pages that draw each declared workflow (the process), with how many objects are in each state."""

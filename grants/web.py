@@ -1,0 +1,65 @@
+"""What every page shares when an action is refused: one handler for every `Refusal`.
+
+A view acts (calls one operation) and commits; if the operation refuses, the handler rolls the
+transaction back, so nothing half-done survives, and answers in the form the client wants:
+- a person gets the message flashed and the page again, drawn by what the view registered with
+  `on_refusal()` (its form with the person's input and errors) or, failing that, a redirect back;
+- an API client (JSON) gets an RFC 9457 problem document with the refusal's status.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, flash, g, jsonify, make_response, redirect, request, url_for
+from flask_babel import get_locale
+
+from grants.errors import Refusal
+from grants.extensions import db
+
+Render = Callable[[Refusal], Any]
+
+
+def on_refusal(render: Render) -> None:
+    """Register how this page is drawn again if the action it runs is refused (after the rollback, with
+    the message flashed); the response gets the refusal's status."""
+    g.pomost_on_refusal = render
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or \
+        request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+
+
+def _back() -> str:
+    """The page the person came from, if it is one of ours; else their home."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc == request.host and parts.path.startswith("/") and not parts.path.startswith("//"):
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return url_for("core.home")
+
+
+def handle_refusal(refusal: Refusal):
+    db.session.rollback()
+    locale = str(get_locale())
+    if wants_json():
+        body = {"type": "about:blank", "title": refusal.text(locale), "status": refusal.status}
+        if refusal.errors:
+            body["errors"] = {key: str(value) for key, value in refusal.errors.items()}
+        response = jsonify(body)
+        response.status_code = refusal.status
+        response.mimetype = "application/problem+json"
+        return response
+    flash(refusal.text(locale), "danger")
+    render = g.pop("pomost_on_refusal", None)
+    if render is not None:
+        response = make_response(render(refusal))
+        if not 300 <= response.status_code < 400:  # a page drawn again says what went wrong; a redirect stays one
+            response.status_code = refusal.status
+        return response
+    return redirect(_back(), 303)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(Refusal, handle_refusal)
