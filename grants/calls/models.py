@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Numeric, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grants.engine.models import Versioned
@@ -14,7 +14,6 @@ from grants.extensions import db
 from grants.services.uploads import StoredFile
 from grants.types import UTCDateTime, str_enum, utcnow
 from workflows.call_types import CALL_TYPES, CallType
-
 
 # Money parameters a call type may not declare (so no Decimal default tells how to read them back).
 MONEY_PARAMETERS = frozenset({"max_requested_amount", "package_cap"})
@@ -50,6 +49,11 @@ class Call(Versioned, db.Model):
     criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def frozen(self) -> bool:
+        """Published: the definition is frozen, and a change is an amendment with a reason."""
+        return self.status == CallStatus.PUBLISHED
 
     @property
     def type(self) -> CallType:
