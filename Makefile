@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 PO_FILES := $(wildcard grants/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test install install-test translations chromium graphviz diagrams extract-messages clean
+.PHONY: run test lint install install-test translations chromium graphviz diagrams extract-messages clean
 
 run: install translations graphviz
 	@POMOST_DEMO=$${POMOST_DEMO:-1} $(BIN)/flask --app wsgi db upgrade
@@ -19,8 +19,12 @@ run: install translations graphviz
 	POMOST_DEMO=$${POMOST_DEMO:-1} $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
 		--access-logfile - wsgi:app
 
-test: install-test translations chromium graphviz
+test: install-test translations chromium graphviz lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The linter runs before the tests (settings in pyproject.toml); a finding fails `make test`.
+lint: install-test
+	$(BIN)/ruff check grants workflows tests bench wsgi.py
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test

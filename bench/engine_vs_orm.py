@@ -58,9 +58,9 @@ def run(url: str, rounds: int, objects: int) -> None:
     from grants.auth.models import Membership, MembershipRole, Organisation, Role, User
     from grants.calls.models import Call, CallStatus
     from grants.engine.core import fire
-    from grants.locking import load_for_update
     from grants.engine.models import TransitionHistory
     from grants.extensions import db
+    from grants.locking import load_for_update
     from grants.types import utcnow
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True, "MAIL_BACKGROUND": False,
@@ -105,9 +105,9 @@ def run(url: str, rounds: int, objects: int) -> None:
         def plain_one(application_id: int, user) -> None:
             application = db.session.get(Application, application_id)
             application.status = "formal_check"
-            db.session.add(TransitionHistory(workflow="application", object_type="application", object_id=application.id,
-                                             from_state="submitted", to_state="formal_check", trigger="start_check",
-                                             actor_id=user.id, data={}))
+            db.session.add(TransitionHistory(workflow="application", object_type="application",
+                                             object_id=application.id, from_state="submitted", to_state="formal_check",
+                                             trigger="start_check", actor_id=user.id, data={}))
             db.session.commit()
 
         # --- timing: alternate blocks of both sides ---------------------------------------------------

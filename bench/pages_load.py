@@ -193,7 +193,8 @@ def main() -> None:
             runs = [r[name] for r in rounds]
             ratio = statistics.median(r[name]["rps"] / r[BASELINE]["rps"] for r in rounds)
             print(f"{name:<30} {statistics.median(r['rps'] for r in runs):8.1f} req/s  "
-                  f"p50 {statistics.median(r['p50'] for r in runs):7.2f} ms  p99 {max(r['p99'] for r in runs):7.2f} ms  "
+                  f"p50 {statistics.median(r['p50'] for r in runs):7.2f} ms  "
+                  f"p99 {max(r['p99'] for r in runs):7.2f} ms  "
                   f"ratio {ratio:.2f}  non-2xx {sum(r['errors'] for r in runs)}")
     finally:
         stop_db()

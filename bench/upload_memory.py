@@ -54,8 +54,8 @@ with app.app_context():
     now = utcnow()
     call = Call(call_type="restructuring_grant", title="Bench", budget=Decimal("1000000"), status=CallStatus.PUBLISHED,
                 opens_at=now.replace(year=now.year - 1), closes_at=now.replace(year=now.year + 1),
-                required_attachments=[{{"id": "big", "name": {{"pl": "Plik", "en": "File"}}, "types": ["application/pdf"],
-                                       "max_size": {limit}, "required": True}}])
+                required_attachments=[{{"id": "big", "name": {{"pl": "Plik", "en": "File"}},
+                                       "types": ["application/pdf"], "max_size": {limit}, "required": True}}])
     application = Application(call=call, organisation=org, title="Bench", requested_amount=Decimal("0"), answers={{}})
     db.session.add_all([org, call, application])
     db.session.commit()

@@ -34,11 +34,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from grants.extensions import babel, bootstrap, csrf, db, login_manager, migrate
-    from grants.services import mail, storage
-
     # Models must be imported before Alembic or the app look at the metadata.
     import grants.models  # noqa: F401 - registers every table
+    from grants.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+    from grants.services import mail, storage
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

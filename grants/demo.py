@@ -7,10 +7,18 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from grants.auth import operations as ops
-from grants.auth.models import (GroupMember, Membership, MembershipRole, Organisation, OrganisationType, Programme,
-                                Role, User)
 from grants.applications import operations as apply_ops
+from grants.auth import operations as ops
+from grants.auth.models import (
+    GroupMember,
+    Membership,
+    MembershipRole,
+    Organisation,
+    OrganisationType,
+    Programme,
+    Role,
+    User,
+)
 from grants.calls.models import Call, CallStatus
 from grants.engine.core import fire
 from grants.extensions import db
@@ -33,7 +41,8 @@ DEMO_CALLS = [
         ("Nowy profil: catering dla szkół", DEMO_ORGANISATION, "85000.00", []),
         ("Pracownia stolarska – zmiana PKD", DEMO_ORGANISATION, "60000.00",
          [("submit", None), ("start_check", None), ("request_correction", "Brak podpisu zarządu na biznesplanie")]),
-        ("Pralnia ekologiczna", DEMO_ORGANISATION, "95000.00", [("submit", None), ("start_check", None), ("accept", None)]),
+        ("Pralnia ekologiczna", DEMO_ORGANISATION, "95000.00",
+         [("submit", None), ("start_check", None), ("accept", None)]),
     ]),
     ("job_support", "Wsparcie na utworzenie miejsc pracy 2026", "1200000.00", [
         ("Trzy miejsca pracy w kawiarni społecznej", DEMO_ORGANISATION, "105636.00", [("submit", None)]),
@@ -83,7 +92,8 @@ def seed() -> int:
                              patron_name="Stowarzyszenie Zatorze Razem", patron_krs="0000098765")
         group.memberships.append(Membership(user=applicant, role=MembershipRole.OWNER))
         group.group_members = [
-            GroupMember(full_name=name, birth_date=born, is_leader=leader, pesel=pesel) for name, born, leader, pesel in (
+            GroupMember(full_name=name, birth_date=born, is_leader=leader, pesel=pesel)
+            for name, born, leader, pesel in (
                 ("Anna Wnioskodawczyni", date(1985, 4, 12), True, "85041212344"),
                 ("Marek Zieliński", date(1979, 9, 3), False, None), ("Halina Kowal", date(1956, 1, 27), False, None))]
         db.session.add(group)

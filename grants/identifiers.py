@@ -10,7 +10,6 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.pl import nip, pesel, regon
 from wtforms.validators import ValidationError
 
-
 ADULT_AGE = 18
 
 
@@ -73,4 +72,5 @@ NipValidator = _validator(valid_nip, _l("This NIP is not valid (check the digits
 RegonValidator = _validator(valid_regon, _l("This REGON is not valid (9 or 14 digits, check the digits)."))
 KrsValidator = _validator(valid_krs, _l("A KRS number has 10 digits."))
 PeselValidator = _validator(valid_pesel, _l("This PESEL is not valid (check the digits)."))
-BankAccountValidator = _validator(valid_bank_account, _l("This bank account number is not valid (IBAN or 26-digit NRB)."))
+BankAccountValidator = _validator(valid_bank_account,
+                                  _l("This bank account number is not valid (IBAN or 26-digit NRB)."))

@@ -7,8 +7,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from babel import Locale
-from babel.numbers import format_currency, get_currency_precision, get_currency_symbol, get_decimal_symbol, \
-    get_group_symbol
+from babel.numbers import (
+    format_currency,
+    get_currency_precision,
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+)
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 

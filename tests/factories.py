@@ -69,7 +69,8 @@ def application(call=None, organisation=None, *, owner: User | None = None, stat
     call = call or globals()["call"]()
     if organisation is None:
         organisation_type = sorted(call.type.eligible_organisation_types)[0]
-        organisation = globals()["organisation"](owner or user(Role.APPLICANT), type=OrganisationType(organisation_type))
+        organisation = globals()["organisation"](owner or user(Role.APPLICANT),
+                                                 type=OrganisationType(organisation_type))
     # The formal-check list ticked by default, so that `accept` depends on what a test sets up.
     fields.setdefault("formal_checklist", {"signed": True, "registry": True, "legible": True})
     made = Application(call=call, organisation=organisation, title=fields.pop("title", "Wniosek"),

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from workflows import guards as g
-from workflows.base import (APPLICANT, AUDITOR, FINANCE_OFFICER, MEMBER, PROGRAM_OFFICER, SYSTEM, Label, Workflow,
-                            s, t)
+from workflows.base import APPLICANT, AUDITOR, FINANCE_OFFICER, MEMBER, PROGRAM_OFFICER, SYSTEM, Label, Workflow, s, t
 
 UNDER_REVIEW = ("W ocenie", "Under review")
 

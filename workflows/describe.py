@@ -45,7 +45,8 @@ def dot(workflow: Workflow, locale: str = "en") -> str:
     lines = [
         f'digraph "{workflow.name}" {{',
         '  rankdir=TB; bgcolor="transparent"; nodesep=0.3; ranksep=0.45;',
-        '  node [shape=box, style="rounded,filled", fillcolor="#eef3fb", color="#0d6efd", fontname="Helvetica", fontsize=11];',
+        ('  node [shape=box, style="rounded,filled", fillcolor="#eef3fb", color="#0d6efd", '
+         'fontname="Helvetica", fontsize=11];'),
         '  edge [fontname="Helvetica", fontsize=9, color="#555555"];',
         '  __start [shape=point, width=0.15, color="#333333"];',
         f'  __start -> "{workflow.initial}";',

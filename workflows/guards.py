@@ -56,7 +56,8 @@ def before_correction_deadline(ctx: Context) -> bool:
     return ctx["correction_due_at"] is not None and ctx.now < ctx["correction_due_at"]
 
 
-@_guard("correction_deadline_passed", "Termin na korektę jeszcze nie minął.", "The correction deadline has not passed yet.")
+@_guard("correction_deadline_passed", "Termin na korektę jeszcze nie minął.",
+        "The correction deadline has not passed yet.")
 def correction_deadline_passed(ctx: Context) -> bool:
     return ctx["correction_due_at"] is not None and ctx.now >= ctx["correction_due_at"]
 
@@ -78,7 +79,8 @@ def discrepancy(ctx: Context) -> bool:
     return bool(ctx["discrepancy"])
 
 
-@_guard("third_review_allowed", "Ten typ naboru nie przewiduje trzeciej oceny.", "This call type has no third evaluation.")
+@_guard("third_review_allowed", "Ten typ naboru nie przewiduje trzeciej oceny.",
+        "This call type has no third evaluation.")
 def third_review_allowed(ctx: Context) -> bool:
     return bool(ctx["third_review_allowed"])
 
@@ -104,12 +106,14 @@ def within_appeal_window(ctx: Context) -> bool:
     return ctx["appeal_due_at"] is not None and ctx.now <= ctx["appeal_due_at"] and not ctx["appealed_before"]
 
 
-@_guard("appealed_from_formal_check", "Odwołanie nie dotyczy oceny formalnej.", "The appeal is not against the formal check.", routing=True)
+@_guard("appealed_from_formal_check", "Odwołanie nie dotyczy oceny formalnej.",
+        "The appeal is not against the formal check.", routing=True)
 def appealed_from_formal_check(ctx: Context) -> bool:
     return ctx["appealed_from"] == "formally_rejected"
 
 
-@_guard("appealed_from_merit_review", "Odwołanie nie dotyczy oceny merytorycznej.", "The appeal is not against the merit review.", routing=True)
+@_guard("appealed_from_merit_review", "Odwołanie nie dotyczy oceny merytorycznej.",
+        "The appeal is not against the merit review.", routing=True)
 def appealed_from_merit_review(ctx: Context) -> bool:
     return ctx["appealed_from"] in ("rejected", "reserve")
 
@@ -124,7 +128,8 @@ appealed_from_rejected = Guard(
     routing=True)
 appealed_from_reserve = Guard(
     "appealed_from_reserve", lambda ctx: ctx["appealed_from"] == "reserve",
-    Label(pl="Odwołanie nie dotyczy umieszczenia na liście rezerwowej.", en="The appeal is not against the reserve list."),
+    Label(pl="Odwołanie nie dotyczy umieszczenia na liście rezerwowej.",
+          en="The appeal is not against the reserve list."),
     routing=True)
 
 
@@ -134,7 +139,8 @@ def agreement_conditions_met(ctx: Context) -> bool:
     return not ctx["agreement_conditions_missing"]
 
 
-@_guard("durability_required", "Ta dotacja nie ma okresu trwałości.", "This grant has no durability period.", routing=True)
+@_guard("durability_required", "Ta dotacja nie ma okresu trwałości.", "This grant has no durability period.",
+        routing=True)
 def durability_required(ctx: Context) -> bool:
     return ctx["durability_months"] > 0
 
@@ -215,12 +221,14 @@ def repayment_overdue(ctx: Context) -> bool:
 
 # --- jobs and bridging support --------------------------------------------------------------------
 
-@_guard("financed_period_ended", "Okres finansowania miejsca pracy jeszcze trwa.", "The job's financed period has not ended.")
+@_guard("financed_period_ended", "Okres finansowania miejsca pracy jeszcze trwa.",
+        "The job's financed period has not ended.")
 def financed_period_ended(ctx: Context) -> bool:
     return ctx["financed_until"] is not None and ctx.now >= ctx["financed_until"]
 
 
-@_guard("job_durability_ended", "Okres trwałości miejsca pracy jeszcze trwa.", "The job's durability period has not ended.")
+@_guard("job_durability_ended", "Okres trwałości miejsca pracy jeszcze trwa.",
+        "The job's durability period has not ended.")
 def job_durability_ended(ctx: Context) -> bool:
     return ctx["durability_ends_at"] is not None and ctx.now >= ctx["durability_ends_at"]
 

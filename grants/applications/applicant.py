@@ -10,8 +10,14 @@ from sqlalchemy import select
 from grants.access import Permission, get_or_404, require
 from grants.applications import eligibility, queries
 from grants.applications import operations as ops
-from grants.applications.forms import (StartApplicationForm, TransitionForm, UploadForm, answers_form_class,
-                                       from_answer, to_answer)
+from grants.applications.forms import (
+    StartApplicationForm,
+    TransitionForm,
+    UploadForm,
+    answers_form_class,
+    from_answer,
+    to_answer,
+)
 from grants.applications.models import Application, Attachment
 from grants.applications.permissions import can_edit_application, can_view_application
 from grants.applications.views import bp, missing_answer_labels

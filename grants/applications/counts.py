@@ -54,5 +54,6 @@ def recount() -> None:
     db.session.execute(delete(Count))
     db.session.execute(insert(Count).from_select(
         ["call_id", "status", "n"],
-        select(Application.call_id, Application.status, func.count()).group_by(Application.call_id, Application.status)))
+        select(Application.call_id, Application.status, func.count())
+        .group_by(Application.call_id, Application.status)))
     db.session.commit()

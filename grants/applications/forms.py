@@ -7,8 +7,19 @@ from types import SimpleNamespace
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import (DateField, DecimalField, FieldList, Form, FormField, IntegerField, RadioField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)
+from wtforms import (
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 

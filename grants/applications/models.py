@@ -5,8 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, Numeric, String,
-                        UniqueConstraint)
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from grants.auth.models import Organisation
@@ -95,7 +94,8 @@ class ApplicationVersion(db.Model):
     number: Mapped[int] = mapped_column(Integer)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     requested_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
-    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{"id", "requirement_id", "name", "sha256", "size"}]
+    # [{"id", "requirement_id", "name", "sha256", "size"}]
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

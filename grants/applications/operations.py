@@ -13,8 +13,14 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from grants.applications.models import Application, ApplicationVersion, Attachment
-from grants.applications.queries import (answer_item, attachment_item, budget_totals, editable_items, formal_checklist,
-                                         last_version)
+from grants.applications.queries import (
+    answer_item,
+    attachment_item,
+    budget_totals,
+    editable_items,
+    formal_checklist,
+    last_version,
+)
 from grants.auth.models import Organisation, User
 from grants.calls.models import Call, CallStatus
 from grants.engine.core import CHANGED_MEANWHILE, StaleObject, fire

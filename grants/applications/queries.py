@@ -92,7 +92,8 @@ def current_attachments(application: Application, latest_version: ApplicationVer
 
 def missing_attachments(application: Application, attachments: list[Attachment] | None = None) -> list[str]:
     present = {a.requirement_id for a in (current_attachments(application) if attachments is None else attachments)}
-    return [r["id"] for r in application.call.required_attachments or () if r.get("required") and r["id"] not in present]
+    return [r["id"] for r in application.call.required_attachments or ()
+            if r.get("required") and r["id"] not in present]
 
 
 def formal_checklist(call) -> list[tuple[str, dict]]:

@@ -33,7 +33,8 @@ class RegistrationForm(BaseForm):
 
 
 class TotpForm(BaseForm):
-    code = StringField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(min=6, max=8, message=_l("Enter the 6-digit code."))],
+    code = StringField(_l("Code from your authenticator app"),
+                       validators=[DataRequired(), Length(min=6, max=8, message=_l("Enter the 6-digit code."))],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True})
     submit = SubmitField(_l("Verify"))
 

@@ -13,8 +13,15 @@ from markupsafe import Markup
 
 from grants.access import Permission, public, require
 from grants.auth import operations as ops
-from grants.auth.forms import (ChangePasswordForm, ConfirmForm, LoginForm, NewPasswordForm,
-                               PasswordResetRequestForm, RegistrationForm, TotpForm)
+from grants.auth.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    LoginForm,
+    NewPasswordForm,
+    PasswordResetRequestForm,
+    RegistrationForm,
+    TotpForm,
+)
 from grants.auth.models import User
 from grants.extensions import db
 from grants.services.mail import queue_mail

@@ -8,8 +8,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import joinedload
 
 from grants.access import Permission, public, require
-from grants.auth.forms import LanguageForm
 from grants.applications.models import Application
+from grants.auth.forms import LanguageForm
 from grants.auth.models import Membership, Organisation
 from grants.calls.models import Call
 from grants.extensions import db
@@ -187,10 +187,12 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(400)
     def bad_request(_error):
-        return _error_page(400, _("Bad request"), _("The form was out of date or incomplete. Go back, reload and try again."))
+        return _error_page(400, _("Bad request"),
+                           _("The form was out of date or incomplete. Go back, reload and try again."))
 
     @app.errorhandler(500)
     def server_error(_error):
         db.session.rollback()
         return _error_page(500, _("Something went wrong"),
-                           _("Nothing was saved. Try again in a moment; if it keeps happening, tell the programme's staff."))
+                           _("Nothing was saved. Try again in a moment; "
+                             "if it keeps happening, tell the programme's staff."))

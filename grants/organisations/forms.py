@@ -1,5 +1,15 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, EmailField, FieldList, Form, FormField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from grants.auth.models import MembershipRole, OrganisationType
@@ -39,7 +49,8 @@ class OrganisationDetailsForm(BaseForm):
     krs = StringField("KRS", filters=[_strip], validators=[Optional(), KrsValidator])
     founded_on = DateField(_l("Registered on"), validators=[Optional()])
     address = StringField(_l("Address"), filters=[_strip], validators=[Optional(), Length(max=300)])
-    bank_account = StringField(_l("Bank account (IBAN)"), filters=[_strip], validators=[Optional(), BankAccountValidator])
+    bank_account = StringField(_l("Bank account (IBAN)"), filters=[_strip],
+                               validators=[Optional(), BankAccountValidator])
     patron_name = StringField(_l("Patron organisation (informal groups)"), filters=[_strip],
                               validators=[Optional(), Length(max=300)])
     patron_krs = StringField(_l("Patron's KRS"), filters=[_strip], validators=[Optional(), KrsValidator])

@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from grants.auth.models import GroupMember, Invitation, Membership, MembershipRole, Organisation, OrganisationType, User
-from grants.extensions import db
 from grants.errors import Refusal
+from grants.extensions import db
 from grants.identifiers import ADULT_AGE, age_on, compact_digits, normalise_bank_account, pesel_birth_date
 from grants.services import audit
 from grants.types import utcnow

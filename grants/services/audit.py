@@ -28,7 +28,8 @@ _CHAIN_LOCK_KEY = 0x504F4D4F5354  # "POMOST"
 class AuditEntry(db.Model):
     __tablename__ = "audit_entry"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True,
+                                    autoincrement=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     action: Mapped[str] = mapped_column(String(120), index=True)

@@ -82,7 +82,8 @@ def test_apply_correct_and_accept(live_server, live_mail, browser, page, tmp_pat
     form.locator("input[value='answer:summary']").check()
     form.locator("textarea[name=reason]").fill("Opisz, ile osób zatrudnicie i od kiedy.")
     form.locator("[type=submit]").click()
-    assert officer_page.locator("[data-testid=state]").inner_text().strip() == "Do poprawy"  # the demo officer reads Polish
+    # the demo officer reads Polish
+    assert officer_page.locator("[data-testid=state]").inner_text().strip() == "Do poprawy"
     shot(officer_page, "correction-requested")
 
     # 5. The applicant corrects only what was asked and resubmits.

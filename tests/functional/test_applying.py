@@ -148,7 +148,8 @@ def test_file_names_are_kept_safely_and_repeated_names_are_separate_files(client
     _upload(client, application, PDF, "Załącznik nr 1 – budżet.pdf")
     _upload(client, application, PDF, "Załącznik nr 1 – budżet.pdf")
     rows = db.session.scalars(select(Attachment).order_by(Attachment.id)).all()
-    assert [r.original_name for r in rows] == ["passwd.pdf", "Załącznik nr 1 – budżet.pdf", "Załącznik nr 1 – budżet.pdf"]
+    assert [r.original_name for r in rows] == ["passwd.pdf", "Załącznik nr 1 – budżet.pdf",
+                                               "Załącznik nr 1 – budżet.pdf"]
     assert len({r.storage_key for r in rows}) == 3
     assert all(r.storage_key.startswith(f"applications/{application.id}/") and ".." not in r.storage_key for r in rows)
     download = client.get(f"/applications/{application.id}/attachments/{rows[1].id}")

@@ -35,7 +35,8 @@ def test_identifiers_are_checked_by_their_check_digits():
 
 def test_register_confirm_then_sign_in(client, app, db, smtp):
     app.config.update(SMTP_PORT=smtp.port)
-    data = {"name": "Ola Nowak", "email": "ola@example.org", "password": "długie hasło 123", "confirm": "długie hasło 123"}
+    data = {"name": "Ola Nowak", "email": "ola@example.org", "password": "długie hasło 123",
+            "confirm": "długie hasło 123"}
     response = client.post("/register", data={**data, "csrf_token": csrf_token(client, "/register")})
     assert response.status_code == 302
     user = User.by_email("ola@example.org")
@@ -100,7 +101,8 @@ def test_type_rules_require_the_right_identifiers(client, auth, db):
     auth.login(factories.user(factories.Role.APPLICANT, locale="en").email)
     response = _new_org(auth, {"type": "ngo", "name": "Fundacja"})
     page = response.get_data(as_text=True)
-    assert response.status_code == 422 and "KRS number is required" in page and "date the organisation was registered" in page
+    assert (response.status_code == 422 and "KRS number is required" in page
+            and "date the organisation was registered" in page)
 
 
 def _members(*rows):

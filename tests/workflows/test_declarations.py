@@ -179,4 +179,5 @@ def test_every_guard_scope_has_a_row_to_lock():
 
     for binding in bindings():
         scopes = {g.scope for t in binding.workflow.transitions for g in t.guards if g.scope}
-        assert scopes <= set(binding.scopes), f"{binding.workflow.name}: no lock for scopes {scopes - set(binding.scopes)}"
+        assert scopes <= set(binding.scopes), (
+            f"{binding.workflow.name}: no lock for scopes {scopes - set(binding.scopes)}")

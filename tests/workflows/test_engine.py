@@ -10,11 +10,19 @@ from sqlalchemy import func, select
 from grants.applications.models import Application
 from grants.auth.models import Membership, MembershipRole, Role
 from grants.control.models import RecoveryCase
-from grants.engine.core import (GuardsFailed, InvalidTransition, NotAllowed, ReasonRequired, StaleObject,
-                                available_actions, fire, history_of)
+from grants.engine.core import (
+    GuardsFailed,
+    InvalidTransition,
+    NotAllowed,
+    ReasonRequired,
+    StaleObject,
+    available_actions,
+    fire,
+    history_of,
+)
 from grants.engine.models import TransitionHistory
-from grants.errors import Refusal
 from grants.engine.tick import tick
+from grants.errors import Refusal
 from grants.finance.models import Payment
 from grants.reporting.models import Report
 from grants.services import audit

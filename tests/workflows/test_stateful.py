@@ -44,8 +44,16 @@ import grants.models  # noqa: F401 - registers every workflow binding
 from grants.applications.models import Application
 from grants.auth.models import Membership, MembershipRole, OrganisationType, Role, RoleAssignment, User
 from grants.engine import core
-from grants.engine.core import (GuardsFailed, InvalidTransition, NotAllowed, ReasonRequired, StaleObject,
-                                TransitionRefused, fire, history_of)
+from grants.engine.core import (
+    GuardsFailed,
+    InvalidTransition,
+    NotAllowed,
+    ReasonRequired,
+    StaleObject,
+    TransitionRefused,
+    fire,
+    history_of,
+)
 from grants.engine.registry import binding_for
 from grants.extensions import db as _db
 from grants.finance.models import Payment

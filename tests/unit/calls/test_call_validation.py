@@ -11,9 +11,20 @@ from flask_babel import force_locale
 from grants import create_app
 from grants.calls.labels import FILE_TYPE_LABELS, QUESTION_TYPE_LABELS, parameter_spec
 from grants.calls.models import MONEY_PARAMETERS, Call
-from grants.calls.operations import (MB, CallData, call_data, differences, editable_parameters,
-                                     eligibility_parameters, normalise_attachment, normalise_criterion,
-                                     normalise_question, publish_problems, rule_parameters, validate)
+from grants.calls.operations import (
+    MB,
+    CallData,
+    call_data,
+    differences,
+    editable_parameters,
+    eligibility_parameters,
+    normalise_attachment,
+    normalise_criterion,
+    normalise_question,
+    publish_problems,
+    rule_parameters,
+    validate,
+)
 from workflows.call_types import CALL_TYPES, DEVELOPMENT_PACKAGE, JOB_SUPPORT, RESTRUCTURING_GRANT
 
 OPENS = datetime(2030, 3, 1, 8, 0, tzinfo=timezone.utc)

@@ -9,9 +9,21 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from wtforms.validators import ValidationError
 
-from grants.identifiers import (BankAccountValidator, KrsValidator, NipValidator, PeselValidator, RegonValidator,
-                                compact_digits, normalise_bank_account, pesel_birth_date, valid_bank_account,
-                                valid_krs, valid_nip, valid_pesel, valid_regon)
+from grants.identifiers import (
+    BankAccountValidator,
+    KrsValidator,
+    NipValidator,
+    PeselValidator,
+    RegonValidator,
+    compact_digits,
+    normalise_bank_account,
+    pesel_birth_date,
+    valid_bank_account,
+    valid_krs,
+    valid_nip,
+    valid_pesel,
+    valid_regon,
+)
 
 # --- the published check-digit algorithms, written out independently of python-stdnum ---------------
 
