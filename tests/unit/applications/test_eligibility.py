@@ -5,9 +5,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import pytest
-from flask_babel import force_locale
 
-from grants import create_app
 from grants.applications.eligibility import RuleResult, evaluate, failures
 from grants.applications.models import Application
 from grants.auth.models import GroupMember, Organisation, OrganisationType
@@ -18,18 +16,7 @@ COOPERATIVE, ENTERPRISE = OrganisationType.SOCIAL_COOPERATIVE, OrganisationType.
 NGO, GROUP = OrganisationType.NGO, OrganisationType.INFORMAL_GROUP
 
 
-@pytest.fixture(scope="module")
-def bare_app(tmp_path_factory):
-    """An app for its translations only: the rules read transient objects, no database is opened."""
-    path = tmp_path_factory.mktemp("eligibility")
-    return create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{path}/unused.db", "INSTANCE_PATH": str(path),
-                       "SECRET_KEY": "eligibility-test", "MAIL_BACKGROUND": False})
-
-
-@pytest.fixture(autouse=True)
-def english(bare_app):
-    with bare_app.app_context(), force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 def months_before(day: date, months: int) -> date:

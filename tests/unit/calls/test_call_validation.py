@@ -6,9 +6,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 import pytest
-from flask_babel import force_locale
 
-from grants import create_app
 from grants.calls.labels import FILE_TYPE_LABELS, QUESTION_TYPE_LABELS, parameter_spec
 from grants.calls.models import MONEY_PARAMETERS, Call
 from grants.calls.operations import (
@@ -33,18 +31,7 @@ LARGEST = Decimal("999999999999.99")  # Numeric(14, 2)
 PDF, PNG = "application/pdf", "image/png"
 
 
-@pytest.fixture(scope="module")
-def bare_app(tmp_path_factory):
-    """An app for its translations only: validation is pure, no database is opened."""
-    path = tmp_path_factory.mktemp("call-validation")
-    return create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{path}/unused.db", "INSTANCE_PATH": str(path),
-                       "SECRET_KEY": "call-validation-test", "MAIL_BACKGROUND": False})
-
-
-@pytest.fixture(autouse=True)
-def english(bare_app):
-    with bare_app.app_context(), force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 def bilingual(pl: str = "Tekst", en: str = "Text") -> dict[str, str]:
