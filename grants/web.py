@@ -35,7 +35,8 @@ def wants_json() -> bool:
 def _back() -> str:
     """The page the person came from, if it is one of ours; else their home."""
     parts = urlsplit(request.referrer or "")
-    if parts.netloc == request.host and parts.path.startswith("/") and not parts.path.startswith("//"):
+    if parts.netloc == request.host and parts.path.startswith("/") and not parts.path.startswith("//") \
+            and "\\" not in parts.path:
         return parts.path + (f"?{parts.query}" if parts.query else "")
     return url_for("core.home")
 

@@ -85,15 +85,11 @@ def add_attachment(application: Application, actor: User, requirement_id: str, s
     if allowed is not None and attachment_item(requirement_id) not in allowed:
         raise ApplicationError(_l("This attachment cannot be changed now."))
     max_size = int(requirement.get("max_size") or current_app.config["UPLOAD_MAX_SIZE"])
-    try:
-        upload = uploads.store(stream, filename, key_prefix=f"applications/{application.id}",
-                               allowed_types=requirement.get("types") or (), max_size=max_size)
-    except uploads.UploadRejected as rejected:
-        raise ApplicationError(str(rejected)) from rejected
+    upload = uploads.store(stream, filename, key_prefix=f"applications/{application.id}",
+                           allowed_types=requirement.get("types") or (), max_size=max_size)  # refuses with 422
     with uploads.recorded(upload):
-        attachment = Attachment(application=application, requirement_id=requirement_id, storage_key=upload.key,
-                                original_name=upload.name, content_type=upload.content_type, size=upload.size,
-                                sha256=upload.sha256, uploaded_by_id=actor.id)
+        attachment = Attachment(application=application, requirement_id=requirement_id, uploaded_by_id=actor.id)
+        attachment.take(upload)
         db.session.add(attachment)
         db.session.flush()
         audit.record("applications:attachment:uploaded", actor=actor, obj=application,

@@ -43,6 +43,9 @@ def manage(call_id: int):
     form = DocumentForm()
     if request.method != "POST":
         return _render(call, form)
+    if not documents.documents_editable(call):
+        flash(str(documents.FROZEN), "danger")
+        return redirect(url_for("call_documents.manage", call_id=call.id), 303)
     upload_file = request.files.get("file")
     if not form.validate_on_submit() or not upload_file or not upload_file.filename:
         flash(_("Give the document a title and choose a file."), "danger")

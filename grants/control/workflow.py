@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+import grants.applications.workflow  # noqa: F401 - Application is bound before this area plugs into it
 from grants.applications.models import Application
 from grants.applications.queries import counts_by_call
 from grants.control.models import Control, RecoveryCase

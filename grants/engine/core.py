@@ -162,7 +162,9 @@ def fire(obj: Any, trigger: str, actor: Any, reason: str | None = None, *, expec
     declared = outcome["transition"]
     try:
         # What the transition changes besides the status, declared by the areas that plugged in; a
-        # refusal raised here undoes the whole transition with the request's transaction.
+        # refusal raised here undoes the whole transition with the request's transaction. Audit entries
+        # an effect writes (e.g. a frozen version) come just before the transition's own, in the same
+        # transaction.
         for effect in binding.effects_of(trigger):
             effect(obj, actor, ctx, from_state)
         # The UPDATE … WHERE version = :seen; 0 rows means someone else wrote first.

@@ -11,8 +11,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from grants.engine.core import SYSTEM_ACTOR, TransitionRefused, fire
+from grants.engine.core import SYSTEM_ACTOR, fire
 from grants.engine.registry import bindings
+from grants.errors import Refusal
 from grants.extensions import db
 from grants.locking import mark_locked
 from grants.types import utcnow
@@ -59,7 +60,7 @@ def _pass(now: datetime) -> Counter:
                     mark_locked(obj)
                 try:
                     fire(obj, declared.trigger, SYSTEM_ACTOR, now=now)
-                except TransitionRefused:
+                except Refusal:  # the engine's own, or one an area's effect raised
                     db.session.rollback()
                     continue
                 db.session.commit()

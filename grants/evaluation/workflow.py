@@ -6,6 +6,7 @@ here, in its own file, when it stores scorecards.
 """
 from __future__ import annotations
 
+import grants.applications.workflow  # noqa: F401 - Application is bound before this area plugs into it
 from grants.applications.models import Application
 from grants.engine.registry import plug
 
