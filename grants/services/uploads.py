@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import struct
 import unicodedata
 import uuid
 import zipfile
@@ -31,8 +32,26 @@ EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png", DOCX: ".docx", XLSX: ".xls
 MAX_NAME = 200
 
 
-def sniff(stream: BinaryIO) -> str | None:
-    """The file's type from its bytes, or None when it is none of the accepted kinds. Rewinds the stream."""
+OFFICE_TYPES = (DOCX, XLSX, ODT)
+# An office document is a ZIP package. Only its directory is read, plus at most a few bytes of one entry,
+# and a package whose directory is huge or whose entries unpack far beyond their packed size is refused:
+# whoever opens the file later (an officer's office suite, a converter) would unpack it in full.
+ZIP_MAX_ENTRIES = 5000
+ZIP_MAX_DIRECTORY = 1024 * 1024  # bytes of central directory (about 15,000 short names)
+ZIP_MAX_UNPACKED = 1024 * 1024 * 1024  # all entries together
+ZIP_MAX_RATIO = 200  # unpacked / packed, for an entry above 1 MiB (office XML packs 5-50 times)
+_EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
+_EOCD_SIGNATURE = b"PK\x05\x06"
+
+
+class ArchiveRefused(ValueError):
+    """A ZIP package that must not be opened any further (a compression bomb or a malformed directory)."""
+
+
+def sniff(stream: BinaryIO, allowed=KNOWN_TYPES) -> str | None:
+    """The file's type from its bytes, or None when it is none of the `allowed` kinds. A ZIP package is
+    looked into only when an office type is allowed. Raises ArchiveRefused for a package that unpacks out
+    of all proportion. Rewinds the stream."""
     start = stream.tell()
     head = stream.read(16)
     try:
@@ -42,7 +61,7 @@ def sniff(stream: BinaryIO) -> str | None:
             return JPEG
         if head.startswith(b"\x89PNG\r\n\x1a\n"):
             return PNG
-        if head.startswith(b"PK\x03\x04"):
+        if head.startswith(b"PK\x03\x04") and any(t in allowed for t in OFFICE_TYPES):
             stream.seek(start)
             return _office_type(stream)
         return None
@@ -51,20 +70,60 @@ def sniff(stream: BinaryIO) -> str | None:
 
 
 def _office_type(stream: BinaryIO) -> str | None:
-    # Office documents are ZIP packages; what is inside tells them apart (and from any other ZIP).
+    _check_directory(stream)
     try:
         with zipfile.ZipFile(stream) as package:
-            names = set(package.namelist())
-            if "mimetype" in names and package.read("mimetype").strip() == ODT.encode():
+            entries = package.infolist()
+            _check_entries(entries)
+            names = {entry.filename for entry in entries}
+            if _is_odt(package):
                 return ODT
             if "[Content_Types].xml" in names:
                 if any(n.startswith("word/") for n in names):
                     return DOCX
                 if any(n.startswith("xl/") for n in names):
                     return XLSX
-    except (zipfile.BadZipFile, OSError, KeyError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, KeyError, EOFError, NotImplementedError):
         return None
     return None
+
+
+def _check_directory(stream: BinaryIO) -> None:
+    """Read the end record before zipfile parses the directory (it holds every entry in memory)."""
+    size = size_of(stream)
+    tail_size = min(size, _EOCD.size + 0xFFFF)  # the record, then a comment of up to 64 KiB
+    stream.seek(size - tail_size)
+    tail = stream.read(tail_size)
+    at = tail.rfind(_EOCD_SIGNATURE)
+    if at < 0 or at + _EOCD.size > len(tail):
+        raise ArchiveRefused("no end of central directory")
+    _, disk, _, _, entries, directory_size, _, _ = _EOCD.unpack_from(tail, at)
+    if disk != 0 or entries == 0xFFFF or directory_size == 0xFFFFFFFF:
+        raise ArchiveRefused("multi-disk or ZIP64 package")
+    if entries > ZIP_MAX_ENTRIES or directory_size > ZIP_MAX_DIRECTORY:
+        raise ArchiveRefused(f"{entries} entries in a directory of {directory_size} bytes")
+
+
+def _check_entries(entries: list[zipfile.ZipInfo]) -> None:
+    if len(entries) > ZIP_MAX_ENTRIES:
+        raise ArchiveRefused(f"{len(entries)} entries")
+    if sum(entry.file_size for entry in entries) > ZIP_MAX_UNPACKED:
+        raise ArchiveRefused("unpacks to more than the limit")
+    for entry in entries:
+        if entry.file_size > 1024 * 1024 and entry.file_size > ZIP_MAX_RATIO * max(entry.compress_size, 1):
+            raise ArchiveRefused(f"{entry.filename} unpacks {entry.file_size // max(entry.compress_size, 1)} times")
+
+
+def _is_odt(package: zipfile.ZipFile) -> bool:
+    # OpenDocument's first entry is `mimetype`, stored, holding the type: read a few bytes, never the whole.
+    try:
+        entry = package.getinfo("mimetype")
+    except KeyError:
+        return False
+    if entry.file_size > 100:
+        return False
+    with package.open(entry) as content:
+        return content.read(100).strip() == ODT.encode()
 
 
 def safe_name(filename: str | None, content_type: str) -> str:
@@ -112,7 +171,13 @@ def store(stream: BinaryIO, filename: str | None, *, key_prefix: str, allowed_ty
         raise UploadRejected(_l("The file is empty."))
     if size > max_size:
         raise UploadRejected(too_large)
-    content_type = sniff(stream)
+    try:
+        content_type = sniff(stream, allowed_types)
+    except ArchiveRefused as error:
+        current_app.logger.warning("upload refused: %s", error)
+        raise UploadRejected(_l("This file is packed in a way that is not accepted: it would unpack to far more "
+                                "than its size, or it has too many parts. Save it again as an ordinary document "
+                                "or as PDF.")) from error
     if content_type is None or content_type not in allowed_types:
         raise UploadRejected(_l("This kind of file is not accepted here, whatever its name says. Accepted: %(types)s.",
                                 types=", ".join(t.rsplit("/", 1)[-1] for t in allowed_types)))

@@ -141,6 +141,42 @@ def test_bad_uploads_are_refused_and_leave_nothing(client, auth, db, app, settin
     assert not os.path.exists(storage) or not any(files for _, _, files in os.walk(storage))
 
 
+OFFICE_ATTACHMENT = {"id": "budget_xlsx", "name": {"pl": "Budżet", "en": "Budget sheet"}, "max_size": 1 * MB,
+                     "types": ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                               "application/vnd.oasis.opendocument.text"], "required": False}
+
+
+def _deflated(entries: dict[str, int]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as package:
+        for name, mib in entries.items():
+            info = zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with package.open(info, "w") as entry:
+                for _ in range(mib):
+                    entry.write(bytes(MB))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("entries", [{"mimetype": 150}, {"[Content_Types].xml": 0, "xl/workbook.xml": 150}],
+                         ids=["odt-mimetype-bomb", "xlsx-huge-entry"])
+def test_compression_bombs_are_refused_with_a_reason_and_leave_nothing(client, auth, db, app, setting, entries):
+    setting["call"].required_attachments = [*ATTACHMENTS, OFFICE_ATTACHMENT]
+    application = setting["application"]
+    auth.login(setting["owner"].email)
+    bomb = _deflated(entries)
+    assert len(bomb) < 200 * 1024
+    token = csrf_token(client, f"/applications/{application.id}")
+    answer = client.post(f"/applications/{application.id}/attachments", content_type="multipart/form-data",
+                         headers={"Accept": "application/json"},
+                         data={"csrf_token": token, "requirement": "budget_xlsx", "file": (io.BytesIO(bomb), "b.xlsx")})
+    assert answer.status_code == 422
+    assert "would unpack to far more than its size" in answer.get_data(as_text=True)
+    page = _upload(client, application, bomb, "budzet.xlsx", requirement="budget_xlsx")
+    assert "would unpack to far more than its size" in client.get(page.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
 def test_file_names_are_kept_safely_and_repeated_names_are_separate_files(client, auth, db, setting):
     application = setting["application"]
     auth.login(setting["owner"].email)
