@@ -103,9 +103,13 @@ def _header() -> list[str]:
     return [_("Number"), _("Title"), _("Organisation"), _("Type"), _("State"), _("Requested amount"), _("Submitted")]
 
 
+FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
 def _safe_cell(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    # A cell starting with = + - @, a tab or a carriage return would run as a formula in a spreadsheet
+    # (CSV injection, OWASP's list): a leading apostrophe makes it text.
+    return "'" + value if value[:1] in FORMULA_STARTS else value
 
 
 @bp.route("/applications.csv")

@@ -6,6 +6,7 @@ import io
 from decimal import Decimal
 
 import openpyxl
+import pytest
 from sqlalchemy import func, insert, select
 
 from grants.applications.models import Application
@@ -68,6 +69,17 @@ def test_exports_follow_the_filters_and_neutralise_formulas(client, auth, db):
     assert len(values) == 3 and {values[1][1], values[2][1]} == {"Zielony zakątek", "Szkic"}
     assert values[1][2] == "=HYPERLINK(\"x\")"  # a string cell, never a formula
     assert book.active.cell(2, 3).data_type == "s"
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_formula_start_is_neutralised_in_csv(client, auth, db, start):
+    """Tab and carriage return were let through before (OWASP lists them with = + - @)."""
+    call = factories.call()
+    organisation = factories.organisation(factories.user(Role.APPLICANT), name=f"{start}cmd|' /C calc'!A0")
+    factories.application(call, organisation, status="submitted", title=f"{start}SUM(1+1)")
+    auth.login(factories.user(Role.AUDITOR, locale="en").email)
+    rows = list(csv.reader(io.StringIO(client.get(f"/manage/calls/{call.id}/applications.csv").get_data(as_text=True))))
+    assert rows[1][1:3] == [f"'{start}SUM(1+1)", f"'{start}cmd|' /C calc'!A0"]
 
 
 def test_only_staff_who_read_applications_see_lists_and_exports(client, auth, db):
