@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from grants.auth.models import GroupMember, Invitation, Membership, MembershipRole, Organisation, OrganisationType, User
 from grants.errors import Refusal
@@ -126,6 +127,13 @@ def invite(organisation: Organisation, actor: User, email: str, role: Membership
     return invitation, token
 
 
+class InvitationUsed(Refusal):
+    status = 409
+
+    def __init__(self):
+        super().__init__(_l("This invitation has already been accepted."))
+
+
 def find_invitation(token: str) -> Invitation | None:
     """An open (unaccepted, unexpired) invitation for this token."""
     invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token)))
@@ -138,12 +146,20 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
     """Join the organisation as the invited role (the signed-in user's email must match)."""
     if user.email != invitation.email:
         raise PermissionError("invitation is for another email address")
+    # Spent by a compare-and-set before anything is written: of two acceptances at once, one joins and
+    # the other is told the invitation is used (never a duplicate membership).
+    now = utcnow()
+    spent = db.session.execute(
+        update(Invitation).where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
+        .values(accepted_at=now).execution_options(synchronize_session=False))
+    if spent.rowcount != 1:
+        raise InvitationUsed()
+    set_committed_value(invitation, "accepted_at", now)
     membership = db.session.scalar(select(Membership).where(
         Membership.user_id == user.id, Membership.organisation_id == invitation.organisation_id))
     if membership is None:
         membership = Membership(user=user, organisation=invitation.organisation, role=invitation.role)
         db.session.add(membership)
-    invitation.accepted_at = utcnow()
     db.session.flush()
     audit.record("organisation:invitation:accepted", actor=user, obj=invitation.organisation,
                  data={"email": user.email, "role": invitation.role.value})

@@ -122,6 +122,9 @@ def accept(token: str):
         return redirect(url_for("core.home"))
     form = ConfirmForm()
     if form.validate_on_submit():
+        # Only the invited address can accept, so a used invitation was used by this person (another tab).
+        organisation_id = invitation.organisation_id
+        on_refusal(lambda refusal: redirect(url_for("organisations.detail", organisation_id=organisation_id)))
         ops.accept_invitation(invitation, current_user)
         db.session.commit()
         flash(_("You have joined %(name)s.", name=invitation.organisation.name), "success")

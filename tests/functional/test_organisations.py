@@ -5,9 +5,9 @@ import html
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from grants.auth.models import Membership, MembershipRole, Organisation, User
+from grants.auth.models import Invitation, Membership, MembershipRole, Organisation, User
 from grants.identifiers import valid_bank_account, valid_krs, valid_nip, valid_pesel, valid_regon
 from grants.services import mail
 from grants.services.audit import AuditEntry
@@ -185,3 +185,60 @@ def test_invitation_by_email_lets_the_invitee_join(client, auth, db, app, smtp):
     assert membership.organisation_id == organisation.id and membership.role == MembershipRole.EDITOR
     # Spent once used.
     assert client.get(accept).headers["Location"] == "/"
+
+
+@pytest.mark.postgres_only
+def test_one_invitation_accepted_four_times_at_once_makes_one_member_and_no_error(app, db):
+    """Before: 500, 500, 302, 500 (a unique violation on the membership)."""
+    import threading
+
+    from grants.organisations import operations as ops
+    from tests.conftest import AuthActions
+
+    owner = factories.user(factories.Role.APPLICANT)
+    organisation = factories.organisation(owner)
+    invitee = factories.user(factories.Role.APPLICANT, email="kasia@example.org")
+    _, token = ops.invite(organisation, owner, invitee.email, MembershipRole.EDITOR)
+    db.session.commit()
+    accept = f"/organisations/invitations/{token}"
+    browsers = []
+    for _ in range(4):
+        browser = app.test_client()
+        AuthActions(browser).login(invitee.email)
+        browsers.append((browser, {"csrf_token": csrf_token(browser, accept)}))
+    barrier, answers = threading.Barrier(len(browsers)), []
+
+    def send(browser, form):
+        barrier.wait()
+        answer = browser.post(accept, data=form, headers={"Accept-Language": "en"})
+        answers.append((answer.status_code, answer.headers.get("Location")))
+
+    threads = [threading.Thread(target=send, args=pair) for pair in browsers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # The first joins; the others are sent to the organisation (told the invitation is used) or, arriving
+    # after the first committed, home (told it is used or expired).
+    assert [status for status, _ in answers] == [302] * 4
+    assert {location for _, location in answers} <= {f"/organisations/{organisation.id}", "/"}
+    assert db.session.scalar(select(func.count()).select_from(Membership)
+                             .where(Membership.user_id == invitee.id)) == 1
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "organisation:invitation:accepted")) == 1
+
+
+def test_an_invitation_read_before_it_was_used_elsewhere_is_refused_with_409(db):
+    from grants.organisations import operations as ops
+
+    owner = factories.user(factories.Role.APPLICANT)
+    organisation = factories.organisation(owner)
+    invitee = factories.user(factories.Role.APPLICANT, email="kasia@example.org")
+    invitation, token = ops.invite(organisation, owner, invitee.email, MembershipRole.VIEWER)
+    db.session.commit()
+    assert ops.find_invitation(token) is invitation
+    db.session.execute(update(Invitation).values(accepted_at=func.now()))  # the other tab, in between
+    with pytest.raises(ops.InvitationUsed) as refused:
+        ops.accept_invitation(invitation, invitee)
+    assert refused.value.status == 409
+    assert refused.value.text("en") == "This invitation has already been accepted."
