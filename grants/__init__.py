@@ -27,6 +27,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     from grants import cli
     cli.init_app(app)
@@ -51,15 +56,19 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(session_id: str):
         from sqlalchemy.orm import joinedload
 
         from grants.auth.models import User
 
+        user_id, _, version = session_id.partition(":")
+        if not (user_id.isdigit() and version.isdigit()):
+            return None  # a session from before versions were kept: sign in again
         # Every signed-in request reads the roles, and most the memberships (access to an organisation's
         # objects): one query for all three.
-        return db.session.get(User, int(user_id), options=[joinedload(User.role_assignments),
+        user = db.session.get(User, int(user_id), options=[joinedload(User.role_assignments),
                                                            joinedload(User.memberships)])
+        return user if user is not None and user.session_version == int(version) else None
 
     storage.init_app(app)
     mail.init_app(app)

@@ -45,6 +45,11 @@ class Defaults:
     BENCH_ENDPOINTS = False  # bench/ scripts turn on a bare one-row read to compare pages against
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host/-Port are trusted (0: none,
+    # the peer's address is the client's). Sign-in locks count per client address, so set it behind a proxy.
+    PROXY_COUNT = 0
+    # A programme that has not saved its settings requires a second factor of its staff; the demo does not.
+    REQUIRE_STAFF_2FA = True
     PASSWORD_RESET_TTL = 3600
     EMAIL_CONFIRM_TTL = 7 * 24 * 3600
     SESSION_COOKIE_SECURE = True
@@ -78,6 +83,8 @@ def load(app, overrides: dict | None = None) -> None:
         cfg["SESSION_COOKIE_SECURE"] = cfg["REMEMBER_COOKIE_SECURE"] = False
     if cfg["DEMO"] and "MAIL_BACKEND" not in explicit:
         cfg["MAIL_BACKEND"] = "console"
+    if (cfg["DEMO"] or app.debug or app.testing) and "REQUIRE_STAFF_2FA" not in explicit:
+        cfg["REQUIRE_STAFF_2FA"] = False
     if cfg["MAIL_BACKEND"] not in ("smtp", "console"):
         raise ConfigurationError(f"POMOST_MAIL_BACKEND must be 'smtp' or 'console', not {cfg['MAIL_BACKEND']!r}.")
     _secret_key(app, instance)

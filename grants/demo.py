@@ -73,8 +73,9 @@ def seed() -> int:
     created = 0
     programme = db.session.scalar(select(Programme).limit(1))
     if programme is None:
+        # The demo's staff sign in with a password alone (the README says so); production requires a second factor.
         db.session.add(Programme(name="OWES Pomost (demo)", currency="PLN", time_zone="Europe/Warsaw",
-                                 holiday_country="PL"))
+                                 holiday_country="PL", require_staff_2fa=False))
         created += 1
     for email, name, role in ACCOUNTS:
         if User.by_email(email) is None:

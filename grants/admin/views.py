@@ -99,6 +99,19 @@ def reset_totp(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@require(Permission.USER_ANY_MANAGE)
+def end_sessions(user_id: int):
+    user = _user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        ops.end_sessions(user, current_user, "ended by an administrator")
+        db.session.commit()
+        if user.id == current_user.id:
+            return redirect(url_for("auth.login"))
+        flash(_("%(name)s is signed out in every browser.", name=user.name), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
 @bp.route("/programme", methods=["GET", "POST"])
 @require(Permission.PROGRAMME_SETTINGS_MANAGE)
 def programme():

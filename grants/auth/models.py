@@ -57,6 +57,8 @@ class User(UserMixin, db.Model):
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The last accepted TOTP time step; a code is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # Signed into every session; raising it ends all of them (logout, new password, "sign out everywhere").
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     role_assignments: Mapped[list[RoleAssignment]] = relationship(
@@ -79,6 +81,10 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """What the session keeps: the id and the session version, so raising the version ends the session."""
+        return f"{self.id}:{self.session_version or 1}"
 
     @property
     def is_active(self) -> bool:  # flask-login asks this
@@ -144,9 +150,13 @@ class Programme(db.Model):
     def current(cls) -> Programme:
         """The installation's programme (one operator per installation); until an administrator saves
         one, the defaults, unsaved, so that reading settings never writes."""
+        from flask import current_app
+
         programme = db.session.scalar(select(cls).order_by(cls.id).limit(1))
-        return programme if programme is not None else cls(name="Pomost", currency="PLN", time_zone="Europe/Warsaw",
-                                                           holiday_country="PL", require_staff_2fa=False)
+        if programme is not None:
+            return programme
+        return cls(name="Pomost", currency="PLN", time_zone="Europe/Warsaw", holiday_country="PL",
+                   require_staff_2fa=current_app.config["REQUIRE_STAFF_2FA"])
 
 
 class Organisation(db.Model):
@@ -227,4 +237,5 @@ class LoginAttempt(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)
     remote_addr: Mapped[str | None] = mapped_column(String(64), index=True)
     succeeded: Mapped[bool] = mapped_column(Boolean)
+    factor: Mapped[str] = mapped_column(String(20), default="password", server_default="password")  # or "totp"
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -7,7 +7,8 @@ import pyotp
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from grants.auth.models import LoginAttempt, Role, RoleAssignment, User
 from grants.errors import Refusal
@@ -29,46 +30,58 @@ class LoginLocked(Refusal):
         self.minutes = minutes
 
 
-def _recent_failures(email: str, remote_addr: str | None) -> tuple[int, int]:
-    since = utcnow() - timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+def _failures(since, *where) -> int:
+    """Failed attempts matching `where` inside the window, since the last success matching it."""
+    last_ok = db.session.scalar(select(func.max(LoginAttempt.at)).where(*where, LoginAttempt.succeeded.is_(True)))
+    start = max(since, last_ok) if last_ok else since
+    return db.session.scalar(select(func.count()).select_from(LoginAttempt)
+                             .where(*where, LoginAttempt.succeeded.is_(False), LoginAttempt.at > start))
 
-    def failures(column, value) -> int:
-        # Failures since the last success for this email/address inside the window.
-        last_ok = db.session.scalar(
-            select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.succeeded.is_(True))
-        )
-        start = max(since, last_ok) if last_ok else since
-        return db.session.scalar(
-            select(func.count()).select_from(LoginAttempt)
-            .where(column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at > start)
-        )
 
-    by_address = failures(LoginAttempt.remote_addr, remote_addr) if remote_addr else 0
-    return failures(LoginAttempt.email, email), by_address
+def check_not_locked(email: str, remote_addr: str | None) -> None:
+    """Raise LoginLocked while an account or an address has failed too often (passwords and codes alike).
+
+    Three locks: the account from this address (a few tries), the account from anywhere (guessing spread
+    over many addresses) and the address for any account (one machine trying many accounts). The last two
+    are wider, so that nobody elsewhere can lock a person out with a handful of wrong passwords; behind a
+    reverse proxy the address is the client's only where POMOST_PROXY_COUNT says how many proxies to trust.
+    """
+    config = current_app.config
+    since = utcnow() - timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+    limit, wide = config["LOGIN_MAX_FAILURES"], config["LOGIN_MAX_FAILURES"] * 4
+    locked = (
+        _failures(since, LoginAttempt.email == email, LoginAttempt.remote_addr == remote_addr) >= limit
+        or _failures(since, LoginAttempt.email == email) >= wide
+        or (remote_addr is not None and _failures(since, LoginAttempt.remote_addr == remote_addr) >= wide)
+    )
+    if locked:
+        raise LoginLocked(config["LOGIN_LOCK_MINUTES"])
 
 
 def authenticate(email: str, password: str, remote_addr: str | None) -> User | None:
-    """Check a password; raises LoginLocked after repeated failures for this email or address."""
+    """Check a password; raises LoginLocked after repeated failures. A right password is not yet a
+    sign-in (record_login says when it is): with a second factor, wrong codes still count."""
     email = User.normalise_email(email)
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    by_email, by_address = _recent_failures(email, remote_addr)
-    # The address limit is wider: many people may share one office address.
-    if by_email >= limit or by_address >= limit * 4:
-        raise LoginLocked(current_app.config["LOGIN_LOCK_MINUTES"])
+    check_not_locked(email, remote_addr)
     user = User.by_email(email)
-    ok = user is not None and user.check_password(password) and user.active
-    if ok and user.email_confirmed_at is None:
-        return user  # not a sign-in yet (the address is unconfirmed): neither a success nor a failure
-    db.session.add(LoginAttempt(email=email, remote_addr=remote_addr, succeeded=ok))
-    if not ok:
-        audit.record("auth:login:failed", data={"email": email, "remote_addr": remote_addr})
-        return None
-    return user
+    if user is not None and user.check_password(password) and user.active:
+        return user
+    db.session.add(LoginAttempt(email=email, remote_addr=remote_addr, succeeded=False, factor="password"))
+    audit.record("auth:login:failed", data={"email": email, "remote_addr": remote_addr})
+    return None
 
 
 def record_login(user: User, remote_addr: str | None, method: str) -> None:
-    """Audit a completed sign-in (after the second factor where there is one)."""
+    """A completed sign-in (after the second factor where there is one): it clears the failures before it."""
+    db.session.add(LoginAttempt(email=user.email, remote_addr=remote_addr, succeeded=True,
+                                factor="totp" if "totp" in method else "password"))
     audit.record("auth:login:succeeded", actor=user, obj=user, data={"remote_addr": remote_addr, "method": method})
+
+
+def end_sessions(user: User, actor: User | None, reason: str) -> None:
+    """Sign the user out of every browser: sessions carry the version they were signed in with."""
+    user.session_version = (user.session_version or 1) + 1
+    audit.record("auth:sessions:ended", actor=actor, obj=user, data={"reason": reason})
 
 
 # --- password reset ---------------------------------------------------------------------------
@@ -94,15 +107,18 @@ def user_for_reset_token(token: str) -> User | None:
 
 
 def reset_password(user: User, password: str) -> None:
-    """Set a new password from a reset link."""
+    """Set a new password from a reset link; every session of the account ends."""
     user.set_password(password)
     audit.record("auth:password:reset", actor=user, obj=user)
+    end_sessions(user, user, "password reset")
 
 
 def change_password(user: User, password: str) -> None:
-    """Set a new password chosen by the signed-in user."""
+    """Set a new password chosen by the signed-in user; every session ends (the caller signs the current
+    one in again)."""
     user.set_password(password)
     audit.record("auth:password:changed", actor=user, obj=user)
+    end_sessions(user, user, "password changed")
 
 
 # --- registration and email confirmation ----------------------------------------------------------
@@ -176,14 +192,25 @@ def enable_totp(user: User, secret: str, code: str) -> bool:
     return True
 
 
-def verify_totp(user: User, code: str) -> bool:
-    """Check a sign-in code and spend its time step."""
-    if not user.totp_enabled:
+def verify_totp(user: User, code: str, remote_addr: str | None) -> bool:
+    """Check a sign-in code and spend its time step. Wrong codes count towards the sign-in lock and are
+    audited. The step is spent by a compare-and-set, so one code cannot sign in two requests at once."""
+    check_not_locked(user.email, remote_addr)
+    step = _matching_step(user.totp_secret, code, user.totp_last_step) if user.totp_enabled else None
+    if step is None or not _spend_step(user, step):
+        db.session.add(LoginAttempt(email=user.email, remote_addr=remote_addr, succeeded=False, factor="totp"))
+        audit.record("auth:totp:failed", obj=user, data={"remote_addr": remote_addr})
         return False
-    step = _matching_step(user.totp_secret, code, user.totp_last_step)
-    if step is None:
+    return True
+
+
+def _spend_step(user: User, step: int) -> bool:
+    spent = db.session.execute(
+        update(User).where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step).execution_options(synchronize_session=False))
+    if spent.rowcount != 1:
         return False
-    user.totp_last_step = step
+    set_committed_value(user, "totp_last_step", step)
     return True
 
 
@@ -191,6 +218,7 @@ def disable_totp(user: User, actor: User) -> None:
     """Remove the second factor (by the user, or by an admin for a user who lost their device)."""
     user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
     audit.record("auth:totp:disabled", actor=actor, obj=user)
+    end_sessions(user, actor, "second factor removed")
 
 
 def totp_required(user: User) -> bool:
@@ -245,3 +273,5 @@ def set_active(user: User, active: bool, actor: User) -> None:
         return
     user.active = active
     audit.record("auth:user:activated" if active else "auth:user:deactivated", actor=actor, obj=user)
+    if not active:
+        end_sessions(user, actor, "deactivated")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 import qrcode
 import qrcode.image.svg
@@ -29,7 +30,8 @@ from grants.ui import is_safe_next
 from grants.web import on_refusal
 
 bp = Blueprint("auth", __name__)
-PENDING_2FA = "pending_2fa_user"
+PENDING_2FA = "pending_2fa"
+PENDING_2FA_SECONDS = 600  # between the right password and the code
 ENROL_SECRET = "totp_enrol_secret"
 # Paths a staff member without a second factor may still reach when the programme requires one.
 ENROLMENT_ALLOWED = {"auth.totp_setup", "auth.logout", "core.set_language", "static", "bootstrap.static",
@@ -75,7 +77,7 @@ def login():
               "warning")
         return render_template("auth/login.html", form=form), 200
     if user.totp_enabled:
-        session[PENDING_2FA] = user.id
+        session[PENDING_2FA] = {"user": user.id, "until": time.time() + PENDING_2FA_SECONDS}
         db.session.commit()
         return redirect(url_for("auth.login_verify"))
     return _finish_login(user, "password")
@@ -127,14 +129,20 @@ def confirm_email(token: str):
 @bp.route("/login/verify", methods=["GET", "POST"])
 @public
 def login_verify():
-    user = db.session.get(User, session.get(PENDING_2FA) or 0)
+    pending = session.get(PENDING_2FA)
+    if not isinstance(pending, dict) or pending.get("until", 0) < time.time():
+        session.pop(PENDING_2FA, None)
+        return redirect(url_for("auth.login"))
+    user = db.session.get(User, pending["user"])
     if user is None or not user.active:
         return redirect(url_for("auth.login"))
     form = TotpForm()
     if form.validate_on_submit():
-        if ops.verify_totp(user, form.code.data):
+        on_refusal(lambda refusal: render_template("auth/verify.html", form=form))
+        if ops.verify_totp(user, form.code.data, _remote_addr()):
             session.pop(PENDING_2FA, None)
             return _finish_login(user, "password+totp")
+        db.session.commit()  # keep the failed attempt: it counts towards the lock
         flash(_("That code is not valid. Check your device's clock and try the current code."), "danger")
     return render_template("auth/verify.html", form=form)
 
@@ -142,6 +150,8 @@ def login_verify():
 @bp.route("/logout", methods=["POST"])
 @require(Permission.ACCOUNT_SELF_MANAGE)
 def logout():
+    ops.end_sessions(current_user, current_user, "signed out")
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have been signed out."), "info")
@@ -192,6 +202,7 @@ def account():
         else:
             ops.change_password(current_user, form.password.data)
             db.session.commit()
+            login_user(current_user._get_current_object())  # this browser stays signed in; the others end
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form, disable_form=ConfirmForm())
@@ -234,6 +245,7 @@ def totp_disable():
         else:
             ops.disable_totp(current_user, current_user)
             db.session.commit()
+            login_user(current_user._get_current_object())
             flash(_("Two-factor sign-in is off."), "info")
     return redirect(url_for("auth.account"))
 
