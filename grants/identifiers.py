@@ -1,6 +1,7 @@
 """Polish identifiers, checked by their check digits (python-stdnum), as WTForms validators too."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from typing import Callable
 
@@ -19,25 +20,37 @@ def age_on(birth_date: date, day: date) -> int:
 
 
 def compact_digits(value: str) -> str:
-    return "".join(ch for ch in value or "" if ch.isalnum()).upper()
+    """A NIP, REGON or KRS as it is stored: plain ASCII digits, whatever way it was written (separators, the
+    'PL' VAT prefix, full-width or superscript digits). What the validators below check is exactly this."""
+    text = unicodedata.normalize("NFKC", value or "")  # full-width ２ and superscript ² become 2
+    compact = "".join(ch for ch in text if ch.isalnum()).upper()
+    return compact[2:] if compact.startswith("PL") else compact
+
+
+def _ascii_digits(value: str) -> str | None:
+    digits = compact_digits(value)
+    return digits if digits.isascii() and digits.isdigit() else None
 
 
 def valid_nip(value: str) -> bool:
-    return nip.is_valid(value or "")
+    digits = _ascii_digits(value)
+    return digits is not None and nip.is_valid(digits)
 
 
 def valid_regon(value: str) -> bool:
-    return regon.is_valid(value or "")  # 9 or 14 digits
+    digits = _ascii_digits(value)
+    return digits is not None and regon.is_valid(digits)  # 9 or 14 digits
 
 
 def valid_krs(value: str) -> bool:
     # The KRS number has no check digit: ten digits, zero-padded.
-    digits = compact_digits(value)
-    return len(digits) == 10 and digits.isdigit()
+    digits = _ascii_digits(value)
+    return digits is not None and len(digits) == 10
 
 
 def valid_pesel(value: str) -> bool:
-    return pesel.is_valid(value or "")
+    digits = _ascii_digits(value)
+    return digits is not None and pesel.is_valid(digits)
 
 
 def pesel_birth_date(value: str) -> date:

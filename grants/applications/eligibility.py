@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Callable
 
 from flask_babel import format_decimal
@@ -65,9 +65,21 @@ def evaluate(application, today: date) -> list[RuleResult]:
     max_jobs = call.parameter("max_jobs")
     jobs = (application.answers or {}).get("jobs")
     if max_jobs and jobs not in (None, ""):
-        results.append(RuleResult("max_jobs", Decimal(str(jobs)) <= int(max_jobs),
+        number = _number(jobs)
+        results.append(RuleResult("max_jobs", number is not None and number <= int(max_jobs),
                                   lambda: _("At most %(n)d jobs", n=int(max_jobs))))
     return results
+
+
+def _number(answer) -> Decimal | None:
+    """A finite number from an answer, or None: the question behind `jobs` may be any type (text, yes/no)."""
+    if isinstance(answer, bool):
+        return None
+    try:
+        number = Decimal(str(answer).strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
 
 
 def failures(application, today: date) -> list[str]:

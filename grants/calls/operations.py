@@ -33,6 +33,7 @@ FILE_TYPES = tuple(FILE_TYPE_LABELS)
 MB = 1024 * 1024
 MAX_ATTACHMENT_MB = 100
 MAX_MONEY = Decimal("999999999999.99")  # Numeric(14, 2)
+MAX_WEIGHT = Decimal("1000")  # a criterion's weight multiplies its points
 ID_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,39}")
 CENT = Decimal("0.01")
 REASON_REQUIRED = _l("Give the reason for the amendment; applicants will read it.")
@@ -210,12 +211,14 @@ def normalise_attachment(a: dict) -> dict:
 
 
 def _decimal(value: Any) -> Decimal | None:
+    """A finite decimal, or None (for nothing, and for what is no number: NaN and Infinity included)."""
     if value is None or value == "":
         return None
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except InvalidOperation:
         return None
+    return number if number.is_finite() else None
 
 
 def normalise_criterion(c: dict) -> dict:
@@ -292,8 +295,10 @@ def validate(call_type: CallType, data: CallData) -> dict[str, Any]:
     errors: dict[str, Any] = {}
     if not _text(data.title):
         errors["title"] = _l("Give the call a title.")
-    if data.budget is None or data.budget <= 0 or data.budget > MAX_MONEY:
+    if data.budget is None or not data.budget.is_finite() or data.budget <= 0:
         errors["budget"] = _l("The budget must be more than 0.")
+    elif data.budget > MAX_MONEY:
+        errors["budget"] = _l("At most %(max)s.", max=MAX_MONEY)
     elif data.budget != data.budget.quantize(CENT):
         errors["budget"] = _l("Use at most 2 decimal places.")
     if data.opens_at is None:
@@ -339,6 +344,8 @@ def validate(call_type: CallType, data: CallData) -> dict[str, Any]:
         weight = _decimal(c["weight"])
         if weight is None or weight <= 0:
             errors[f"{prefix}.weight"] = _l("The weight must be more than 0.")
+        elif weight > MAX_WEIGHT:
+            errors[f"{prefix}.weight"] = _l("At most %(max)s.", max=MAX_WEIGHT)
         if c["section_min"] is not None:
             if c["section_min"] < 0:
                 errors[f"{prefix}.section_min"] = _l("The section minimum cannot be negative.")
@@ -365,8 +372,10 @@ def _validate_parameters(call_type: CallType, parameters: dict[str, Any], errors
         spec = parameter_spec(name)
         if isinstance(default, bool) or isinstance(value, bool):
             continue
-        number = Decimal(str(value))
-        if spec.minimum is not None and number < Decimal(str(spec.minimum)):
+        number = _decimal(value)
+        if number is None:
+            errors[path] = _l("Give a value.")
+        elif spec.minimum is not None and number < Decimal(str(spec.minimum)):
             errors[path] = _l("At least %(min)s.", min=spec.minimum)
         elif spec.maximum is not None and number > Decimal(str(spec.maximum)):
             errors[path] = _l("At most %(max)s.", max=spec.maximum)

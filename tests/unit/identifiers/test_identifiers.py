@@ -295,9 +295,6 @@ def test_a_valid_number_written_with_separators_compacts_to_its_digits(number, s
     assert compact_digits(written) == number
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: compact_digits keeps what python-stdnum's own compaction drops (the "
-                   "'PL' prefix, full-width digits) or treats as digits (superscripts), so an accepted NIP/REGON/KRS "
-                   "is stored as 'PL1234563218' (12 chars in a String(10) column) or with non-ASCII digits")
 @pytest.mark.parametrize("check, value", [
     (valid_nip, "PL 123-456-32-18"),
     (valid_nip, "１２３４５６３２１８"),
