@@ -41,6 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     # Models must be imported before Alembic or the app look at the metadata.
     import grants.models  # noqa: F401 - registers every table
+    from grants import security_headers
     from grants.extensions import babel, bootstrap, csrf, db, login_manager, migrate
     from grants.services import mail, storage
 
@@ -72,6 +73,7 @@ def _init_extensions(app: Flask) -> None:
 
     storage.init_app(app)
     mail.init_app(app)
+    security_headers.init_app(app)
 
 
 def _select_locale() -> str:
@@ -124,13 +126,6 @@ def _register_blueprints(app: Flask) -> None:
             return has_permission(current_user, Permission(permission))
 
         return {"ui": ui, "can": can, "get_locale": get_locale}
-
-    @app.after_request
-    def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
 
 
 @event.listens_for(Engine, "connect")

@@ -52,6 +52,9 @@ class Defaults:
     REQUIRE_STAFF_2FA = True
     PASSWORD_RESET_TTL = 3600
     EMAIL_CONFIRM_TTL = 7 * 24 * 3600
+    # Redirect plain-http requests to https in the app itself; normally the TLS-terminating proxy does it.
+    FORCE_HTTPS = False
+    HSTS_MAX_AGE = 365 * 24 * 3600  # seconds browsers keep to HTTPS after an HTTPS answer
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

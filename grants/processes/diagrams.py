@@ -30,6 +30,6 @@ def svg(workflow_name: str, locale: str) -> Markup:
     text = result.stdout
     # Inline and scalable: drop the prolog and the fixed size (the viewBox keeps the proportions).
     # The SVG comes from our own declaration, never from user input.
-    text = re.sub(r'<svg width="[^"]*" height="[^"]*"', '<svg role="img" style="max-width: 100%; height: auto"',
+    text = re.sub(r'<svg width="[^"]*" height="[^"]*"', '<svg role="img" class="workflow-diagram"',
                   text[text.index("<svg"):], count=1)
     return Markup(text)

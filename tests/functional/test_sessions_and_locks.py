@@ -276,6 +276,12 @@ def test_without_a_trusted_proxy_a_forged_forwarded_address_changes_nothing(clie
     assert addresses == {"127.0.0.1"}
 
 
+def test_behind_a_proxy_the_scheme_is_the_clients(behind_proxy):
+    client, _ = _from(behind_proxy, "198.51.100.7")
+    client.environ_base["HTTP_X_FORWARDED_PROTO"] = "https"
+    assert "Strict-Transport-Security" in client.get("/login").headers
+
+
 # --- staff sign in with a second factor in production ------------------------------------------------------
 
 def test_production_requires_a_second_factor_of_staff_by_default_and_the_demo_does_not(app_config):

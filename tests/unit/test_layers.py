@@ -18,7 +18,8 @@ FOUNDATION = {"grants.types", "grants.extensions", "grants.config", "grants.erro
 ACCESS = {"grants.access", "grants.labels"}
 # Modules of the web layer besides those that declare routes: the app factory, shared page helpers,
 # forms, the command line and the demo, and the list of every model.
-WEB = {"grants", "grants.ui", "grants.web", "grants.forms", "grants.cli", "grants.demo", "grants.models"}
+WEB = {"grants", "grants.ui", "grants.web", "grants.forms", "grants.cli", "grants.demo", "grants.models",
+       "grants.security_headers"}
 LAYERS = ("declarations", "foundation", "services", "engine", "access", "areas", "web")
 
 
