@@ -35,20 +35,22 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("POMOST_BENCH_DATABASE_URL"))
     args = parser.parse_args()
 
-    stop = None
+    stop, owner_url = None, None
     url = args.database_url
     if not url:
-        from tests.support.postgres import start_postgres
+        from tests.support.postgres import create_roles, start_postgres
 
-        url, stop = start_postgres()
+        # As in production: migrations as the owner, the app as a role that owns nothing.
+        superuser_url, stop = start_postgres()
+        owner_url, url = create_roles(superuser_url)
     try:
-        run(url, args.rounds, args.objects)
+        run(url, args.rounds, args.objects, owner_url)
     finally:
         if stop:
             stop()
 
 
-def run(url: str, rounds: int, objects: int) -> None:
+def run(url: str, rounds: int, objects: int, owner_url: str | None = None) -> None:
     from flask_migrate import upgrade
     from sqlalchemy import insert, text
 
@@ -63,8 +65,8 @@ def run(url: str, rounds: int, objects: int) -> None:
     from grants.locking import load_for_update
     from grants.types import utcnow
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True, "MAIL_BACKGROUND": False,
-                      "INSTANCE_PATH": "/tmp/pomost-bench-instance"})
+    app = create_app({"DATABASE_URL": url, "DATABASE_OWNER_URL": owner_url, "SECRET_KEY": "bench", "TESTING": True,
+                      "MAIL_BACKGROUND": False, "INSTANCE_PATH": "/tmp/pomost-bench-instance"})
     with app.app_context():
         upgrade()
         officer = ops.create_user(f"officer{time.time_ns()}@bench.invalid", "Officer", "x" * 12,

@@ -37,9 +37,9 @@ USER_AGENT = "pomost-bench"
 BASELINE = "baseline: one-row read"
 
 
-def seed(url: str, applications: int, instance: str) -> dict:
+def seed(url: str, owner_url: str, applications: int, instance: str) -> dict:
     from flask_migrate import upgrade
-    from sqlalchemy import insert
+    from sqlalchemy import create_engine, insert
 
     from grants import create_app
     from grants.applications.models import Application
@@ -49,7 +49,8 @@ def seed(url: str, applications: int, instance: str) -> dict:
     from grants.extensions import db
     from grants.types import utcnow
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": instance, "TESTING": True})
+    app = create_app({"DATABASE_URL": url, "DATABASE_OWNER_URL": owner_url, "SECRET_KEY": "bench",
+                      "INSTANCE_PATH": instance, "TESTING": True})
     with app.app_context():
         upgrade()
         ops.create_user("officer@bench.example.org", "Officer", PASSWORD, roles=[Role.PROGRAM_OFFICER],
@@ -77,9 +78,11 @@ def seed(url: str, applications: int, instance: str) -> dict:
 
         counts.compact()
         # What autovacuum does soon after a bulk load in production: planner statistics and the
-        # visibility map (index-only scans).
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # visibility map (index-only scans). Only the tables' owner may vacuum them.
+        owner = create_engine(owner_url, isolation_level="AUTOCOMMIT")
+        with owner.connect() as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
+        owner.dispose()
         return {"call_id": call.id, "application_id": 1}
 
 
@@ -158,14 +161,17 @@ def main() -> None:
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk)")
-    from tests.support.postgres import start_postgres
+    from tests.support.postgres import create_roles, start_postgres
 
-    url, stop_db = start_postgres()
+    superuser_url, stop_db = start_postgres()
+    # As in production: migrations as the owner, the app (here and in gunicorn) as a role that owns nothing.
+    owner_url, url = create_roles(superuser_url)
     instance = tempfile.mkdtemp(prefix="pomost-bench-")
     try:
-        ids = seed(url, args.applications, instance)
+        ids = seed(url, owner_url, args.applications, instance)
         env = {k: v for k, v in os.environ.items() if not k.startswith("POMOST_")}
         env.update({"POMOST_DATABASE_URL": url, "POMOST_SECRET_KEY": "bench-" + "x" * 40,
+                    "POMOST_AUDIT_KEY": "bench-audit-" + "x" * 40, "POMOST_REQUIRE_STAFF_2FA": "false",
                     "POMOST_SESSION_COOKIE_SECURE": "false", "POMOST_REMEMBER_COOKIE_SECURE": "false",
                     "POMOST_STORAGE_PATH": instance + "/storage", "POMOST_BENCH_ENDPOINTS": "true",
                     "POMOST_MAIL_BACKGROUND": "false"})

@@ -18,6 +18,10 @@ class Defaults:
     DEMO = False
     SECRET_KEY = None
     DATABASE_URL = None  # default: SQLite file in the instance folder
+    # Migrations (flask db upgrade) connect as the owner of the schema when this is set; the app's own role
+    # (DATABASE_APP_ROLE, else the user in DATABASE_URL) then gets only what it needs (grants/database_roles.py).
+    DATABASE_OWNER_URL = None
+    DATABASE_APP_ROLE = None
     STORAGE = "local"  # local | s3
     STORAGE_PATH = None  # default: <instance>/storage
     S3_ENDPOINT_URL = None
@@ -95,6 +99,8 @@ def load(app, overrides: dict | None = None) -> None:
         instance.mkdir(parents=True, exist_ok=True)
         cfg["DATABASE_URL"] = f"sqlite:///{instance / 'pomost.db'}"
     cfg["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(cfg["DATABASE_URL"])
+    if cfg.get("DATABASE_OWNER_URL"):
+        cfg["DATABASE_OWNER_URL"] = _normalise_db_url(cfg["DATABASE_OWNER_URL"])
     cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     if not cfg.get("STORAGE_PATH"):
         cfg["STORAGE_PATH"] = str(instance / "storage")

@@ -2,8 +2,11 @@ import logging
 from logging.config import fileConfig
 
 from flask import current_app
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
 
 from alembic import context
+from grants.database_roles import app_role, grant_app_privileges
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -16,6 +19,11 @@ logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
+    # Migrations run as the owner of the schema when one is configured; the app's own role owns nothing
+    # (grants/database_roles.py). Without POMOST_DATABASE_OWNER_URL they use the app's URL (SQLite, one user).
+    owner_url = current_app.config.get('DATABASE_OWNER_URL')
+    if owner_url:
+        return create_engine(owner_url, poolclass=NullPool)
     return current_app.extensions['migrate'].db.engine
 
 
@@ -105,6 +113,10 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            if 'destination_rev' in context.get_context().opts:
+                # upgrade, downgrade or stamp: (re)grant the app's role what it needs on whatever tables
+                # the schema has now, in the same transaction, even when there was nothing to migrate.
+                grant_app_privileges(connection, app_role(current_app.config))
 
 
 if context.is_offline_mode():

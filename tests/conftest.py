@@ -1,6 +1,8 @@
 """Test fixtures: the app on SQLite and on a throwaway PostgreSQL, S3 (moto) and SMTP (aiosmtpd) servers.
 
 Every test that uses `app` runs twice, once per database; its id ends in [sqlite] or [postgresql].
+On PostgreSQL the app runs as it does in production: migrations as an owner role, the app as a role that
+owns nothing (tests/support/postgres.py); the superuser only creates the roles and empties the tables.
 With CI=true a service that cannot start fails the run instead of skipping tests.
 """
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-from tests.support.postgres import PostgresUnavailable, start_postgres
+from tests.support.postgres import PostgresUnavailable, create_roles, start_postgres
 from tests.support.smtp import SmtpSink
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -45,6 +47,7 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(scope="session")
 def postgres_url():
+    """A superuser's URL of an empty database: the session's own cluster, or POMOST_TEST_POSTGRES_URL."""
     url = os.environ.get("POMOST_TEST_POSTGRES_URL")
     if url:
         yield url
@@ -94,13 +97,14 @@ def smtp(smtp_server):
 
 # --- databases: migrated once per session, reset per test ------------------------------------------
 
-def _migrate(url: str, instance_path: str) -> None:
+def _migrate(url: str, instance_path: str, owner_url: str | None = None) -> None:
     from flask_migrate import upgrade
 
     from grants import create_app
 
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "INSTANCE_PATH": instance_path,
-                      "SECRET_KEY": "test-secret-key-not-for-production", "MAIL_BACKGROUND": False})
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "DATABASE_OWNER_URL": owner_url,
+                      "INSTANCE_PATH": instance_path, "SECRET_KEY": "test-secret-key-not-for-production",
+                      "MAIL_BACKGROUND": False})
     with app.app_context():
         upgrade()
         from grants.extensions import db
@@ -109,16 +113,23 @@ def _migrate(url: str, instance_path: str) -> None:
 
 
 @pytest.fixture(scope="session")
+def postgres_roles(postgres_url) -> tuple[str, str]:
+    """(owner URL, app URL) of the session's PostgreSQL database; the owner owns it and its schema."""
+    return create_roles(postgres_url)
+
+
+@pytest.fixture(scope="session")
 def migrated_database(db_kind, tmp_path_factory, request):
-    """A database at the head migration: a template file for SQLite, the session's cluster for PostgreSQL."""
+    """A database at the head migration: a template file for SQLite; for PostgreSQL the session's database,
+    migrated as the owner, and the app role's URL."""
     instance = str(tmp_path_factory.mktemp("instance"))
     if db_kind == "sqlite":
         template = os.path.join(instance, "template.db")
         _migrate(f"sqlite:///{template}", instance)
         return template
-    url = request.getfixturevalue("postgres_url")
-    _migrate(url, instance)
-    return url
+    owner_url, app_url = request.getfixturevalue("postgres_roles")
+    _migrate(app_url, instance, owner_url=owner_url)
+    return app_url
 
 
 def _reset_postgres(url: str) -> None:
@@ -134,13 +145,14 @@ def _reset_postgres(url: str) -> None:
 
 
 @pytest.fixture
-def database_url(db_kind, migrated_database, tmp_path):
+def database_url(db_kind, migrated_database, tmp_path, request):
+    """The URL the app connects with: a fresh copy of the template, or the app role on emptied tables."""
     if db_kind == "sqlite":
         path = tmp_path / "pomost.db"
         shutil.copyfile(migrated_database, path)
         yield f"sqlite:///{path}"
     else:
-        _reset_postgres(migrated_database)
+        _reset_postgres(request.getfixturevalue("postgres_url"))
         yield migrated_database
 
 

@@ -1,4 +1,6 @@
-"""A throwaway PostgreSQL cluster on 127.0.0.1 for one test session (about a second to start)."""
+"""A throwaway PostgreSQL cluster on 127.0.0.1 for one test session (about a second to start), and the two
+roles production runs with (README, "Database roles"): an owner that migrations connect as, and the app's
+role that owns nothing."""
 from __future__ import annotations
 
 import glob
@@ -10,6 +12,9 @@ import tempfile
 from typing import Callable
 
 PG_BIN_GLOBS = ("/usr/lib/postgresql/*/bin",)
+OWNER_ROLE, APP_ROLE = "pomost_owner", "pomost_app"
+# Test-only passwords: the throwaway cluster trusts local connections, an external test server may not.
+ROLE_PASSWORDS = {OWNER_ROLE: "pomost-owner-test", APP_ROLE: "pomost-app-test"}
 
 
 class PostgresUnavailable(RuntimeError):
@@ -83,3 +88,38 @@ def start_postgres() -> tuple[str, Callable[[], None]]:
         stop()
         raise
     return f"postgresql+psycopg://postgres@127.0.0.1:{port}/pomost_test", stop
+
+
+def as_role(url, role: str) -> str:
+    """The same server and database as `url` (a string or SQLAlchemy URL), connected as one of the test roles."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(url).set(drivername="postgresql+psycopg", username=role, password=ROLE_PASSWORDS[role])
+    return url.render_as_string(hide_password=False)
+
+
+def create_roles(superuser_url: str) -> tuple[str, str]:
+    """Create (or reset) the owner and app roles as the README says, give the database to the owner, and
+    return (owner URL, app URL). The app's role gets its privileges from the migrations (grants/database_roles.py)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(superuser_url).set(drivername="postgresql+psycopg")
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            existing = set(conn.scalars(text("SELECT rolname FROM pg_roles WHERE rolname IN (:o, :a)"),
+                                        {"o": OWNER_ROLE, "a": APP_ROLE}))
+            attributes = {OWNER_ROLE: "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE",
+                          APP_ROLE: "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT"}
+            for role, attrs in attributes.items():
+                # Roles are cluster-wide: an external test server may keep them from an earlier run.
+                verb = "ALTER" if role in existing else "CREATE"
+                conn.execute(text(f"{verb} ROLE {role} {attrs} PASSWORD '{ROLE_PASSWORDS[role]}'"))
+            conn.execute(text(f'ALTER DATABASE "{url.database}" OWNER TO {OWNER_ROLE}'))
+            conn.execute(text(f'REVOKE ALL ON DATABASE "{url.database}" FROM PUBLIC'))
+            # The default since PostgreSQL 15; older servers let every role create tables in public.
+            conn.execute(text("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
+    finally:
+        engine.dispose()
+    return as_role(url, OWNER_ROLE), as_role(url, APP_ROLE)
