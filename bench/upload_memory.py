@@ -121,6 +121,7 @@ def main() -> None:
     size = args.megabytes * 1024 * 1024
     env = {k: v for k, v in os.environ.items() if not k.startswith("POMOST_")}
     env.update({"POMOST_DATABASE_URL": f"sqlite:///{instance}/bench.db", "POMOST_SECRET_KEY": "bench-" + "x" * 40,
+                "POMOST_AUDIT_KEY": "bench-audit-" + "x" * 40,
                 "POMOST_SESSION_COOKIE_SECURE": "false", "POMOST_STORAGE": "s3", "POMOST_S3_ENDPOINT_URL": endpoint,
                 "POMOST_S3_BUCKET": "bench", "POMOST_S3_ACCESS_KEY_ID": "bench", "POMOST_S3_SECRET_ACCESS_KEY": "bench",
                 "POMOST_MAX_CONTENT_LENGTH": str(size + 10 * 1024 * 1024), "POMOST_MAIL_BACKGROUND": "false",

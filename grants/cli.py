@@ -1,14 +1,16 @@
-"""`flask pomost …` commands: demo data, audit verification, mail delivery, accounts."""
+"""`flask pomost …` commands: demo data, audit verification and checkpoints, mail delivery, accounts."""
 from __future__ import annotations
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
+from grants.errors import Refusal
 from grants.extensions import db
 
 pomost = AppGroup("pomost", help="Pomost administration commands.")
-audit_group = AppGroup("audit", help="The hash-chained audit log.")
+audit_group = AppGroup("audit", help="The hash-chained audit log and its checkpoints.")
 mail_group = AppGroup("mail", help="The outgoing mail outbox.")
 pomost.add_command(audit_group)
 pomost.add_command(mail_group)
@@ -16,16 +18,56 @@ pomost.add_command(mail_group)
 
 @audit_group.command("verify")
 def audit_verify():
-    """Check the whole chain; exit 1 and name the first broken entry if it does not hold."""
+    """Check the whole chain and hold it against the checkpoints; exit 1 and name the first broken entry."""
     from grants.services import audit
 
-    result = audit.verify()
-    if result.ok:
+    with force_locale("en"):
+        try:
+            result = audit.verify()
+        except Refusal as refusal:
+            raise click.ClickException(refusal.text("en")) from refusal
+        if not result.ok:
+            click.echo(_broken(result), err=True)
+            raise SystemExit(1)
         click.echo(f"Audit chain OK: {result.checked} entries verified.")
-        return
-    click.echo(f"Audit chain BROKEN at entry {result.broken_id}: {result.reason} "
-               f"({result.checked} entries before it verified).", err=True)
-    raise SystemExit(1)
+        if result.newest is None:
+            click.echo("No checkpoint yet: removing the newest entries would go unnoticed until "
+                       "`flask pomost audit checkpoint` (or `pomost tick`) writes one.")
+        else:
+            click.echo(f"Matches {result.checkpoints} checkpoint(s); the newest, of {result.newest.time}, "
+                       f"covers entries up to {result.newest.head_id}.")
+
+
+@audit_group.command("checkpoint")
+def audit_checkpoint():
+    """Sign and store a checkpoint of the chain's head, if it has grown since the newest one."""
+    written = _write_checkpoint()
+    click.echo(_checkpoint_line(written) if written else "No new entries since the newest checkpoint.")
+
+
+def _write_checkpoint():
+    """Write a checkpoint if due; exit 1 saying why when the chain does not hold or storage fails."""
+    from grants.services import audit
+    from grants.services.storage import StorageError
+
+    with force_locale("en"):
+        try:
+            return audit.write_checkpoint()
+        except audit.ChainBroken as error:
+            raise click.ClickException("Audit checkpoint NOT written. " + _broken(error.result)) from error
+        except StorageError as error:
+            raise click.ClickException(f"Audit checkpoint NOT written: {error}") from error
+
+
+def _checkpoint_line(written) -> str:
+    checkpoint, kept = written
+    return (f"Audit checkpoint written: entries up to {checkpoint.head_id} "
+            f"(head {checkpoint.head_hash[:16]}…) as {checkpoint.name}; {kept}.")
+
+
+def _broken(result) -> str:
+    where = f" at entry {result.broken_id}" if result.broken_id else ""
+    return f"Audit chain BROKEN{where}: {result.reason} ({result.checked} entries before it verified)."
 
 
 @mail_group.command("send")
@@ -43,8 +85,8 @@ def mail_send(retry_now: bool):
 
 @pomost.command("tick")
 def tick():
-    """Fire the time-based transitions that are due, then fold the per-state counts of applications
-    (idempotent; safe to run as several copies at once)."""
+    """Fire the time-based transitions that are due, fold the per-state counts of applications, and write an
+    audit checkpoint if the audit log has grown (idempotent; safe to run as several copies at once)."""
     from grants.applications import counts
     from grants.engine.tick import tick as run
 
@@ -54,6 +96,9 @@ def tick():
     for name, count in sorted(fired.items()):
         click.echo(f"{name}: {count}")
     counts.compact()
+    written = _write_checkpoint()
+    if written:
+        click.echo(_checkpoint_line(written))
 
 
 @pomost.command("recount")

@@ -1,6 +1,7 @@
 """Configuration: safe defaults, overridden by environment variables prefixed POMOST_."""
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -17,6 +18,12 @@ class ConfigurationError(RuntimeError):
 class Defaults:
     DEMO = False
     SECRET_KEY = None
+    # Seals the audit log and signs its checkpoints (HMAC-SHA256); kept out of the database, so that whoever
+    # can write to the database cannot recompute the chain after an edit. Required outside demo mode.
+    AUDIT_KEY = None
+    # Days S3 object lock keeps each audit checkpoint (COMPLIANCE mode) where the bucket has object lock and
+    # no default retention of its own; ten years covers the usual keeping of grant records.
+    AUDIT_CHECKPOINT_RETENTION_DAYS = 3650
     DATABASE_URL = None  # default: SQLite file in the instance folder
     # Migrations (flask db upgrade) connect as the owner of the schema when this is set; the app's own role
     # (DATABASE_APP_ROLE, else the user in DATABASE_URL) then gets only what it needs (grants/database_roles.py).
@@ -95,6 +102,7 @@ def load(app, overrides: dict | None = None) -> None:
     if cfg["MAIL_BACKEND"] not in ("smtp", "console"):
         raise ConfigurationError(f"POMOST_MAIL_BACKEND must be 'smtp' or 'console', not {cfg['MAIL_BACKEND']!r}.")
     _secret_key(app, instance)
+    _audit_key(app, instance)
     if not cfg.get("DATABASE_URL"):
         instance.mkdir(parents=True, exist_ok=True)
         cfg["DATABASE_URL"] = f"sqlite:///{instance / 'pomost.db'}"
@@ -126,6 +134,44 @@ def _secret_key(app, instance: Path) -> None:
         "e.g. POMOST_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))'), "
         "or run the demo with POMOST_DEMO=1."
     )
+
+
+def _audit_key(app, instance: Path) -> None:
+    key = app.config.get("AUDIT_KEY")
+    # An all-digit key in the environment arrives parsed as a number; the key is its text.
+    key = None if key is None else str(key)
+    if key and len(key) >= 32 and key not in INSECURE_SECRET_KEYS and key != app.config["SECRET_KEY"]:
+        app.config["AUDIT_KEY"] = key
+        return
+    if key is None and (app.config["DEMO"] or app.debug or app.testing):
+        # A demo's audit log stays verifiable across restarts; the key lives beside the database, not in it.
+        app.config["AUDIT_KEY"] = _instance_secret(instance, "audit_key")
+        return
+    raise ConfigurationError(
+        "POMOST_AUDIT_KEY is missing, shorter than 32 characters, a well-known default or the same as "
+        "POMOST_SECRET_KEY. It seals the audit log and signs its checkpoints, so keep it outside the database "
+        "(and a copy where the database's administrators cannot change it): e.g. "
+        "POMOST_AUDIT_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))'), "
+        "or run the demo with POMOST_DEMO=1."
+    )
+
+
+def _instance_secret(instance: Path, name: str) -> str:
+    """Read a generated key from the instance folder, making it first if missing (race-free across processes)."""
+    instance.mkdir(parents=True, exist_ok=True)
+    key_file = instance / name
+    if not key_file.exists():
+        draft = instance / f".{name}.{secrets.token_hex(8)}"
+        draft.write_text(secrets.token_hex(32))
+        draft.chmod(0o600)
+        try:
+            # A hard link never replaces a file and never shows a half-written one: of two processes
+            # starting at once, the first one's key is the key of both.
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, key_file)
+        finally:
+            draft.unlink()
+    return key_file.read_text().strip()
 
 
 def _normalise_db_url(url: str) -> str:

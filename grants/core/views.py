@@ -98,7 +98,8 @@ def audit_log():
 def audit_verify():
     result = audit.verify()
     audit.record("audit:chain:verified", actor=current_user,
-                 data={"ok": result.ok, "checked": result.checked, "broken_id": result.broken_id})
+                 data={"ok": result.ok, "checked": result.checked, "broken_id": result.broken_id,
+                       "missing": result.missing, "checkpoints": result.checkpoints})
     db.session.commit()
     entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE_SIZE)).all()
     return render_template("core/audit_log.html", entries=entries, result=result, next_before=None)

@@ -20,6 +20,7 @@ import tempfile
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote
@@ -35,6 +36,9 @@ S3_MAX_CONCURRENCY = 2
 S3_MAX_IN_MEMORY_PARTS = 2
 # SigV4 refuses presigned URLs that live longer than seven days.
 S3_MAX_URL_TTL = 7 * 24 * 3600
+# What S3-compatible servers answer when a bucket has no object lock, or the server knows none.
+S3_NO_OBJECT_LOCK = ("ObjectLockConfigurationNotFoundError", "NotImplemented")
+LOCAL_TEMP_PREFIX = ".upload-"
 
 
 class StorageError(Exception):
@@ -60,6 +64,17 @@ class StoredObject:
     sha256: str
 
 
+@dataclass(frozen=True)
+class Retention:
+    """How the store keeps an object: whether it refuses to change or remove it, and in words."""
+
+    locked: bool
+    how: str
+
+    def __str__(self) -> str:
+        return self.how
+
+
 def validate_key(key: str) -> str:
     """Return key unchanged if it is a safe relative object key, else raise ValueError."""
     if not isinstance(key, str) or not key:
@@ -72,6 +87,14 @@ def validate_key(key: str) -> str:
     if any(part in ("", ".", "..") for part in key.split("/")):
         raise ValueError(f"Storage key {key!r} contains an empty, '.' or '..' segment.")
     return key
+
+
+def validate_prefix(prefix: str) -> str:
+    """Return prefix unchanged if it names a folder of keys ('name/' or 'a/b/'), else raise ValueError."""
+    if not isinstance(prefix, str) or not prefix.endswith("/"):
+        raise ValueError(f"A storage prefix must end with '/', got {prefix!r}.")
+    validate_key(prefix[:-1])
+    return prefix
 
 
 def _check_max_size(max_size: int | None) -> None:
@@ -214,6 +237,18 @@ class Storage(abc.ABC):
         """Return a direct, time-limited download URL, or None when the app must stream it."""
 
     @abc.abstractmethod
+    def keys(self, prefix: str) -> list[str]:
+        """Return the sorted keys of every object stored under a folder prefix such as 'name/'."""
+
+    @abc.abstractmethod
+    def deleted_keys(self, prefix: str) -> list[str]:
+        """Return the sorted keys under a folder prefix that were deleted but whose earlier versions are kept."""
+
+    @abc.abstractmethod
+    def retain(self, key: str, until: datetime) -> Retention:
+        """Keep the object from being changed or removed until then where the store can; say how it is kept."""
+
+    @abc.abstractmethod
     def check(self) -> None:
         """Raise StorageError if the backend cannot be used right now."""
 
@@ -270,7 +305,7 @@ class LocalStorage(Storage):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Same folder as the target so os.replace is a rename on one filesystem, i.e. atomic.
-            fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".tmp")
+            fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=LOCAL_TEMP_PREFIX, suffix=".tmp")
         except OSError as exc:
             raise StorageError(f"Cannot write to storage folder {self.root}: {exc}") from exc
         reader = _HashingReader(stream, max_size)
@@ -335,6 +370,25 @@ class LocalStorage(Storage):
         """Return None: local files have no URL of their own, so the app streams them."""
         self._path(key)
         return None
+
+    def keys(self, prefix: str) -> list[str]:
+        """Return the sorted keys of the files under the prefix's folder (not the temporary files of uploads)."""
+        folder = self._path(validate_prefix(prefix)[:-1])
+        try:
+            files = [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(LOCAL_TEMP_PREFIX)]
+        except OSError as exc:
+            raise StorageError(f"Cannot list {prefix!r} in {self.root}: {exc}") from exc
+        return sorted(p.relative_to(self.root).as_posix() for p in files)
+
+    def deleted_keys(self, prefix: str) -> list[str]:
+        """Return none: a folder keeps no trace of a deleted file."""
+        validate_prefix(prefix)
+        return []
+
+    def retain(self, key: str, until: datetime) -> Retention:
+        """Keep nothing: whoever administers the server can change a file, so say so."""
+        self._path(key)
+        return Retention(False, f"not locked: a local folder ({self.root}) cannot refuse its administrators a change")
 
     def check(self) -> None:
         """Raise StorageError unless the storage folder exists (or can be made) and is writable."""
@@ -574,6 +628,63 @@ class S3Storage(Storage):
             return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=ttl)
         except self._failures() as exc:
             raise self._error("sign a download URL for", key, exc) from exc
+
+    def keys(self, prefix: str) -> list[str]:
+        """Return the sorted keys of the objects under the prefix, page by page."""
+        validate_prefix(prefix)
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+            return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+        except self._failures() as exc:
+            raise self._error("list", prefix, exc) from exc
+
+    def deleted_keys(self, prefix: str) -> list[str]:
+        """Return the keys whose newest version is a delete marker: in a versioned bucket (as object lock makes
+        it) a plain DELETE only hides an object, and what it hid is still there."""
+        validate_prefix(prefix)
+        try:
+            pages = self.client.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=prefix)
+            return sorted(m["Key"] for page in pages for m in page.get("DeleteMarkers", []) if m["IsLatest"])
+        except self._failures() as exc:
+            if getattr(exc, "response", {}).get("Error", {}).get("Code") == "NotImplemented":
+                return []  # a server without versions keeps nothing of a deleted object
+            raise self._error("list the versions of", prefix, exc) from exc
+
+    def retain(self, key: str, until: datetime) -> Retention:
+        """Lock the object (COMPLIANCE mode) where the bucket has object lock; else say what keeps it, if anything.
+
+        A bucket whose object lock has a default retention locks every new object by itself, so that rule is
+        left to work (a second, different lock on top would be refused or would weaken it)."""
+        validate_key(key)
+        try:
+            lock = self.client.get_object_lock_configuration(Bucket=self.bucket)["ObjectLockConfiguration"]
+        except self._failures() as exc:
+            if getattr(exc, "response", {}).get("Error", {}).get("Code") not in S3_NO_OBJECT_LOCK:
+                raise self._error("inspect the object lock of", None, exc) from exc
+            return self._versioning()
+        default = lock.get("Rule", {}).get("DefaultRetention")
+        if default:
+            period = f"{default['Days']} days" if "Days" in default else f"{default.get('Years')} years"
+            return Retention(True, f"locked by the bucket's default object lock ({default['Mode']}, {period})")
+        try:
+            self.client.put_object_retention(Bucket=self.bucket, Key=key,
+                                             Retention={"Mode": "COMPLIANCE", "RetainUntilDate": until})
+        except self._failures() as exc:
+            raise self._error("lock", key, exc) from exc
+        return Retention(True, f"locked by S3 object lock (COMPLIANCE) until {until:%Y-%m-%d}")
+
+    def _versioning(self) -> Retention:
+        try:
+            status = self.client.get_bucket_versioning(Bucket=self.bucket).get("Status")
+        except self._failures() as exc:
+            if getattr(exc, "response", {}).get("Error", {}).get("Code") != "NotImplemented":
+                raise self._error("inspect the versioning of", None, exc) from exc
+            status = None
+        if status == "Enabled":
+            return Retention(False, "not locked: the bucket has versioning but no object lock, so an overwritten or "
+                                    "deleted object keeps its earlier version, yet nothing stops the deletion")
+        return Retention(False, "not locked: the bucket has neither object lock nor versioning; create it with "
+                                "object lock to keep each object from being changed or removed")
 
     def check(self) -> None:
         """Raise StorageError unless the bucket is reachable with these credentials."""

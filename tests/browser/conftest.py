@@ -78,6 +78,7 @@ def _server_env(instance: Path) -> dict[str, str]:
         # Without a key, demo mode writes one to <repo>/instance/secret_key; an explicit key keeps the
         # tests from touching the repository's instance folder.
         "POMOST_SECRET_KEY": secrets.token_hex(32),
+        "POMOST_AUDIT_KEY": secrets.token_hex(32),  # likewise for <repo>/instance/audit_key
         "PYTHONUNBUFFERED": "1",
     })
     return env

@@ -89,7 +89,7 @@ def test_post_without_csrf_token_is_refused(client, db):
 def test_session_cookie_flags(app_config, database_url, tmp_path):
     from grants import create_app
 
-    production = create_app({**app_config, "TESTING": False})
+    production = create_app({**app_config, "TESTING": False, "AUDIT_KEY": "audit-" + "k" * 40})
     assert production.config["SESSION_COOKIE_SECURE"] is True
     assert production.config["SESSION_COOKIE_HTTPONLY"] is True
     assert production.config["SESSION_COOKIE_SAMESITE"] == "Lax"

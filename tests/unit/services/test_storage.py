@@ -329,6 +329,17 @@ def test_a_folder_is_not_an_object(storage: Storage) -> None:
     assert storage.exists("folder/file")
 
 
+def test_keys_lists_the_objects_under_a_folder_prefix_in_order(storage: Storage) -> None:
+    for key in ("log/002.json", "log/001.json", "log/deeper/003.json", "logbook", "other/001.json"):
+        storage.put(key, io.BytesIO(b"data"))
+
+    assert storage.keys("log/") == ["log/001.json", "log/002.json", "log/deeper/003.json"]
+    assert storage.keys("nothing/") == []
+    for prefix in ("log", "/log/", "../", "log//"):
+        with pytest.raises(ValueError):
+            storage.keys(prefix)
+
+
 # --- keys ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("key", BAD_KEYS)
