@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
 
 from grants.access import Permission, public, require
@@ -190,6 +191,18 @@ def register_error_handlers(app) -> None:
     def bad_request(_error):
         return _error_page(400, _("Bad request"),
                            _("The form was out of date or incomplete. Go back, reload and try again."))
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error):
+        # The connection died under the request (a restart, a failover, a killed backend): the database
+        # rolled the transaction back, the pool drops the connection and the next request gets a new one.
+        if not error.connection_invalidated:
+            raise error
+        current_app.logger.warning("database connection lost during %s %s: %s", request.method, request.path,
+                                   error.orig)
+        db.session.rollback()
+        return _error_page(503, _("The database could not be reached"),
+                           _("Nothing was saved. Try again in a moment."))
 
     @app.errorhandler(500)
     def server_error(_error):
