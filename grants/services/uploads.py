@@ -11,7 +11,7 @@ import uuid
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO
+from typing import BinaryIO, Collection
 
 from flask import Response, abort, current_app, redirect
 from flask_babel import lazy_gettext as _l
@@ -42,13 +42,16 @@ ZIP_MAX_UNPACKED = 1024 * 1024 * 1024  # all entries together
 ZIP_MAX_RATIO = 200  # unpacked / packed, for an entry above 1 MiB (office XML packs 5-50 times)
 _EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
 _EOCD_SIGNATURE = b"PK\x05\x06"
+_ZIP64_LOCATOR, _ZIP64_LOCATOR_SIZE = b"PK\x06\x07", 20
+LARGE_ENTRY = 1024 * 1024  # below this, any ratio is harmless
+MIMETYPE_MAX = 100  # bytes of OpenDocument's mimetype entry ever read
 
 
 class ArchiveRefused(ValueError):
     """A ZIP package that must not be opened any further (a compression bomb or a malformed directory)."""
 
 
-def sniff(stream: BinaryIO, allowed=KNOWN_TYPES) -> str | None:
+def sniff(stream: BinaryIO, allowed: Collection[str] = KNOWN_TYPES) -> str | None:
     """The file's type from its bytes, or None when it is none of the `allowed` kinds. A ZIP package is
     looked into only when an office type is allowed. Raises ArchiveRefused for a package that unpacks out
     of all proportion. Rewinds the stream."""
@@ -91,14 +94,18 @@ def _office_type(stream: BinaryIO) -> str | None:
 def _check_directory(stream: BinaryIO) -> None:
     """Read the end record before zipfile parses the directory (it holds every entry in memory)."""
     size = size_of(stream)
-    tail_size = min(size, _EOCD.size + 0xFFFF)  # the record, then a comment of up to 64 KiB
+    # The record, a comment of up to 64 KiB after it, and room for a ZIP64 locator before it.
+    tail_size = min(size, _ZIP64_LOCATOR_SIZE + _EOCD.size + 0xFFFF)
     stream.seek(size - tail_size)
     tail = stream.read(tail_size)
     at = tail.rfind(_EOCD_SIGNATURE)
     if at < 0 or at + _EOCD.size > len(tail):
         raise ArchiveRefused("no end of central directory")
     _, disk, _, _, entries, directory_size, _, _ = _EOCD.unpack_from(tail, at)
-    if disk != 0 or entries == 0xFFFF or directory_size == 0xFFFFFFFF:
+    # zipfile takes a ZIP64 record's figures over these whenever its locator precedes the end record: a
+    # package that small never needs one, so a locator there is a way round the limits below.
+    zip64 = tail[max(at - _ZIP64_LOCATOR_SIZE, 0):at].startswith(_ZIP64_LOCATOR)
+    if disk != 0 or entries == 0xFFFF or directory_size == 0xFFFFFFFF or zip64:
         raise ArchiveRefused("multi-disk or ZIP64 package")
     if entries > ZIP_MAX_ENTRIES or directory_size > ZIP_MAX_DIRECTORY:
         raise ArchiveRefused(f"{entries} entries in a directory of {directory_size} bytes")
@@ -110,20 +117,22 @@ def _check_entries(entries: list[zipfile.ZipInfo]) -> None:
     if sum(entry.file_size for entry in entries) > ZIP_MAX_UNPACKED:
         raise ArchiveRefused("unpacks to more than the limit")
     for entry in entries:
-        if entry.file_size > 1024 * 1024 and entry.file_size > ZIP_MAX_RATIO * max(entry.compress_size, 1):
+        if entry.file_size > LARGE_ENTRY and entry.file_size > ZIP_MAX_RATIO * max(entry.compress_size, 1):
             raise ArchiveRefused(f"{entry.filename} unpacks {entry.file_size // max(entry.compress_size, 1)} times")
 
 
 def _is_odt(package: zipfile.ZipFile) -> bool:
-    # OpenDocument's first entry is `mimetype`, stored, holding the type: read a few bytes, never the whole.
+    # OpenDocument's first entry is `mimetype`, stored (never compressed), holding the type: read a few bytes.
+    # Only a stored entry is read: a bzip2 or LZMA one is decompressed a whole chunk at a time, whatever its
+    # declared size, so 4 KiB of it could unpack to gigabytes.
     try:
         entry = package.getinfo("mimetype")
     except KeyError:
         return False
-    if entry.file_size > 100:
+    if entry.compress_type != zipfile.ZIP_STORED or entry.file_size > MIMETYPE_MAX:
         return False
     with package.open(entry) as content:
-        return content.read(100).strip() == ODT.encode()
+        return content.read(MIMETYPE_MAX).strip() == ODT.encode()
 
 
 def safe_name(filename: str | None, content_type: str) -> str:

@@ -193,7 +193,7 @@ def test_an_administrator_ends_a_persons_sessions(client, auth, db, app, action)
 
 def test_sign_out_everywhere_is_on_the_admins_user_page(client, auth, db):
     person = factories.user(Role.APPLICANT)
-    auth.login(factories.user(Role.ADMIN).email)
+    auth.login(factories.user(Role.ADMIN, locale="en").email)
     page = client.get(f"/admin/users/{person.id}").get_data(as_text=True)
     assert "Sign out everywhere" in page and f"/admin/users/{person.id}/sessions/end" in page
 
