@@ -30,8 +30,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        hops = int(app.config["PROXY_COUNT"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+        # Only the client's address and scheme: many proxies pass a client's X-Forwarded-Host on unchanged,
+        # and links in mail are built from POMOST_BASE_URL anyway.
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from grants import cli
     cli.init_app(app)

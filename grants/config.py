@@ -56,7 +56,7 @@ class Defaults:
     BENCH_ENDPOINTS = False  # bench/ scripts turn on a bare one-row read to compare pages against
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
-    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host/-Port are trusted (0: none,
+    # Reverse proxies in front of the app whose X-Forwarded-For and -Proto are trusted (0: none,
     # the peer's address is the client's). Sign-in locks count per client address, so set it behind a proxy.
     PROXY_COUNT = 0
     # A programme that has not saved its settings requires a second factor of its staff; the demo does not.
@@ -99,6 +99,8 @@ def load(app, overrides: dict | None = None) -> None:
         cfg["MAIL_BACKEND"] = "console"
     if (cfg["DEMO"] or app.debug or app.testing) and "REQUIRE_STAFF_2FA" not in explicit:
         cfg["REQUIRE_STAFF_2FA"] = False
+    if not isinstance(cfg["PROXY_COUNT"], int) or isinstance(cfg["PROXY_COUNT"], bool) or cfg["PROXY_COUNT"] < 0:
+        raise ConfigurationError(f"POMOST_PROXY_COUNT must be a whole number of proxies, not {cfg['PROXY_COUNT']!r}.")
     if cfg["MAIL_BACKEND"] not in ("smtp", "console"):
         raise ConfigurationError(f"POMOST_MAIL_BACKEND must be 'smtp' or 'console', not {cfg['MAIL_BACKEND']!r}.")
     _secret_key(app, instance)

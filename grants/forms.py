@@ -38,7 +38,7 @@ _TRANSLATIONS = _Translations()
 
 # C0 controls other than tab, line feed and carriage return, and DEL: PostgreSQL refuses NUL in text, and
 # none of them belongs in anything a person types.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LARGEST_NUMBER = Decimal("999999999999.99")  # the widest money column, Numeric(14, 2)
 LARGEST_INTEGER = 2**31 - 1  # Integer columns
 FIRST_YEAR, LAST_YEAR = 1800, 2999
@@ -46,9 +46,9 @@ FIRST_YEAR, LAST_YEAR = 1800, 2999
 
 def unusable(field) -> str | None:
     """Why a field's input can be neither stored nor computed with, or None. Runs before its validators."""
-    if any(isinstance(raw, str) and _CONTROL.search(raw) for raw in field.raw_data or ()):
+    if any(isinstance(raw, str) and CONTROL_CHARACTERS.search(raw) for raw in field.raw_data or ()):
         if isinstance(field.data, str):  # drawn again without them, for the person to check
-            field.data = _CONTROL.sub("", field.data)
+            field.data = CONTROL_CHARACTERS.sub("", field.data)
         return _l("This text contained control characters (such as NUL), which cannot be saved. They have been "
                   "removed: check the text and save again.")
     data = field.data

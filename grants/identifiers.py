@@ -48,9 +48,15 @@ def valid_krs(value: str) -> bool:
     return digits is not None and len(digits) == 10
 
 
+def compact_pesel(value: str | None) -> str | None:
+    """A PESEL as it is stored: its digits as typed (full-width ones made plain), without spaces; nothing
+    else is dropped, so whatever else was typed makes it invalid rather than silently shortened."""
+    return None if value is None else "".join(unicodedata.normalize("NFKC", value).split())
+
+
 def valid_pesel(value: str) -> bool:
-    digits = _ascii_digits(value)
-    return digits is not None and pesel.is_valid(digits)
+    digits = compact_pesel(value or "")
+    return digits.isascii() and digits.isdigit() and pesel.is_valid(digits)
 
 
 def pesel_birth_date(value: str) -> date:

@@ -12,11 +12,12 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, g, jsonify, make_response, redirect, request, url_for
+from flask import Flask, abort, flash, g, jsonify, make_response, redirect, request, url_for
 from flask_babel import get_locale
 
 from grants.errors import Refusal
 from grants.extensions import db
+from grants.forms import CONTROL_CHARACTERS
 
 Render = Callable[[Refusal], Any]
 
@@ -62,5 +63,35 @@ def handle_refusal(refusal: Refusal):
     return redirect(_back(), 303)
 
 
+# --- query arguments --------------------------------------------------------------------------------
+
+LAST_PAGE = 1_000_000
+LARGEST_ID = 2**62
+
+
+def page_number(value: str) -> int:
+    """A `?page=` argument (for request.args.get(..., type=page_number)); anything else falls back to the default."""
+    number = int(value)
+    if not 1 <= number <= LAST_PAGE:
+        raise ValueError(value)
+    return number
+
+
+def row_id(value: str) -> int:
+    """An id in a query argument, within what an id column holds."""
+    number = int(value)
+    if not 1 <= number <= LARGEST_ID:
+        raise ValueError(value)
+    return number
+
+
+def _refuse_control_characters():
+    # Search and filter arguments reach SQL as text; PostgreSQL refuses a NUL in text, and nothing a person
+    # types into a search box holds control characters.
+    if any(CONTROL_CHARACTERS.search(text) for pair in request.args.items(multi=True) for text in pair):
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(Refusal, handle_refusal)
+    app.before_request(_refuse_control_characters)

@@ -14,6 +14,7 @@ from grants.auth.models import Programme, Role, User
 from grants.extensions import db
 from grants.services import audit, mail
 from grants.services.mail import MailStatus, OutboxMessage
+from grants.web import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -30,7 +31,7 @@ def _user_or_404(user_id: int) -> User:
 @require(Permission.USER_ANY_MANAGE)
 def users():
     q = (request.args.get("q") or "").strip()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = request.args.get("page", 1, type=page_number)
     query = select(User)
     if q:
         like = f"%{q.lower()}%"

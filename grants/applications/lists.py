@@ -23,6 +23,7 @@ from grants.auth.models import Organisation, OrganisationType
 from grants.calls.models import Call
 from grants.calls.permissions import can_read_applications_of, get_call_or_404
 from grants.extensions import db
+from grants.web import page_number
 from workflows import WORKFLOWS
 
 bp = Blueprint("application_lists", __name__, url_prefix="/manage/calls/<int:call_id>")
@@ -70,7 +71,7 @@ def index(call_id: int):
         total = counts.get(request.args["state"], 0)
     else:
         total = sum(counts.values())
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = request.args.get("page", 1, type=page_number)
     rows = db.session.execute(query.order_by(Application.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     args = {k: v for k, v in request.args.items() if k in FILTERS}
     pages = {"previous": page - 1 if page > 1 else None, "next": page + 1 if page * PAGE_SIZE < total else None}

@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from grants.auth.models import LoginAttempt, Role, RoleAssignment, User
 from grants.errors import Refusal
 from grants.extensions import db
+from grants.locking import lock
 from grants.services import audit
 from grants.types import utcnow
 
@@ -30,9 +31,10 @@ class LoginLocked(Refusal):
         self.minutes = minutes
 
 
-def _failures(since, *where) -> int:
-    """Failed attempts matching `where` inside the window, since the last success matching it."""
-    last_ok = db.session.scalar(select(func.max(LoginAttempt.at)).where(*where, LoginAttempt.succeeded.is_(True)))
+def _failures(since, *where, resets: bool = True) -> int:
+    """Failed attempts matching `where` inside the window (since the last success matching it, if `resets`)."""
+    last_ok = db.session.scalar(select(func.max(LoginAttempt.at)).where(*where, LoginAttempt.succeeded.is_(True))) \
+        if resets else None
     start = max(since, last_ok) if last_ok else since
     return db.session.scalar(select(func.count()).select_from(LoginAttempt)
                              .where(*where, LoginAttempt.succeeded.is_(False), LoginAttempt.at > start))
@@ -43,8 +45,10 @@ def check_not_locked(email: str, remote_addr: str | None) -> None:
 
     Three locks: the account from this address (a few tries), the account from anywhere (guessing spread
     over many addresses) and the address for any account (one machine trying many accounts). The last two
-    are wider, so that nobody elsewhere can lock a person out with a handful of wrong passwords; behind a
-    reverse proxy the address is the client's only where POMOST_PROXY_COUNT says how many proxies to trust.
+    are wider, so that nobody elsewhere can lock a person out with a handful of wrong passwords. A sign-in
+    ends an account's failures, but not an address's (or one's own account would buy guesses at others').
+    Behind a reverse proxy the address is the client's only where POMOST_PROXY_COUNT says how many proxies
+    to trust.
     """
     config = current_app.config
     since = utcnow() - timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
@@ -52,7 +56,8 @@ def check_not_locked(email: str, remote_addr: str | None) -> None:
     locked = (
         _failures(since, LoginAttempt.email == email, LoginAttempt.remote_addr == remote_addr) >= limit
         or _failures(since, LoginAttempt.email == email) >= wide
-        or (remote_addr is not None and _failures(since, LoginAttempt.remote_addr == remote_addr) >= wide)
+        or (remote_addr is not None and _failures(since, LoginAttempt.remote_addr == remote_addr,
+                                                  resets=False) >= wide)
     )
     if locked:
         raise LoginLocked(config["LOGIN_LOCK_MINUTES"])
@@ -62,8 +67,10 @@ def authenticate(email: str, password: str, remote_addr: str | None) -> User | N
     """Check a password; raises LoginLocked after repeated failures. A right password is not yet a
     sign-in (record_login says when it is): with a second factor, wrong codes still count."""
     email = User.normalise_email(email)
-    check_not_locked(email, remote_addr)
     user = User.by_email(email)
+    if user is not None:
+        lock(user)  # attempts on one account queue up, so none is checked against a count that misses another
+    check_not_locked(email, remote_addr)
     if user is not None and user.check_password(password) and user.active:
         return user
     db.session.add(LoginAttempt(email=email, remote_addr=remote_addr, succeeded=False, factor="password"))
@@ -189,12 +196,14 @@ def enable_totp(user: User, secret: str, code: str) -> bool:
         return False
     user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, utcnow(), step
     audit.record("auth:totp:enabled", actor=user, obj=user)
+    end_sessions(user, user, "second factor set up")  # the usual answer to a suspected intrusion
     return True
 
 
 def verify_totp(user: User, code: str, remote_addr: str | None) -> bool:
     """Check a sign-in code and spend its time step. Wrong codes count towards the sign-in lock and are
     audited. The step is spent by a compare-and-set, so one code cannot sign in two requests at once."""
+    lock(user)
     check_not_locked(user.email, remote_addr)
     step = _matching_step(user.totp_secret, code, user.totp_last_step) if user.totp_enabled else None
     if step is None or not _spend_step(user, step):

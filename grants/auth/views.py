@@ -77,7 +77,8 @@ def login():
               "warning")
         return render_template("auth/login.html", form=form), 200
     if user.totp_enabled:
-        session[PENDING_2FA] = {"user": user.id, "until": time.time() + PENDING_2FA_SECONDS}
+        session[PENDING_2FA] = {"user": user.id, "version": user.session_version,
+                                "until": time.time() + PENDING_2FA_SECONDS}
         db.session.commit()
         return redirect(url_for("auth.login_verify"))
     return _finish_login(user, "password")
@@ -134,7 +135,9 @@ def login_verify():
         session.pop(PENDING_2FA, None)
         return redirect(url_for("auth.login"))
     user = db.session.get(User, pending["user"])
-    if user is None or not user.active:
+    # A password changed (or sessions ended) since the password step voids it too.
+    if user is None or not user.active or user.session_version != pending.get("version"):
+        session.pop(PENDING_2FA, None)
         return redirect(url_for("auth.login"))
     form = TotpForm()
     if form.validate_on_submit():
@@ -228,6 +231,7 @@ def totp_setup():
         if ops.enable_totp(current_user, secret, form.code.data):
             session.pop(ENROL_SECRET, None)
             db.session.commit()
+            login_user(current_user._get_current_object())  # this browser stays signed in; the others end
             flash(_("Two-factor sign-in is on."), "success")
             return redirect(url_for("core.home"))
         flash(_("That code is not valid. Check your device's clock and try the current code."), "danger")

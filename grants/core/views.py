@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import joinedload
 
 from grants.access import Permission, public, require
@@ -18,6 +18,7 @@ from grants.services import audit
 from grants.services.audit import AuditEntry
 from grants.services.storage import StorageError, get_storage
 from grants.ui import home_endpoint, is_safe_next
+from grants.web import row_id
 from workflows import WORKFLOWS
 
 bp = Blueprint("core", __name__)
@@ -85,7 +86,7 @@ def auditor_home():
 @bp.route("/audit")
 @require(Permission.AUDIT_LOG_READ)
 def audit_log():
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=row_id)
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE_SIZE)
     if before:
         query = query.where(AuditEntry.id < before)
@@ -194,9 +195,9 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(DBAPIError)
     def database_error(error):
-        # The connection died under the request (a restart, a failover, a killed backend): the database
-        # rolled the transaction back, the pool drops the connection and the next request gets a new one.
-        if not error.connection_invalidated:
+        # The connection died under the request (a restart, a failover, a killed backend) or could not be made:
+        # the database rolled the transaction back, the pool drops the connection, the next request tries anew.
+        if not (error.connection_invalidated or isinstance(error, OperationalError)):
             raise error
         current_app.logger.warning("database connection lost during %s %s: %s", request.method, request.path,
                                    error.orig)

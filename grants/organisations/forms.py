@@ -14,7 +14,14 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from grants.auth.models import MembershipRole, OrganisationType
 from grants.forms import BaseForm
-from grants.identifiers import BankAccountValidator, KrsValidator, NipValidator, PeselValidator, RegonValidator
+from grants.identifiers import (
+    BankAccountValidator,
+    KrsValidator,
+    NipValidator,
+    PeselValidator,
+    RegonValidator,
+    compact_pesel,
+)
 
 GROUP_ROWS = 8
 
@@ -38,7 +45,7 @@ def membership_choices():
 class GroupMemberForm(Form):
     full_name = StringField(_l("Full name"), filters=[_strip], validators=[Optional(), Length(max=200)])
     birth_date = DateField(_l("Date of birth"), validators=[Optional()])
-    pesel = StringField("PESEL", filters=[_strip], validators=[Optional(), PeselValidator])
+    pesel = StringField("PESEL", filters=[compact_pesel], validators=[Optional(), PeselValidator])
     is_leader = BooleanField(_l("Leader"))
 
 

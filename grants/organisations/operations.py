@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from grants.auth.models import GroupMember, Invitation, Membership, MembershipRole, Organisation, OrganisationType, User
@@ -134,6 +135,25 @@ class InvitationUsed(Refusal):
         super().__init__(_l("This invitation has already been accepted."))
 
 
+def _join(user: User, invitation: Invitation) -> Membership:
+    """The membership the invitation gives, or the one the person already has (another invitation to the
+    same organisation accepted first, perhaps at the same moment)."""
+    def existing():
+        return db.session.scalar(select(Membership).where(
+            Membership.user_id == user.id, Membership.organisation_id == invitation.organisation_id))
+
+    membership = existing()
+    if membership is not None:
+        return membership
+    try:
+        with db.session.begin_nested():
+            membership = Membership(user=user, organisation=invitation.organisation, role=invitation.role)
+            db.session.add(membership)
+    except IntegrityError:
+        membership = existing()
+    return membership
+
+
 def find_invitation(token: str) -> Invitation | None:
     """An open (unaccepted, unexpired) invitation for this token."""
     invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token)))
@@ -155,11 +175,7 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
     if spent.rowcount != 1:
         raise InvitationUsed()
     set_committed_value(invitation, "accepted_at", now)
-    membership = db.session.scalar(select(Membership).where(
-        Membership.user_id == user.id, Membership.organisation_id == invitation.organisation_id))
-    if membership is None:
-        membership = Membership(user=user, organisation=invitation.organisation, role=invitation.role)
-        db.session.add(membership)
+    membership = _join(user, invitation)
     db.session.flush()
     audit.record("organisation:invitation:accepted", actor=user, obj=invitation.organisation,
                  data={"email": user.email, "role": invitation.role.value})

@@ -29,7 +29,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, func, select, text
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, func, select, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grants.errors import Refusal
@@ -279,9 +279,9 @@ class _Walk:
         table, key = AuditEntry.__table__, _key()
         while True:
             # Plain rows, not ORM objects: a long chain must not fill the session's identity map.
-            rows = db.session.execute(
-                select(table).where(table.c.id >= self.next_id).order_by(table.c.id).limit(batch_size)
-            ).all()
+            # From the genesis, every row is read, so a row numbered below 1 (inserted beside the chain) is seen.
+            after = table.c.id >= self.next_id if self.checked or self.prev_hash != GENESIS_HASH else true()
+            rows = db.session.execute(select(table).where(after).order_by(table.c.id).limit(batch_size)).all()
             if not rows:
                 return None
             for row in rows:
@@ -290,6 +290,8 @@ class _Walk:
                     return broken
 
     def _step(self, row: Any, anchors: list[Checkpoint], key: bytes) -> VerifyResult | None:
+        if row.id < self.next_id:
+            return self.broken(row.id, _l("Entry %(id)d is not part of the chain.", id=row.id))
         if row.id != self.next_id:
             return self.broken(row.id, _l("Entry %(id)d is missing.", id=self.next_id))
         if self.prev_hash is not None and row.prev_hash != self.prev_hash:

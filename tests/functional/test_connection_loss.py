@@ -71,3 +71,14 @@ def test_a_submission_cut_off_by_a_lost_connection_writes_nothing_and_can_be_rep
     db.session.expire_all()
     assert db.session.get(Application, application.id).status == "submitted"
     assert _counts(db)["ApplicationVersion"] == before["ApplicationVersion"] + 1
+
+
+def test_a_database_that_cannot_be_reached_answers_503(app_config):
+    from grants import create_app
+    from tests.support.postgres import free_port
+
+    unreachable = create_app({**app_config, "DATABASE_URL": f"postgresql://pomost@127.0.0.1:{free_port()}/pomost",
+                              "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}}})
+    answer = unreachable.test_client().get("/calls/", headers={"Accept-Language": "en"})
+    assert answer.status_code == 503
+    assert "Nothing was saved" in answer.get_data(as_text=True)

@@ -196,3 +196,18 @@ def test_the_reported_inputs_are_refused_with_a_message_and_nothing_is_stored(cl
     assert answer.status_code in (200, 422) and "control characters" in answer.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Organisation)) == before
     assert db.session.scalar(select(func.count()).select_from(Call)) == 2
+
+
+@pytest.mark.parametrize("role, path", [
+    ("admin", "/admin/users?q=a%00b"), ("admin", "/admin/users?page=99999999999999999999"),
+    ("admin", "/admin/users?page=-5"), ("officer", "/manage/calls/{call.id}/applications/?page=1e99"),
+    ("officer", "/manage/calls/{call.id}/applications/?q=%1b%5b31m"),
+    ("auditor", "/audit?before=99999999999999999999999"),
+])
+def test_query_arguments_no_column_can_hold_give_no_server_error(client, world, db, role, path):
+    """A review found 500s for these (a NUL in a search, page and id numbers beyond the columns)."""
+    if role == "auditor":
+        world["auditor"] = factories.user(Role.AUDITOR, locale="en")
+    _sign_in(client, world, role)
+    answer = client.get(path.format(**world))
+    assert answer.status_code in (200, 400), answer.status_code

@@ -242,3 +242,38 @@ def test_an_invitation_read_before_it_was_used_elsewhere_is_refused_with_409(db)
         ops.accept_invitation(invitation, invitee)
     assert refused.value.status == 409
     assert refused.value.text("en") == "This invitation has already been accepted."
+
+
+@pytest.mark.postgres_only
+def test_two_invitations_to_one_organisation_accepted_at_once_make_one_member(app, db):
+    """A review found that two invitations for the same person, accepted together, gave a 500 (unique membership)."""
+    import threading
+
+    from grants.organisations import operations as ops
+    from tests.conftest import AuthActions
+
+    owner = factories.user(factories.Role.APPLICANT)
+    organisation = factories.organisation(owner)
+    invitee = factories.user(factories.Role.APPLICANT, email="kasia@example.org")
+    tokens = [ops.invite(organisation, owner, invitee.email, MembershipRole.EDITOR)[1] for _ in range(3)]
+    db.session.commit()
+    browsers = []
+    for token in tokens:
+        browser = app.test_client()
+        AuthActions(browser).login(invitee.email)
+        accept = f"/organisations/invitations/{token}"
+        browsers.append((browser, accept, {"csrf_token": csrf_token(browser, accept)}))
+    barrier, answers = threading.Barrier(len(browsers)), []
+
+    def send(browser, accept, form):
+        barrier.wait()
+        answers.append(browser.post(accept, data=form).status_code)
+
+    threads = [threading.Thread(target=send, args=triple) for triple in browsers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [302] * 3
+    assert db.session.scalar(select(func.count()).select_from(Membership)
+                             .where(Membership.user_id == invitee.id)) == 1

@@ -126,6 +126,57 @@ def test_the_code_must_follow_the_password_within_minutes(client, auth, db):
     assert late.status_code == 302 and late.headers["Location"].endswith("/login")
 
 
+@pytest.mark.postgres_only
+def test_wrong_codes_sent_at_once_are_all_counted_and_buy_no_extra_guesses(app, db):
+    """A review found that concurrent requests each checked the lock before any added its failure."""
+    user = _with_totp(Role.APPLICANT)
+    db.session.commit()
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    browsers = [_browser(app) for _ in range(limit + 3)]
+    wrong = _wrong(pyotp.TOTP(SECRET).now())
+    forms = []
+    for client, auth in browsers:
+        auth.login(user.email)
+        forms.append({"code": wrong, "csrf_token": csrf_token(client, "/login/verify")})
+    barrier, answers = threading.Barrier(len(browsers)), []
+
+    def send(client, form):
+        barrier.wait()
+        answers.append(client.post("/login/verify", data=form).status_code)
+
+    threads = [threading.Thread(target=send, args=(client, form)) for (client, _), form in zip(browsers, forms)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [200] * limit + [429] * 3
+    assert _count(db, "auth:totp:failed") == limit
+
+
+def test_a_password_reset_voids_a_password_step_waiting_for_its_code(client, auth, db):
+    from grants.auth import operations as ops
+
+    user = _with_totp(Role.APPLICANT)
+    auth.login(user.email)  # the password is known to whoever stands here
+    ops.reset_password(user, "the owner's new passphrase")
+    db.session.commit()
+    waiting = client.get("/login/verify")
+    assert waiting.status_code == 302 and waiting.headers["Location"].endswith("/login")
+    assert client.get("/applicant").status_code == 302
+
+
+def test_setting_up_a_second_factor_ends_the_other_sessions(client, auth, db, app):
+    user = factories.user(Role.APPLICANT)
+    other = _signed_in_elsewhere(app, user)
+    auth.login(user.email)
+    client.get("/account/2fa")
+    with client.session_transaction() as session:
+        secret = session["totp_enrol_secret"]
+    assert auth.post("/account/2fa", {"code": pyotp.TOTP(secret).now()}, token_from="/account/2fa").status_code == 302
+    assert client.get("/account").status_code == 200
+    assert other.get("/account").status_code == 302
+
+
 # --- ending sessions --------------------------------------------------------------------------------
 
 def _signed_in_elsewhere(app, user):
@@ -257,6 +308,21 @@ def test_behind_a_proxy_one_clients_failures_lock_neither_the_others_nor_the_acc
     assert victims_home.login(victim.email).status_code == 302  # the account is not locked everywhere
 
 
+def test_signing_into_ones_own_account_does_not_reset_an_addresss_failures(behind_proxy, db):
+    """A review found that a success for any account reset the address's count: one's own account bought
+    unlimited guesses at others'."""
+    limit = behind_proxy.config["LOGIN_MAX_FAILURES"]
+    own = factories.user(Role.APPLICANT)
+    db.session.commit()
+    client, attacker = _from(behind_proxy, "203.0.113.9")
+    for n in range(limit * 4):
+        if n % (limit - 1) == 0:
+            attacker.login(own.email)
+            AuthActions(client).logout()
+        attacker.login(f"victim{n}@example.org", "guess guess guess")
+    assert attacker.login("victim@example.org", "guess guess guess").status_code == 429
+
+
 def test_guesses_spread_over_many_addresses_lock_the_account(behind_proxy, db):
     limit = behind_proxy.config["LOGIN_MAX_FAILURES"]
     victim = factories.user(Role.APPLICANT)
@@ -276,10 +342,33 @@ def test_without_a_trusted_proxy_a_forged_forwarded_address_changes_nothing(clie
     assert addresses == {"127.0.0.1"}
 
 
-def test_behind_a_proxy_the_scheme_is_the_clients(behind_proxy):
-    client, _ = _from(behind_proxy, "198.51.100.7")
-    client.environ_base["HTTP_X_FORWARDED_PROTO"] = "https"
-    assert "Strict-Transport-Security" in client.get("/login").headers
+def test_behind_a_proxy_the_scheme_and_address_are_the_clients_and_nothing_else_is_taken(app_config):
+    from flask import request
+
+    from grants import create_app
+
+    seen = {}
+    for hops in (0, 1):
+        proxied = create_app({**app_config, "PROXY_COUNT": hops})
+
+        @proxied.after_request
+        def remember(response):
+            seen[hops] = (request.scheme, request.remote_addr, request.host)
+            return response
+
+        proxied.test_client().get("/healthz", headers={
+            "X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"})
+    assert seen[1] == ("https", "198.51.100.7", "localhost")
+    assert seen[0] == ("http", "127.0.0.1", "localhost")
+
+
+@pytest.mark.parametrize("count", [-1, "two", True, 1.5])
+def test_a_proxy_count_that_is_no_count_of_proxies_stops_the_start(app_config, count):
+    from grants import create_app
+    from grants.config import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="POMOST_PROXY_COUNT"):
+        create_app({**app_config, "PROXY_COUNT": count})
 
 
 # --- staff sign in with a second factor in production ------------------------------------------------------

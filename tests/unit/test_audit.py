@@ -287,6 +287,18 @@ def test_removing_every_entry_is_caught_too(db, tamper):
     assert not result.ok and result.broken_id == 1 and result.missing == (1, 4)
 
 
+def test_an_entry_numbered_below_the_chain_is_caught(db):
+    """A review found that the app's own role (which may INSERT) could add an entry 0 that verify never read."""
+    _chain(db, 3)
+    db.session.execute(audit.AuditEntry.__table__.insert().values(
+        id=0, created_at=audit.utcnow(), action="auth:login:succeeded", data={}, prev_hash=audit.GENESIS_HASH,
+        hash="f" * 64, scheme=audit.KEYED))
+    db.session.commit()
+    result = audit.verify()
+    assert not result.ok and result.broken_id == 0
+    assert _english(result) == "Entry 0 is not part of the chain."
+
+
 def test_a_rewrite_with_the_key_is_named_by_the_checkpoints(db, tamper):
     """Someone holding the key recomputes a chain that seals well, but the stored checkpoints keep the old heads."""
     _chain(db, 2)

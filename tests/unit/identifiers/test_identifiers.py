@@ -331,3 +331,18 @@ def test_validator_refuses_an_invalid_number_with_its_message(validator, valid, 
 @pytest.mark.parametrize("empty", ["", None])
 def test_validator_leaves_an_empty_field_to_optional_or_required(validator, empty):
     validator(None, SimpleNamespace(data=empty))
+
+
+@pytest.mark.parametrize("value", ["PL44051401359", "440514.01359", "440514-01359", "4405140135O"])
+def test_a_pesel_with_anything_but_its_digits_is_refused(value):
+    """A review found 'PL…' and '….…' forms of a valid PESEL accepted, then a 500 (the birth date, the column)."""
+    assert valid_pesel("44051401359")
+    assert not valid_pesel(value)
+
+
+@pytest.mark.parametrize("written", [" 44051401359 ", "４４０５１４０１３５９", "440514 01359"])
+def test_an_accepted_pesel_is_stored_as_its_eleven_ascii_digits(written):
+    from grants.identifiers import compact_pesel
+
+    assert valid_pesel(written)
+    assert compact_pesel(written) == "44051401359"
