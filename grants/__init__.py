@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, flash, has_request_context, request, session
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -64,14 +65,21 @@ def _init_extensions(app: Flask) -> None:
 
         from grants.auth.models import User
 
-        user_id, _, version = session_id.partition(":")
+        user_id, _colon, version = session_id.partition(":")
         if not (user_id.isdigit() and version.isdigit()):
             return None  # a session from before versions were kept: sign in again
         # Every signed-in request reads the roles, and most the memberships (access to an organisation's
         # objects): one query for all three.
         user = db.session.get(User, int(user_id), options=[joinedload(User.role_assignments),
                                                            joinedload(User.memberships)])
-        return user if user is not None and user.session_version == int(version) else None
+        if user is not None and user.session_version == int(version):
+            return user
+        # Ended (sign-out elsewhere, a new password, an administrator): say so once, on the way to sign in.
+        for key in ("_user_id", "_fresh", "_id"):
+            session.pop(key, None)
+        flash(_("Your session has ended (you or an administrator signed you out, or the password changed). "
+                "Sign in again; anything you had not saved was not kept."), "info")
+        return None
 
     storage.init_app(app)
     mail.init_app(app)

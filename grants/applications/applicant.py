@@ -92,6 +92,7 @@ def edit(application_id: int):
                                                     requested_amount=application.requested_amount))
     form = form_class()
     if not form.validate():
+        flash(_("Nothing was saved: some answers need correcting (marked below)."), "danger")
         return _render_edit(application, form), 422
     if form.version.data != application.version:
         flash(_("This application was changed meanwhile (perhaps in another window). Your changes were not "

@@ -31,10 +31,11 @@ class LoginLocked(Refusal):
         self.minutes = minutes
 
 
-def _failures(since, *where, resets: bool = True) -> int:
-    """Failed attempts matching `where` inside the window (since the last success matching it, if `resets`)."""
-    last_ok = db.session.scalar(select(func.max(LoginAttempt.at)).where(*where, LoginAttempt.succeeded.is_(True))) \
-        if resets else None
+def _failures(since, *where, reset_by=None) -> int:
+    """Failed attempts matching `where` inside the window, counted since the last success matching
+    `reset_by` (when given)."""
+    last_ok = None if reset_by is None else db.session.scalar(
+        select(func.max(LoginAttempt.at)).where(reset_by, LoginAttempt.succeeded.is_(True)))
     start = max(since, last_ok) if last_ok else since
     return db.session.scalar(select(func.count()).select_from(LoginAttempt)
                              .where(*where, LoginAttempt.succeeded.is_(False), LoginAttempt.at > start))
@@ -45,19 +46,20 @@ def check_not_locked(email: str, remote_addr: str | None) -> None:
 
     Three locks: the account from this address (a few tries), the account from anywhere (guessing spread
     over many addresses) and the address for any account (one machine trying many accounts). The last two
-    are wider, so that nobody elsewhere can lock a person out with a handful of wrong passwords. A sign-in
-    ends an account's failures, but not an address's (or one's own account would buy guesses at others').
+    are wider, so that nobody elsewhere can lock a person out with a handful of wrong passwords. A sign-in or
+    a password reset ends an account's failures, but not an address's (or one's own account would buy
+    guesses at others').
     Behind a reverse proxy the address is the client's only where POMOST_PROXY_COUNT says how many proxies
     to trust.
     """
     config = current_app.config
     since = utcnow() - timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
     limit, wide = config["LOGIN_MAX_FAILURES"], config["LOGIN_MAX_FAILURES"] * 4
+    account = LoginAttempt.email == email
     locked = (
-        _failures(since, LoginAttempt.email == email, LoginAttempt.remote_addr == remote_addr) >= limit
-        or _failures(since, LoginAttempt.email == email) >= wide
-        or (remote_addr is not None and _failures(since, LoginAttempt.remote_addr == remote_addr,
-                                                  resets=False) >= wide)
+        _failures(since, account, LoginAttempt.remote_addr == remote_addr, reset_by=account) >= limit
+        or _failures(since, account, reset_by=account) >= wide
+        or (remote_addr is not None and _failures(since, LoginAttempt.remote_addr == remote_addr) >= wide)
     )
     if locked:
         raise LoginLocked(config["LOGIN_LOCK_MINUTES"])
@@ -114,10 +116,12 @@ def user_for_reset_token(token: str) -> User | None:
 
 
 def reset_password(user: User, password: str) -> None:
-    """Set a new password from a reset link; every session of the account ends."""
+    """Set a new password from a reset link; every session of the account ends, and the account's sign-in
+    lock is lifted (the link proves the mailbox is theirs; the lock message offers this way out)."""
     user.set_password(password)
     audit.record("auth:password:reset", actor=user, obj=user)
     end_sessions(user, user, "password reset")
+    db.session.add(LoginAttempt(email=user.email, remote_addr=None, succeeded=True, factor="reset"))
 
 
 def change_password(user: User, password: str) -> None:

@@ -184,6 +184,7 @@ def test_the_reported_inputs_are_refused_with_a_message_and_nothing_is_stored(cl
         answer = client.post(path, data={**base, "title": "Plan", **change})
         assert answer.status_code == 422, change
         assert message in answer.get_data(as_text=True), change
+        assert "Nothing was saved: some answers need correcting" in answer.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Application, draft.id).title == draft.title
     assert db.session.get(Application, draft.id).answers == draft.answers

@@ -402,3 +402,39 @@ def test_a_new_installations_staff_are_sent_to_set_up_a_second_factor(app_config
     client, auth = _browser(production)
     assert auth.login(applicant.email).status_code == 302
     assert client.get("/applicant").status_code == 200
+
+
+# --- what a person is told (found in a browser walk) -----------------------------------------------------
+
+def test_a_password_reset_lifts_the_lock_its_message_offers(client, auth, db, app):
+    from grants.auth import operations as ops
+
+    user = _with_totp(Role.APPLICANT)
+    auth.login(user.email)
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        _code(client, "000000")
+    locked = auth.login(user.email)
+    assert locked.status_code == 429 and "reset your password" in locked.get_data(as_text=True)
+    ops.reset_password(db.session.get(User, user.id), "the owner's new passphrase")
+    db.session.commit()
+    assert auth.login(user.email, "the owner's new passphrase").headers["Location"].endswith("/login/verify")
+
+
+def test_a_person_whose_session_ended_is_told_why_on_the_sign_in_page(client, auth, db, app):
+    from grants.auth import operations as ops
+
+    user = factories.user(Role.APPLICANT, locale="en")
+    auth.login(user.email)
+    ops.end_sessions(db.session.get(User, user.id), None, "ended by an administrator")
+    db.session.commit()
+    page = client.get("/account", follow_redirects=True).get_data(as_text=True)
+    assert "Your session has ended" in page
+    assert "Your session has ended" not in client.get("/login").get_data(as_text=True)  # said once
+
+
+def test_the_administrators_buttons_that_end_access_ask_first(client, auth, db):
+    person = _with_totp(Role.APPLICANT)
+    auth.login(factories.user(Role.ADMIN, locale="en").email)
+    page = client.get(f"/admin/users/{person.id}").get_data(as_text=True)
+    assert page.count("data-confirm=") == 3
+    assert f"Sign {person.name} out in every browser?" in page
