@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from babel import support
 from flask import current_app
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField
@@ -45,7 +45,8 @@ FIRST_YEAR, LAST_YEAR = 1800, 2999
 
 
 def unusable(field) -> str | None:
-    """Why a field's input can be neither stored nor computed with, or None. Runs before its validators."""
+    """Why a field's input can be neither stored nor computed with, or None. Runs before its validators, in the
+    request (the limits are written in its language's number format)."""
     if any(isinstance(raw, str) and CONTROL_CHARACTERS.search(raw) for raw in field.raw_data or ()):
         if isinstance(field.data, str):  # drawn again without them, for the person to check
             field.data = CONTROL_CHARACTERS.sub("", field.data)
@@ -53,9 +54,9 @@ def unusable(field) -> str | None:
                   "removed: check the text and save again.")
     data = field.data
     if isinstance(data, Decimal) and not (data.is_finite() and abs(data) <= LARGEST_NUMBER):
-        return _l("Enter a number up to %(largest)s.", largest="999 999 999 999.99")
+        return _l("Enter a number up to %(largest)s.", largest=format_decimal(LARGEST_NUMBER, format="#,##0.00"))
     if isinstance(data, int) and not isinstance(data, bool) and abs(data) > LARGEST_INTEGER:
-        return _l("Enter a whole number up to %(largest)s.", largest=f"{LARGEST_INTEGER:,}".replace(",", " "))
+        return _l("Enter a whole number up to %(largest)s.", largest=format_decimal(LARGEST_INTEGER))
     if isinstance(data, (date, datetime)) and not FIRST_YEAR <= data.year <= LAST_YEAR:
         return _l("Enter a date between the years %(first)s and %(last)s.", first=FIRST_YEAR, last=LAST_YEAR)
     return None
