@@ -145,6 +145,23 @@ def _reset_postgres(url: str) -> None:
 
 
 @pytest.fixture
+def empty_database_url(db_kind, tmp_path, request):
+    """A database with no schema at all, of the kind under test (for tests that run the migrations)."""
+    if db_kind == "sqlite":
+        yield f"sqlite:///{tmp_path}/empty.db"
+        return
+    server = request.getfixturevalue("postgres_url")
+    admin = create_engine(server.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    name = f"empty_{tmp_path.name[-20:].lower().replace('-', '_')}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield server.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
 def database_url(db_kind, migrated_database, tmp_path, request):
     """The URL the app connects with: a fresh copy of the template, or the app role on emptied tables."""
     if db_kind == "sqlite":

@@ -90,27 +90,32 @@ def test_a_used_code_is_refused(client, auth, db):
     assert _count(db, "auth:totp:failed") == 1
 
 
-@pytest.mark.postgres_only
-def test_one_code_sent_twice_at_once_signs_in_one_browser(app, db):
-    user = _with_totp(Role.APPLICANT)
-    db.session.commit()
-    code = pyotp.TOTP(SECRET).now()
-    browsers = [_browser(app) for _ in range(4)]
+def _codes_at_once(app, user, code: str, browsers: int) -> list[int]:
+    """Sign in with the password in several browsers, then send the same code from all at the same moment."""
     forms = []
-    for client, auth in browsers:
+    for _ in range(browsers):
+        client, auth = _browser(app)
         auth.login(user.email)
-        forms.append({"code": code, "csrf_token": csrf_token(client, "/login/verify")})
-    barrier, answers = threading.Barrier(len(browsers)), []
+        forms.append((client, {"code": code, "csrf_token": csrf_token(client, "/login/verify")}))
+    barrier, answers = threading.Barrier(browsers), []
 
     def send(client, form):
         barrier.wait()
         answers.append(client.post("/login/verify", data=form).status_code)
 
-    threads = [threading.Thread(target=send, args=(client, form)) for (client, _), form in zip(browsers, forms)]
+    threads = [threading.Thread(target=send, args=pair) for pair in forms]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return answers
+
+
+@pytest.mark.postgres_only
+def test_one_code_sent_twice_at_once_signs_in_one_browser(app, db):
+    user = _with_totp(Role.APPLICANT)
+    db.session.commit()
+    answers = _codes_at_once(app, user, pyotp.TOTP(SECRET).now(), browsers=4)
     assert sorted(answers) == [200, 200, 200, 302]
 
 
@@ -132,23 +137,7 @@ def test_wrong_codes_sent_at_once_are_all_counted_and_buy_no_extra_guesses(app, 
     user = _with_totp(Role.APPLICANT)
     db.session.commit()
     limit = app.config["LOGIN_MAX_FAILURES"]
-    browsers = [_browser(app) for _ in range(limit + 3)]
-    wrong = _wrong(pyotp.TOTP(SECRET).now())
-    forms = []
-    for client, auth in browsers:
-        auth.login(user.email)
-        forms.append({"code": wrong, "csrf_token": csrf_token(client, "/login/verify")})
-    barrier, answers = threading.Barrier(len(browsers)), []
-
-    def send(client, form):
-        barrier.wait()
-        answers.append(client.post("/login/verify", data=form).status_code)
-
-    threads = [threading.Thread(target=send, args=(client, form)) for (client, _), form in zip(browsers, forms)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = _codes_at_once(app, user, _wrong(pyotp.TOTP(SECRET).now()), browsers=limit + 3)
     assert sorted(answers) == [200] * limit + [429] * 3
     assert _count(db, "auth:totp:failed") == limit
 

@@ -461,23 +461,6 @@ def test_the_staff_page_shows_the_checkpoints_and_the_missing_entries(client, au
 
 # --- the migration that brought the key ------------------------------------------------------------------
 
-@pytest.fixture
-def empty_database_url(db_kind, tmp_path, request):
-    """A database with no schema at all, of the kind under test (as in test_migrations)."""
-    if db_kind == "sqlite":
-        yield f"sqlite:///{tmp_path}/empty.db"
-        return
-    server = request.getfixturevalue("postgres_url")
-    admin = create_engine(server.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    name = f"audit_{tmp_path.name[-20:].lower().replace('-', '_')}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield server.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def _legacy_entries(conn, n: int) -> None:
     """Entries as the code before the key wrote them: plain sha256, no scheme column."""
     previous = GENESIS_HASH

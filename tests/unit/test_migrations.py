@@ -1,7 +1,6 @@
 """The schema made by the migrations is the schema the models describe, on both databases."""
 from __future__ import annotations
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -14,25 +13,6 @@ def test_migrations_match_the_models(app):
         differences = compare_metadata(context, db.metadata)
     # Alembic reports any table, column, index, foreign key or type the migrations and models disagree on.
     assert differences == []
-
-
-@pytest.fixture
-def empty_database_url(db_kind, tmp_path, request):
-    """A database with no schema at all, of the kind under test."""
-    if db_kind == "sqlite":
-        yield f"sqlite:///{tmp_path}/empty.db"
-        return
-    from sqlalchemy import create_engine, text
-
-    server = request.getfixturevalue("postgres_url")
-    admin = create_engine(server.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    name = f"upgrade_{tmp_path.name[-20:].lower().replace('-', '_')}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield server.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_upgrading_keeps_existing_rows_valid(empty_database_url, tmp_path):
