@@ -7,7 +7,10 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Iterator
+from zoneinfo import ZoneInfo
 
 import xlsxwriter
 from flask import Blueprint, Response, render_template, request, send_file, stream_with_context, url_for
@@ -19,7 +22,7 @@ from grants import labels
 from grants.access import Permission, require
 from grants.applications.counts import state_counts
 from grants.applications.models import Application
-from grants.auth.models import Organisation, OrganisationType
+from grants.auth.models import Organisation, OrganisationType, Programme
 from grants.calls.models import Call
 from grants.calls.permissions import can_read_applications_of, get_call_or_404
 from grants.extensions import db
@@ -93,11 +96,27 @@ def _detail_url_prefix() -> str:
 
 def _export_rows(call: Call) -> Iterator[list]:
     locale = str(get_locale())
+    zone = ZoneInfo(Programme.for_request().time_zone)
     query = _filtered(call).order_by(Application.id).execution_options(yield_per=EXPORT_BATCH)
     for row in db.session.execute(query):
-        yield [row.number or "", row.title, row.organisation_name, str(row.organisation_type),
-               WORKFLOW.state(row.status).label(locale), str(row.requested_amount),
-               row.submitted_at.isoformat() if row.submitted_at else ""]
+        yield [row.number or "", row.title, row.organisation_name,
+               str(labels.ORGANISATION_TYPE_LABELS.get(row.organisation_type, row.organisation_type)),
+               WORKFLOW.state(row.status).label(locale), row.requested_amount, _local_minute(row.submitted_at, zone)]
+
+
+def _local_minute(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """A stored UTC time as the programme's local time, to the minute (what a person reads in a sheet)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc).astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return _safe_cell(str(value))
 
 
 def _header() -> list[str]:
@@ -120,11 +139,14 @@ def export_csv(call_id: int):
     call = get_call_or_404(call_id, can_read_applications_of)
 
     def generate():
+        # UTF-8 with a byte-order mark: without it Excel on Windows reads the file as cp1250 and garbles
+        # Polish letters; other programs skip the mark. Amounts use a dot, times are the programme's.
+        yield "\ufeff"
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(_header())
         for row in _export_rows(call):
-            writer.writerow([_safe_cell(str(cell)) for cell in row])
+            writer.writerow([_csv_cell(cell) for cell in row])
             if buffer.tell() > 64 * 1024:
                 yield buffer.getvalue()
                 buffer.seek(0)
@@ -145,9 +167,18 @@ def export_xlsx(call_id: int):
                                          "strings_to_numbers": False})
     sheet = workbook.add_worksheet(_("Applications")[:31])
     bold = workbook.add_format({"bold": True})
+    formats = {Decimal: workbook.add_format({"num_format": "#,##0.00"}),
+               datetime: workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})}
     sheet.write_row(0, 0, _header(), bold)
     for index, row in enumerate(_export_rows(call), start=1):
-        sheet.write_row(index, 0, row)
+        for column, value in enumerate(row):
+            # Amounts as numbers (a sheet sums them), times as dates; text stays text, never a formula.
+            if isinstance(value, Decimal):
+                sheet.write_number(index, column, value, formats[Decimal])
+            elif isinstance(value, datetime):
+                sheet.write_datetime(index, column, value, formats[datetime])
+            else:
+                sheet.write_string(index, column, value or "")
     workbook.close()
     out.seek(0)
     return send_file(out, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

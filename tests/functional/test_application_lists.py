@@ -53,6 +53,35 @@ def test_filters_search_counts_and_pages(client, auth, db):
     assert "1 applications" in client.get(base + "?q=x/1").get_data(as_text=True)  # by number
 
 
+def _csv_rows(response) -> list[list[str]]:
+    body = response.get_data()
+    assert body.startswith("\ufeff".encode()), "no byte-order mark: Excel on Windows would garble Polish letters"
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def test_exports_are_what_a_spreadsheet_can_use(client, auth, db):
+    """Before: amounts were text (a sheet could not sum them), the type a raw code, times UTC with microseconds,
+    and the CSV had no BOM."""
+    from datetime import datetime, timezone
+
+    call = factories.call()
+    organisation = factories.organisation(factories.user(Role.APPLICANT), name="Źródło")
+    submitted = datetime(2026, 3, 1, 10, 15, 42, 123456, tzinfo=timezone.utc)  # 11:15 in Warsaw
+    factories.application(call, organisation, status="submitted", requested="45000.50", submitted_at=submitted)
+    factories.application(call, organisation, status="submitted", requested="1234.25", submitted_at=submitted)
+    auth.login(factories.user(Role.AUDITOR, locale="pl").email)
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/manage/calls/{call.id}/applications.xlsx").data))
+    sheet = book.active
+    amounts = [sheet.cell(row, 6) for row in (2, 3)]
+    assert all(cell.data_type == "n" for cell in amounts)
+    assert sum(Decimal(str(cell.value)) for cell in amounts) == Decimal("46234.75")
+    assert amounts[0].number_format == "#,##0.00"
+    assert sheet.cell(2, 4).value == "Spółdzielnia socjalna"
+    assert sheet.cell(2, 7).value == datetime(2026, 3, 1, 11, 15)
+    rows = _csv_rows(client.get(f"/manage/calls/{call.id}/applications.csv"))
+    assert rows[1][2:] == ["Źródło", "Spółdzielnia socjalna", rows[1][4], "45000.50", "2026-03-01 11:15"]
+
+
 def test_exports_follow_the_filters_and_neutralise_formulas(client, auth, db):
     call = factories.call()
     organisation = factories.organisation(factories.user(Role.APPLICANT), name="=HYPERLINK(\"x\")")
@@ -61,7 +90,7 @@ def test_exports_follow_the_filters_and_neutralise_formulas(client, auth, db):
     auth.login(factories.user(Role.AUDITOR, locale="en").email)
     response = client.get(f"/manage/calls/{call.id}/applications.csv?state=submitted")
     assert response.headers["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = _csv_rows(response)
     assert rows[0][:3] == ["Number", "Title", "Organisation"]
     assert rows[1][:3] == ["1/00001", "Zielony zakątek", "'=HYPERLINK(\"x\")"] and len(rows) == 2
     book = openpyxl.load_workbook(io.BytesIO(client.get(f"/manage/calls/{call.id}/applications.xlsx").data))
@@ -78,7 +107,7 @@ def test_every_formula_start_is_neutralised_in_csv(client, auth, db, start):
     organisation = factories.organisation(factories.user(Role.APPLICANT), name=f"{start}cmd|' /C calc'!A0")
     factories.application(call, organisation, status="submitted", title=f"{start}SUM(1+1)")
     auth.login(factories.user(Role.AUDITOR, locale="en").email)
-    rows = list(csv.reader(io.StringIO(client.get(f"/manage/calls/{call.id}/applications.csv").get_data(as_text=True))))
+    rows = _csv_rows(client.get(f"/manage/calls/{call.id}/applications.csv"))
     assert rows[1][1:3] == [f"'{start}SUM(1+1)", f"'{start}cmd|' /C calc'!A0"]
 
 
