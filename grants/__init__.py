@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     register_bench_endpoints(app)
 
     app.add_template_filter(ui.money, "money")
+    app.add_template_filter(ui.file_types, "file_types")
 
     @app.context_processor
     def _ui_helpers():

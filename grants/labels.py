@@ -35,3 +35,56 @@ MAIL_STATUS_LABELS = {
     MailStatus.SENT: _l("sent"),
     MailStatus.FAILED: _l("given up"),
 }
+
+# What each audited action means, for the audit log (auditors see the code too). Transitions of the
+# declared workflows are named by the workflow and its transition (ui.audit_action).
+AUDIT_ACTION_LABELS = {
+    "admin:mail:retried": _l("Mail delivery retried"),
+    "admin:programme:updated": _l("Programme settings changed"),
+    "applications:application:created": _l("Application started"),
+    "applications:application:saved": _l("Application saved"),
+    "applications:attachment:deleted": _l("Attachment removed"),
+    "applications:attachment:uploaded": _l("Attachment uploaded"),
+    "applications:formal_check:ticked": _l("Formal check item ticked"),
+    "applications:version:frozen": _l("Submitted version frozen"),
+    "audit:chain:verified": _l("Audit chain verified"),
+    "audit:chain:sealed": _l("Audit chain sealed with the key"),
+    "auth:email:confirmed": _l("Email address confirmed"),
+    "auth:login:failed": _l("Sign-in failed"),
+    "auth:login:succeeded": _l("Signed in"),
+    "auth:password:changed": _l("Password changed"),
+    "auth:password:reset": _l("Password reset"),
+    "auth:role:granted": _l("Role granted"),
+    "auth:role:revoked": _l("Role revoked"),
+    "auth:sessions:ended": _l("Sessions ended"),
+    "auth:totp:disabled": _l("Second factor removed"),
+    "auth:totp:enabled": _l("Second factor set up"),
+    "auth:totp:failed": _l("Wrong second-factor code"),
+    "auth:user:activated": _l("Account activated"),
+    "auth:user:created": _l("Account created"),
+    "auth:user:deactivated": _l("Account deactivated"),
+    "auth:user:invited": _l("Staff member invited"),
+    "calls:call:amended": _l("Call amended"),
+    "calls:call:created": _l("Call created"),
+    "calls:call:published": _l("Call published"),
+    "calls:call:updated": _l("Call changed"),
+    "calls:document:added": _l("Call document added"),
+    "calls:document:removed": _l("Call document removed"),
+    "organisation:invitation:accepted": _l("Invitation accepted"),
+    "organisation:invitation:sent": _l("Invitation sent"),
+    "organisation:organisation:created": _l("Organisation registered"),
+    "organisation:organisation:updated": _l("Organisation details changed"),
+}
+
+# The kinds of object an audit entry is about.
+OBJECT_TYPE_LABELS = {
+    "user_account": _l("Account"),
+    "organisation": _l("Organisation"),
+    "application": _l("Application"),
+    "call": _l("Call"),
+    "programme": _l("Programme"),
+    "payment": _l("Payment"),
+    "report": _l("Report"),
+    "control": _l("Control"),
+    "recovery_case": _l("Recovery"),
+}

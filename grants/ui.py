@@ -19,7 +19,16 @@ from flask_babel import lazy_gettext as _l
 
 from grants.access import Permission, permissions_of
 from grants.auth.models import Role
-from grants.labels import MAIL_STATUS_LABELS, MEMBERSHIP_LABELS, ORGANISATION_TYPE_LABELS, ROLE_LABELS  # noqa: F401
+from grants.calls.labels import FILE_TYPE_LABELS
+from grants.labels import (  # noqa: F401
+    AUDIT_ACTION_LABELS,
+    MAIL_STATUS_LABELS,
+    MEMBERSHIP_LABELS,
+    OBJECT_TYPE_LABELS,
+    ORGANISATION_TYPE_LABELS,
+    ROLE_LABELS,
+)
+from workflows import WORKFLOWS
 
 # The interface's languages, each named in itself (the switcher in the layout, the account page).
 LANGUAGES = [("pl", "Polski"), ("en", "English")]
@@ -40,6 +49,27 @@ def localised(value: Any) -> str:
     if isinstance(value, dict):
         return value.get(str(get_locale())) or value.get("pl") or value.get("en") or ""
     return value or ""
+
+
+def file_types(types) -> str:
+    """A requirement's accepted types as people know them: 'PDF, DOCX', never MIME names."""
+    return ", ".join(FILE_TYPE_LABELS.get(t, t.rsplit("/", 1)[-1]) for t in types or ())
+
+
+def audit_action(code: str) -> str:
+    """An audit entry's action as people say it: a workflow's transition by its label, others from the list."""
+    source, subject, action = (code.split(":") + ["", ""])[:3]
+    if source == "workflow" and subject in WORKFLOWS:
+        workflow = WORKFLOWS[subject]
+        transition = next((t for t in workflow.transitions if t.trigger == action), None)
+        if transition is not None:
+            locale = str(get_locale())
+            return f"{workflow.label(locale)}: {transition.label(locale)}"
+    return str(AUDIT_ACTION_LABELS.get(code, code))
+
+
+def object_label(object_type: str | None) -> str:
+    return str(OBJECT_TYPE_LABELS.get(object_type, object_type or ""))
 
 
 def role_label(role: Role | str) -> str:

@@ -189,7 +189,7 @@ def store(stream: BinaryIO, filename: str | None, *, key_prefix: str, allowed_ty
                                 "or as PDF.")) from error
     if content_type is None or content_type not in allowed_types:
         raise UploadRejected(_l("This kind of file is not accepted here, whatever its name says. Accepted: %(types)s.",
-                                types=", ".join(t.rsplit("/", 1)[-1] for t in allowed_types)))
+                                types=", ".join(EXTENSIONS.get(t, t).lstrip(".").upper() for t in allowed_types)))
     key = f"{key_prefix}/{uuid.uuid4().hex}"
     try:
         stored = get_storage().put(key, stream, content_type=content_type, max_size=max_size)

@@ -1,0 +1,50 @@
+"""People read names, not the codes and ids the app keeps (found when the landed pages were walked)."""
+from __future__ import annotations
+
+import re
+
+from grants.auth.models import Role
+from grants.services import audit
+from tests import factories
+from tests.functional.test_applying import ATTACHMENTS, FORM
+
+
+def test_a_missing_attachment_is_named_as_the_call_names_it_with_its_types(client, auth, db):
+    """Before: 'Missing attachment: plan_pdf' (the requirement's id) and types cut to 'vnd.openxmlf'."""
+    owner = factories.user(Role.APPLICANT, locale="en")
+    office = {"id": "sheet", "name": {"pl": "Budżet", "en": "Budget sheet"}, "required": False, "max_size": 1048576,
+              "types": ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/pdf"]}
+    call = factories.call(form=FORM, required_attachments=[*ATTACHMENTS, office])
+    application = factories.application(call, factories.organisation(owner))
+    auth.login(owner.email)
+    page = client.get(f"/applications/{application.id}/edit").get_data(as_text=True)
+    assert "Missing attachment: Business plan (PDF)" in page
+    assert "plan_pdf" not in re.sub(r'(name|value)="plan_pdf"', "", page)
+    assert "(XLSX, PDF;" in page and "vnd." not in page
+
+
+def test_the_audit_log_names_people_and_actions_and_keeps_the_code_for_auditors(client, auth, db):
+    """Before: actors as bare numbers, actions as raw codes (auth:login:succeeded), objects as table names."""
+    auditor = factories.user(Role.AUDITOR, locale="en", name="Anna Audytorka")
+    auth.login(auditor.email)
+    page = client.get("/audit").get_data(as_text=True)
+    row = next(r for r in page.split("<tr>") if 'title="auth:login:succeeded"' in r)
+    assert "Anna Audytorka" in row and ">Signed in<" in row and "Account" in row
+    assert f"<td>{auditor.id}</td>" not in row
+
+
+def test_a_workflow_transition_is_named_by_its_workflow_and_label(client, auth, db):
+    auditor = factories.user(Role.AUDITOR, locale="en")
+    audit.record("workflow:application:submit", actor=auditor, object_type="application", object_id=7)
+    auth.login(auditor.email)
+    page = client.get("/audit").get_data(as_text=True)
+    assert 'title="workflow:application:submit"' in page and "Application: Submit" in page.replace("\n", " ")
+
+
+def test_older_entries_stay_reachable_after_verifying_the_chain(client, auth, db):
+    auditor = factories.user(Role.AUDITOR, locale="en")
+    for n in range(60):
+        audit.record("test:thing:changed", object_type="thing", object_id=n)
+    auth.login(auditor.email)
+    page = auth.post("/audit/verify", token_from="/audit").get_data(as_text=True)
+    assert "Older entries" in page
