@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, FormField
+from wtforms import FieldList, Form, FormField
 from wtforms.i18n import messages_path
 from wtforms.validators import StopValidation
 
@@ -80,12 +80,24 @@ def _leaves(fields):
             yield field
 
 
+class _TranslatedMeta:
+    def get_translations(self, form):
+        if not current_app.config.get("WTF_I18N_ENABLED", True):
+            return super().get_translations(form)
+        return _TRANSLATIONS
+
+
+class SubForm(Form):
+    """The rows of a FieldList or FormField (a budget line, a group member): wtforms' own messages in the
+    request's language too (a plain wtforms Form says "Number must be at least 0." in English)."""
+
+    class Meta(_TranslatedMeta, Form.Meta):
+        pass
+
+
 class BaseForm(FlaskForm):
-    class Meta(FlaskForm.Meta):
-        def get_translations(self, form):
-            if not current_app.config.get("WTF_I18N_ENABLED", True):
-                return super().get_translations(form)
-            return _TRANSLATIONS
+    class Meta(_TranslatedMeta, FlaskForm.Meta):
+        pass
 
     def validate(self, extra_validators=None) -> bool:
         # The guard goes first on every field, nested rows included, so that no validator (nor the operation

@@ -11,7 +11,6 @@ from wtforms import (
     DateField,
     DecimalField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     RadioField,
@@ -23,7 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from grants.forms import BaseForm
+from grants.forms import BaseForm, SubForm
 
 
 class TransitionForm(BaseForm):
@@ -38,7 +37,7 @@ class TransitionForm(BaseForm):
 BUDGET_ROWS = 12
 
 
-class BudgetLineForm(Form):
+class BudgetLineForm(SubForm):
     item = StringField(_l("Cost item"), validators=[Optional(), Length(max=300)])
     cost = DecimalField(_l("Cost"), places=2, validators=[Optional(), NumberRange(min=0)])
     own = DecimalField(_l("Own contribution"), places=2, validators=[Optional(), NumberRange(min=0)])

@@ -33,7 +33,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 from grants.auth.models import OrganisationType
 from grants.calls import operations as ops
 from grants.calls.labels import FILE_TYPE_LABELS, QUESTION_TYPE_LABELS, parameter_spec
-from grants.forms import BaseForm
+from grants.forms import BaseForm, SubForm
 from workflows.call_types import CALL_TYPES, CallType
 
 SPARE_ROWS = {"questions": 3, "attachments": 2, "criteria": 2}
@@ -90,7 +90,7 @@ def to_utc(value: datetime, time_zone: str) -> datetime | None:
 
 # --- rows ----------------------------------------------------------------------------------------
 
-class QuestionRow(Form):
+class QuestionRow(SubForm):
     position = IntegerField(_l("Position"), validators=[Optional()])
     key = StringField(_l("Id"), filters=[_strip])
     kind = SelectField(_l("Type"), choices=question_type_choices, default="short_text")
@@ -122,7 +122,7 @@ class QuestionRow(Form):
                 "required": q["required"], "options": "\n".join(q["options"])}
 
 
-class AttachmentRow(Form):
+class AttachmentRow(SubForm):
     key = StringField(_l("Id"), filters=[_strip])
     name_pl = StringField(_l("Name (Polish)"), filters=[_strip], validators=[Length(max=300)])
     name_en = StringField(_l("Name (English)"), filters=[_strip], validators=[Length(max=300)])
@@ -147,7 +147,7 @@ class AttachmentRow(Form):
                 "max_mb": None if a["max_size"] is None else -(-a["max_size"] // ops.MB), "required": a["required"]}
 
 
-class CriterionRow(Form):
+class CriterionRow(SubForm):
     key = StringField(_l("Id"), filters=[_strip])
     name_pl = StringField(_l("Name (Polish)"), filters=[_strip], validators=[Length(max=300)])
     name_en = StringField(_l("Name (English)"), filters=[_strip], validators=[Length(max=300)])

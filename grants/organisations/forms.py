@@ -4,7 +4,6 @@ from wtforms import (
     DateField,
     EmailField,
     FieldList,
-    Form,
     FormField,
     SelectField,
     StringField,
@@ -13,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from grants.auth.models import MembershipRole, OrganisationType
-from grants.forms import BaseForm
+from grants.forms import BaseForm, SubForm
 from grants.identifiers import (
     BankAccountValidator,
     KrsValidator,
@@ -42,7 +41,7 @@ def membership_choices():
     return [(r.value, MEMBERSHIP_LABELS[r]) for r in MembershipRole]
 
 
-class GroupMemberForm(Form):
+class GroupMemberForm(SubForm):
     full_name = StringField(_l("Full name"), filters=[_strip], validators=[Optional(), Length(max=200)])
     birth_date = DateField(_l("Date of birth"), validators=[Optional()])
     pesel = StringField("PESEL", filters=[compact_pesel], validators=[Optional(), PeselValidator])

@@ -48,3 +48,17 @@ def test_older_entries_stay_reachable_after_verifying_the_chain(client, auth, db
     auth.login(auditor.email)
     page = auth.post("/audit/verify", token_from="/audit").get_data(as_text=True)
     assert "Older entries" in page
+
+
+def test_a_budget_rows_own_messages_follow_the_language(client, auth, db):
+    """Found in a browser walk: a negative cost said "Number must be at least 0." on the Polish page (the rows
+    were plain wtforms forms, without the translated messages)."""
+    owner = factories.user(Role.APPLICANT, locale="pl")
+    application = factories.application(factories.call(form=FORM, required_attachments=ATTACHMENTS),
+                                        factories.organisation(owner))
+    auth.login(owner.email)
+    from tests.functional.test_applying import _save
+
+    page = _save(client, application, **{"q_budget-0-item": "Piec", "q_budget-0-cost": "-5"}).get_data(as_text=True)
+    assert "Number must be at least 0." not in page
+    assert "Liczba musi być większa lub równa 0." in page
