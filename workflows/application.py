@@ -62,7 +62,7 @@ TRANSITIONS = (
     t("promote", "reserve", "selected", PROGRAM_OFFICER, "Przenieś z listy rezerwowej", "Promote from the reserve",
       guards=(g.budget_allows,)),
     t("appeal", ("formally_rejected", "rejected", "reserve"), "appeal", APPLICANT, "Złóż odwołanie", "Appeal",
-      relation=MEMBER, guards=(g.within_appeal_window,), reason_required=True),
+      relation=MEMBER, guards=(g.appeal_deadline_set, g.within_appeal_window), reason_required=True),
     t("uphold", "appeal", "formal_check", PROGRAM_OFFICER, "Uwzględnij odwołanie", "Uphold the appeal",
       guards=(g.appealed_from_formal_check,), reason_required=True),
     t("uphold", "appeal", "merit_review", PROGRAM_OFFICER, "Uwzględnij odwołanie", "Uphold the appeal",

@@ -101,9 +101,16 @@ def budget_allows(ctx: Context) -> bool:
     return Decimal(ctx["budget_available"]) >= Decimal(ctx["requested_amount"])
 
 
+@_guard("appeal_deadline_set", "Termin na odwołanie nie został jeszcze wyznaczony; program poinformuje o nim.",
+        "No appeal deadline has been set for this decision yet; the programme will tell you when it is.")
+def appeal_deadline_set(ctx: Context) -> bool:
+    return ctx["appeal_due_at"] is not None
+
+
 @_guard("within_appeal_window", "Termin na odwołanie minął.", "The appeal period has ended.")
 def within_appeal_window(ctx: Context) -> bool:
-    return ctx["appeal_due_at"] is not None and ctx.now <= ctx["appeal_due_at"] and not ctx["appealed_before"]
+    # Without a deadline the rule above refuses (and says why); this one speaks only of a deadline passed.
+    return ctx["appeal_due_at"] is None or (ctx.now <= ctx["appeal_due_at"] and not ctx["appealed_before"])
 
 
 @_guard("appealed_from_formal_check", "Odwołanie nie dotyczy oceny formalnej.",
