@@ -62,3 +62,12 @@ def test_a_budget_rows_own_messages_follow_the_language(client, auth, db):
     page = _save(client, application, **{"q_budget-0-item": "Piec", "q_budget-0-cost": "-5"}).get_data(as_text=True)
     assert "Number must be at least 0." not in page
     assert "Liczba musi być większa lub równa 0." in page
+
+
+def test_a_rejected_applicant_is_not_told_an_appeal_period_ended_that_never_began(client, auth, db):
+    owner = factories.user(Role.APPLICANT, locale="en")
+    application = factories.application(factories.call(), factories.organisation(owner), status="formally_rejected")
+    auth.login(owner.email)
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    assert "The appeal period has ended." not in page
+    assert "No appeal deadline has been set for this decision yet" in page
