@@ -128,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.add_template_filter(ui.money, "money")
     app.add_template_filter(ui.file_types, "file_types")
+    app.add_template_filter(ui.file_size, "filesizeformat")  # Jinja's own is English only
 
     @app.context_processor
     def _ui_helpers():

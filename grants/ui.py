@@ -14,6 +14,7 @@ from babel.numbers import (
     get_decimal_symbol,
     get_group_symbol,
 )
+from babel.units import format_unit
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -49,6 +50,20 @@ def localised(value: Any) -> str:
     if isinstance(value, dict):
         return value.get(str(get_locale())) or value.get("pl") or value.get("en") or ""
     return value or ""
+
+
+def file_size(size: int | None) -> str:
+    """A file's size in the reader's language: '91 bajtów', '12,3 kB', '1,5 MB' (Babel's units, binary steps)."""
+    if size is None:
+        return ""
+    locale = str(get_locale())
+    if size < 1024:
+        return format_unit(size, "digital-byte", locale=locale)
+    for unit in ("digital-kilobyte", "digital-megabyte", "digital-gigabyte"):
+        size /= 1024
+        if size < 1024 or unit == "digital-gigabyte":
+            break
+    return format_unit(size, unit, length="short", format="#,##0.#", locale=locale)
 
 
 def file_types(types) -> str:

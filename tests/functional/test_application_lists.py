@@ -47,10 +47,10 @@ def test_filters_search_counts_and_pages(client, auth, db):
     assert "http://" not in odd.split("<main", 1)[1] and "#x" not in odd and "page=2&amp;state=submitted" in odd
     assert "Wniosek 59" in client.get(base + "?page=2").get_data(as_text=True)
     only = client.get(base + "?state=formal_check").get_data(as_text=True)
-    assert "Ogród społeczny" in only and "Wniosek 1<" not in only and "1 applications" in only
+    assert "Ogród społeczny" in only and "Wniosek 1<" not in only and "1 application<" in only
     assert "Ogród społeczny" in client.get(base + "?type=informal_group").get_data(as_text=True)
-    assert "1 applications" in client.get(base + "?q=s%C4%85siedzi").get_data(as_text=True)  # by organisation
-    assert "1 applications" in client.get(base + "?q=x/1").get_data(as_text=True)  # by number
+    assert "1 application<" in client.get(base + "?q=s%C4%85siedzi").get_data(as_text=True)  # by organisation
+    assert "1 application<" in client.get(base + "?q=x/1").get_data(as_text=True)  # by number
 
 
 def _csv_rows(response) -> list[list[str]]:

@@ -71,3 +71,22 @@ def test_a_rejected_applicant_is_not_told_an_appeal_period_ended_that_never_bega
     page = client.get(f"/applications/{application.id}").get_data(as_text=True)
     assert "The appeal period has ended." not in page
     assert "No appeal deadline has been set for this decision yet" in page
+
+
+def test_sizes_shares_and_counts_read_as_the_language_writes_them(client, auth, db):
+    """Before: '91 Bytes' and '9.09%' on Polish pages, and '1 applications'."""
+    from tests.functional.test_applying import PDF, _complete
+
+    owner = factories.user(Role.APPLICANT, locale="pl")
+    application = factories.application(factories.call(form=FORM, required_attachments=ATTACHMENTS),
+                                        factories.organisation(owner))
+    auth.login(owner.email)
+    _complete(client, application)
+    page = client.get(f"/applications/{application.id}/edit").get_data(as_text=True)
+    assert f"{len(PDF)} bajtów" in page
+    assert "10,00%" in page  # own contribution 4000 of 40000
+    officer = factories.user(Role.PROGRAM_OFFICER, locale="en")
+    auth.logout()
+    auth.login(officer.email)
+    listing = client.get(f"/manage/calls/{application.call_id}/applications/").get_data(as_text=True)
+    assert "1 application<" in listing
