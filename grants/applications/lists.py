@@ -54,9 +54,7 @@ def _filtered(call: Call):
         query = query.where(Organisation.type == org_type)
     q = (request.args.get("q") or "").strip()
     if q:
-        like = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(Application.number).like(like), func.lower(Application.title).like(like),
-                                func.lower(Organisation.name).like(like)))
+        query = query.where(or_(Application.matching(q), Organisation.matching(q)))
     return query
 
 

@@ -12,11 +12,12 @@ from grants.auth.models import Organisation
 from grants.calls.models import Call
 from grants.engine.models import Versioned, status_column
 from grants.extensions import db
+from grants.search import Searchable
 from grants.services.uploads import StoredFile
 from grants.types import UTCDateTime, utcnow
 
 
-class Application(Versioned, db.Model):
+class Application(Versioned, Searchable, db.Model):
     __tablename__ = "application"
     __table_args__ = (
         CheckConstraint("requested_amount >= 0", name="requested_not_negative"),
@@ -24,6 +25,7 @@ class Application(Versioned, db.Model):
         Index("ix_application_call_status", "call_id", "status"),
     )
     workflow = "application"
+    search_fields = ("number", "title")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from grants.extensions import db
+from grants.search import Searchable
 from grants.types import UTCDateTime, str_enum, utcnow
 
 
@@ -43,8 +44,9 @@ class MembershipRole(enum.StrEnum):
     VIEWER = "viewer"
 
 
-class User(UserMixin, db.Model):
+class User(Searchable, UserMixin, db.Model):
     __tablename__ = "user_account"
+    search_fields = ("name", "email")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -159,8 +161,9 @@ class Programme(db.Model):
                    require_staff_2fa=current_app.config["REQUIRE_STAFF_2FA"])
 
 
-class Organisation(db.Model):
+class Organisation(Searchable, db.Model):
     __tablename__ = "organisation"
+    search_fields = ("name",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300))

@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 VIEW_MAX_LINES = 40
 FOUNDATION = {"grants.types", "grants.extensions", "grants.config", "grants.errors", "grants.locking",
-              "grants.identifiers", "grants.auth.models"}
+              "grants.identifiers", "grants.search", "grants.auth.models"}
 ACCESS = {"grants.access", "grants.labels"}
 # Modules of the web layer besides those that declare routes: the app factory, shared page helpers,
 # forms, the command line and the demo, and the list of every model.

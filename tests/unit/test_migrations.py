@@ -44,3 +44,41 @@ def test_upgrading_keeps_existing_rows_valid(empty_database_url, tmp_path):
         assert application.call.criteria == [] and application.call.required_attachments == []
         db.session.remove()
         db.engine.dispose()
+
+
+def test_search_text_is_filled_for_the_rows_already_there(empty_database_url, tmp_path):
+    """0011 folds every existing user, organisation and application, across several batches."""
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select, text
+
+    from grants import create_app
+
+    app = create_app({"TESTING": True, "DATABASE_URL": empty_database_url, "SECRET_KEY": "m",
+                      "INSTANCE_PATH": str(tmp_path), "MAIL_BACKGROUND": False})
+    with app.app_context():
+        upgrade(revision="0010_audit_anchor")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO organisation (name, type, created_at) VALUES (:name, 'ngo', "
+                              "'2026-01-01 00:00:00')"), [{"name": f"Źródło {i}"} for i in range(2100)])
+            conn.execute(text("INSERT INTO user_account (email, name, password_hash, locale, active, "
+                              "session_version, created_at) VALUES ('anna@example.org', 'Anna Łęcka', 'x', 'pl', "
+                              ":yes, 1, '2026-01-01 00:00:00')"), {"yes": True})
+            conn.execute(text("INSERT INTO call (call_type, title, status, budget, currency, opens_at, closes_at, "
+                              "parameters, form, created_at, version) VALUES ('restructuring_grant', 'Nabór', "
+                              "'published', 1000, 'PLN', '2026-01-01 00:00:00', '2026-02-01 00:00:00', '{}', '[]', "
+                              "'2026-01-01 00:00:00', 1)"))
+            conn.execute(text("INSERT INTO application (call_id, organisation_id, number, title, status, "
+                              "requested_amount, answers, correction_rounds, correction_items, formal_checklist, "
+                              "created_at, version) VALUES (1, 1, 'Ł/1', 'ŻÓŁW', 'draft', 10, '{}', 0, '[]', '{}', "
+                              "'2026-01-01 00:00:00', 1)"))
+        upgrade()
+        from grants.applications.models import Application
+        from grants.auth.models import Organisation, User
+
+        assert db.session.scalar(select(func.count()).where(Organisation.matching("ZRODLO"))) == 2100
+        assert db.session.scalar(select(Organisation.search_text).where(Organisation.id == 2100)) == "zrodlo 2099"
+        assert db.session.scalar(select(User.search_text)) == "anna lecka\nanna@example.org"
+        assert db.session.scalar(select(Application.id).where(Application.matching("l/1"))) == 1
+        assert db.session.scalar(select(Application.id).where(Application.matching("zolw"))) == 1
+        db.session.remove()
+        db.engine.dispose()
