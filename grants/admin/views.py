@@ -1,20 +1,29 @@
 """Administrators: users, their roles, the programme's settings and the outgoing mail. Every change is audited."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from grants.access import Permission, require
 from grants.auth import operations as ops
-from grants.auth.forms import ConfirmForm, ProgrammeForm, RoleForm, currency_choices, time_zone_choices
+from grants.auth.forms import (
+    ConfirmForm,
+    ProgrammeForm,
+    RoleForm,
+    StaffInvitationForm,
+    currency_choices,
+    time_zone_choices,
+)
 from grants.auth.models import Programme, Role, User
 from grants.extensions import db
+from grants.labels import ROLE_LABELS
 from grants.services import audit, mail
 from grants.services.mail import MailStatus, OutboxMessage
-from grants.web import page_number
+from grants.web import on_refusal, page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -45,6 +54,53 @@ def users():
 def user_detail(user_id: int):
     user = _user_or_404(user_id)
     return render_template("admin/user.html", user=user, role_form=RoleForm(), confirm=ConfirmForm())
+
+
+def _send_invitation(user: User) -> None:
+    """Mail the invited person their link, in their language."""
+    programme = Programme.for_request().name
+    link = current_app.config["BASE_URL"].rstrip("/") + url_for(
+        "auth.accept_invitation", token=ops.make_invitation_token(user))
+    mail.queue_mail(user.email, _l("Your account in %(programme)s", programme=programme), "staff_invitation",
+                    locale=user.locale, user=user, inviter=current_user, programme=programme, link=link,
+                    days=ops.INVITATION_DAYS, roles=[ROLE_LABELS[role] for role in sorted(user.roles)],
+                    second_factor=user.is_staff)
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+@require(Permission.USER_ANY_MANAGE)
+def invite_staff():
+    form = StaffInvitationForm()
+
+    def page(existing: User | None = None):
+        return render_template("admin/invite.html", form=form, existing=existing, days=ops.INVITATION_DAYS)
+
+    if not form.validate_on_submit():
+        return page()
+    on_refusal(lambda refusal: page(getattr(refusal, "user", None)))
+    user, new = ops.invite_staff(form.email.data, form.name.data, form.language.data, form.roles.data, current_user)
+    _send_invitation(user)
+    db.session.commit()
+    if new:
+        flash(_("Invitation sent to %(email)s.", email=user.email), "success")
+    else:
+        flash(_("%(email)s was already invited and has not chosen a password yet: the invitation was sent again "
+                "(the earlier link no longer works).", email=user.email), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/invitation", methods=["POST"])
+@require(Permission.USER_ANY_MANAGE)
+def resend_invitation(user_id: int):
+    user = _user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        on_refusal(lambda refusal: redirect(url_for("admin.user_detail", user_id=user_id)))
+        ops.reinvite_staff(user, current_user)
+        _send_invitation(user)
+        db.session.commit()
+        flash(_("The invitation was sent again to %(email)s; the earlier link no longer works.", email=user.email),
+              "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/roles", methods=["POST"])

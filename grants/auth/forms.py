@@ -2,8 +2,9 @@ import zoneinfo
 
 from babel.numbers import get_currency_name, list_currencies
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from grants.auth.models import Role
 from grants.forms import BaseForm
@@ -74,6 +75,25 @@ def role_choices():
 class RoleForm(BaseForm):
     role = SelectField(_l("Role"), choices=role_choices)
     submit = SubmitField(_l("Grant"))
+
+
+def staff_role_choices():
+    """Every role but the applicant's: applicants register themselves."""
+    return [(value, label) for value, label in role_choices() if value != Role.APPLICANT]
+
+
+class StaffInvitationForm(BaseForm):
+    email = EmailField(_l("Email"), filters=[_strip], validators=[
+        DataRequired(message=_l("Enter the email address.")),
+        Email(message=_l("Enter a valid email address.")), Length(max=254)])
+    name = StringField(_l("Full name"), filters=[_strip], validators=[
+        DataRequired(message=_l("Enter the person's name.")), Length(max=200)])
+    language = SelectField(_l("Language of the invitation"), choices=LANGUAGES, default="pl",
+                           description=_l("Emails to this person are written in it; they can change it later."))
+    roles = SelectMultipleField(_l("Roles"), choices=staff_role_choices, widget=ListWidget(prefix_label=False),
+                                option_widget=CheckboxInput(),
+                                validators=[DataRequired(message=_l("Choose at least one role."))])
+    submit = SubmitField(_l("Send the invitation"))
 
 
 def time_zone_choices() -> list[str]:

@@ -28,6 +28,9 @@ class Role(enum.StrEnum):
 
 
 STAFF_ROLES = frozenset({Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR, Role.ADMIN})
+# The password hash of an invited account until its person chooses a password: no "$", so Werkzeug's
+# check_password_hash answers False for every password (the random rest makes each invitation link unique).
+INVITED_PASSWORD_PREFIX = "!invited:"
 
 
 class OrganisationType(enum.StrEnum):
@@ -83,6 +86,11 @@ class User(Searchable, UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def awaiting_password(self) -> bool:
+        """Invited by an administrator and has not yet chosen a password."""
+        return self.password_hash.startswith(INVITED_PASSWORD_PREFIX)
 
     def get_id(self) -> str:
         """What the session keeps: the id and the session version, so raising the version ends the session."""

@@ -1,6 +1,8 @@
 """Signing in, throttling, password resets and TOTP second factor."""
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 import pyotp
@@ -10,7 +12,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from grants.auth.models import LoginAttempt, Role, RoleAssignment, User
+from grants.auth.models import INVITED_PASSWORD_PREFIX, LoginAttempt, Role, RoleAssignment, User
 from grants.errors import Refusal
 from grants.extensions import db
 from grants.locking import lock
@@ -288,3 +290,95 @@ def set_active(user: User, active: bool, actor: User) -> None:
     audit.record("auth:user:activated" if active else "auth:user:deactivated", actor=actor, obj=user)
     if not active:
         end_sessions(user, actor, "deactivated")
+
+
+# --- staff invitations ------------------------------------------------------------------------------
+
+INVITATION_DAYS = 7
+
+
+class AccountExists(Refusal):
+    """The invited address belongs to an account that already has a password."""
+
+    def __init__(self, user: User):
+        super().__init__(_l("This person already has an account; give them roles on their page."))
+        self.user = user
+
+
+class NotAwaitingPassword(Refusal):
+    """An invitation sent again to an account whose person has already chosen a password."""
+
+    def __init__(self):
+        super().__init__(_l("This person has already chosen a password; there is no invitation to send again."))
+
+
+def _invitation_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="pomost-staff-invitation")
+
+
+def _new_invitation_hash(user: User) -> None:
+    # A fresh unusable hash per invitation: the link signs its tail, so the link sent before stops working.
+    user.password_hash = INVITED_PASSWORD_PREFIX + secrets.token_urlsafe(32)
+
+
+def invite_staff(email: str, name: str, locale: str, roles: Iterable[Role], actor: User) -> tuple[User, bool]:
+    """Create an account without a usable password, with the given roles, to be completed from an emailed
+    link; an address already invited and still without a password gets a new link (and any new roles).
+    Returns the account and whether it was new. Raises AccountExists for an account with a password."""
+    roles = sorted({Role(role) for role in roles})
+    user = User.by_email(email)
+    if user is not None:
+        lock(user)
+        if not user.awaiting_password:
+            raise AccountExists(user)
+        for role in roles:
+            grant_role(user, role, actor)
+        reinvite_staff(user, actor)
+        return user, False
+    # The address needs no confirmation: nobody can sign in before opening a link mailed to it.
+    user = User(email=User.normalise_email(email), name=name, locale=locale, email_confirmed_at=utcnow())
+    _new_invitation_hash(user)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("auth:user:invited", actor=actor, obj=user,
+                 data={"email": user.email, "roles": [r.value for r in roles], "locale": locale})
+    for role in roles:
+        grant_role(user, role, actor)
+    return user, True
+
+
+def reinvite_staff(user: User, actor: User) -> None:
+    """A new invitation link for an account still waiting for its password (the one sent before stops working)."""
+    lock(user)
+    if not user.awaiting_password:
+        raise NotAwaitingPassword()
+    if not user.active:
+        raise Refusal(_l("The account is deactivated; activate it before sending the invitation again."))
+    _new_invitation_hash(user)
+    audit.record("auth:user:reinvited", actor=actor, obj=user, data={"roles": sorted(r.value for r in user.roles)})
+
+
+def make_invitation_token(user: User) -> str:
+    return _invitation_serializer().dumps({"uid": user.id, "ph": user.password_hash[-16:]})
+
+
+def user_for_invitation_token(token: str) -> User | None:
+    """The invited account for a link that is genuine, unexpired, the newest one sent and not yet used."""
+    try:
+        payload = _invitation_serializer().loads(token, max_age=INVITATION_DAYS * 24 * 3600)
+    except (BadSignature, SignatureExpired):
+        return None
+    user = db.session.get(User, payload.get("uid"))
+    if user is None or not user.active or not user.awaiting_password or user.password_hash[-16:] != payload.get("ph"):
+        return None
+    return user
+
+
+def accept_invitation(user: User, token: str, password: str) -> User | None:
+    """Set the first password from an invitation link; None if the link was spent meanwhile (two tabs)."""
+    lock(user)  # re-reads the row: a link used by another request in between no longer matches
+    if user_for_invitation_token(token) is not user:
+        return None
+    user.set_password(password)
+    audit.record("auth:password:set", actor=user, obj=user, data={"from": "invitation"})
+    return user

@@ -23,7 +23,7 @@ from grants.auth.forms import (
     RegistrationForm,
     TotpForm,
 )
-from grants.auth.models import User
+from grants.auth.models import Programme, User
 from grants.extensions import db
 from grants.services.mail import queue_mail
 from grants.ui import is_safe_next
@@ -193,6 +193,43 @@ def password_reset(token: str):
         flash(_("Your password has been changed. Sign in with the new one."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/password_reset.html", form=form)
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token: str):
+    """An invited person chooses their password, is signed in and, for staff, sets up the second factor."""
+    user = ops.user_for_invitation_token(token)
+    form = NewPasswordForm()
+    if user is not None and form.validate_on_submit():
+        user = ops.accept_invitation(user, token, form.password.data)
+        if user is not None:
+            return _welcome(user)
+    if user is None:
+        flash(_("This invitation link is invalid, used or expired. Ask an administrator to send it again."),
+              "danger")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/welcome.html", form=form, user=user, programme=Programme.for_request().name)
+
+
+def _welcome(user: User):
+    """Sign in the person who has just chosen their first password. Staff go to the second factor's set-up
+    first: where the programme requires it they cannot go anywhere else until it is done; where it does
+    not, they are shown it once and may leave it for later."""
+    session.clear()
+    login_user(user)
+    ops.record_login(user, _remote_addr(), "invitation")
+    db.session.commit()
+    if not user.is_staff or user.totp_enabled:
+        flash(_("Welcome! Your password is set."), "success")
+        return redirect(url_for("core.home"))
+    if ops.totp_required(user):
+        flash(_("Your password is set. Your programme requires two-factor sign-in for staff: set it up now "
+                "to continue."), "warning")
+    else:
+        flash(_("Your password is set. Now protect your account with two-factor sign-in (you can also do it "
+                "later from your account page)."), "info")
+    return redirect(url_for("auth.totp_setup"))
 
 
 @bp.route("/account", methods=["GET", "POST"])
