@@ -1,6 +1,9 @@
 import zoneinfo
+from datetime import date
+from functools import lru_cache
 
-from babel.numbers import get_currency_name, list_currencies
+from babel.core import get_global
+from babel.numbers import get_currency_name, get_territory_currencies
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
@@ -100,12 +103,25 @@ def time_zone_choices() -> list[str]:
     return sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
 
 
+FIRST_CURRENCIES = ("PLN", "EUR")
+
+
+@lru_cache(maxsize=1)
+def current_currencies() -> tuple[str, ...]:
+    """ISO 4217 codes legal tender somewhere today (CLDR's territory data): no withdrawn or fund codes."""
+    today = date.today()
+    codes = {code for territory in get_global("territory_currencies")
+             for code in get_territory_currencies(territory, today, tender=True)}
+    return tuple(sorted(codes, key=lambda code: (code not in FIRST_CURRENCIES, FIRST_CURRENCIES.index(code)
+                                                 if code in FIRST_CURRENCIES else 0, code)))
+
+
 def currency_choices() -> list[tuple[str, str]]:
+    """The programme's currency: PLN and EUR first, then every current currency by code."""
     from flask_babel import get_locale
 
     locale = str(get_locale())
-    return [(code, f"{code} · {get_currency_name(code, locale=locale)}") for code in sorted(list_currencies())
-            if len(code) == 3]
+    return [(code, f"{code} · {get_currency_name(code, locale=locale)}") for code in current_currencies()]
 
 
 class ProgrammeForm(BaseForm):

@@ -90,3 +90,13 @@ def test_sizes_shares_and_counts_read_as_the_language_writes_them(client, auth, 
     auth.login(officer.email)
     listing = client.get(f"/manage/calls/{application.call_id}/applications/").get_data(as_text=True)
     assert "1 application<" in listing
+
+
+def test_the_currency_list_offers_current_currencies_with_pln_and_eur_first(client, auth, db):
+    """Before: every code Babel knows, withdrawn ones (DEM, VEF) and fund codes (XAU) included, sorted A–Z."""
+    auth.login(factories.user(Role.ADMIN, locale="en").email)
+    page = client.get("/admin/programme").get_data(as_text=True)
+    codes = re.findall(r'<option[^>]*value="([A-Z]{3})"', page)
+    assert codes[:2] == ["PLN", "EUR"]
+    assert {"USD", "GBP", "CZK", "UAH"} <= set(codes)
+    assert not {"DEM", "VEF", "XAU", "XXX", "PLZ"} & set(codes)
