@@ -100,3 +100,11 @@ def test_the_currency_list_offers_current_currencies_with_pln_and_eur_first(clie
     assert codes[:2] == ["PLN", "EUR"]
     assert {"USD", "GBP", "CZK", "UAH"} <= set(codes)
     assert not {"DEM", "VEF", "XAU", "XXX", "PLZ"} & set(codes)
+
+
+def test_an_organisations_page_shows_its_address(client, auth, db):
+    owner = factories.user(Role.APPLICANT, locale="en")
+    organisation = factories.organisation(owner)
+    organisation.address = "ul. Źródlana 7, 00-950 Warszawa"
+    auth.login(owner.email)
+    assert "ul. Źródlana 7, 00-950 Warszawa" in client.get(f"/organisations/{organisation.id}").get_data(as_text=True)
