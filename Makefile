@@ -10,16 +10,16 @@ PYTEST_ARGS ?=
 PO_FILES := $(wildcard grants/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test lint install install-test translations chromium graphviz diagrams extract-messages clean
+.PHONY: run test lint install install-test translations chromium graphviz pdf-libraries diagrams extract-messages clean
 
-run: install translations graphviz
+run: install translations graphviz pdf-libraries
 	@POMOST_DEMO=$${POMOST_DEMO:-1} $(BIN)/flask --app wsgi db upgrade
 	@POMOST_DEMO=$${POMOST_DEMO:-1} $(BIN)/flask --app wsgi pomost seed-demo
 	@echo "Pomost is starting on http://$(HOST):$(PORT) (Ctrl+C stops it)"
 	POMOST_DEMO=$${POMOST_DEMO:-1} $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
 		--access-logfile - wsgi:app
 
-test: install-test translations chromium graphviz lint
+test: install-test translations chromium graphviz pdf-libraries lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The linter runs before the tests (settings in pyproject.toml); a finding fails `make test`.
@@ -66,6 +66,21 @@ graphviz:
 			echo "graphviz could not be installed: workflow pages will show tables without diagrams"; \
 		else \
 			echo "graphviz (dot) is missing: workflow pages will show tables without diagrams"; \
+		fi; \
+	fi
+
+# The PDF of a submitted application is made by WeasyPrint, which needs Pango, and a font with every Polish
+# letter (DejaVu); install Debian's when missing and we may. Without them the PDF is refused; pages still print.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fontconfig fonts-dejavu-core
+pdf-libraries:
+	@if ! ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0' || ! fc-list 2>/dev/null | grep -q 'DejaVu Sans'; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing Debian's Pango and DejaVu fonts for the PDFs of applications"; \
+			(apt-get install -y -qq $(PDF_PACKAGES) >/dev/null 2>&1 || \
+			 (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES) >/dev/null)) || \
+			echo "Pango or DejaVu could not be installed: PDFs of applications will be refused"; \
+		else \
+			echo "Pango or the DejaVu fonts are missing: PDFs of applications will be refused"; \
 		fi; \
 	fi
 

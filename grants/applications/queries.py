@@ -116,18 +116,6 @@ def budget_available(call_id: int, budget: Decimal) -> Decimal:
     return Decimal(budget) - Decimal(committed)
 
 
-def diff_versions(older: ApplicationVersion, newer: ApplicationVersion) -> dict[str, list]:
-    """What changed between two versions: answers (id, before, after) and attachments added/removed."""
-    keys = sorted(set(older.answers) | set(newer.answers))
-    answers = [(k, older.answers.get(k), newer.answers.get(k)) for k in keys
-               if older.answers.get(k) != newer.answers.get(k)]
-    old_files = {a["sha256"]: a for a in older.attachments}
-    new_files = {a["sha256"]: a for a in newer.attachments}
-    return {"answers": answers,
-            "added": [new_files[h] for h in new_files if h not in old_files],
-            "removed": [old_files[h] for h in old_files if h not in new_files]}
-
-
 def counts_by_call(model: type) -> dict[int, dict[str, int]]:
     """{call id: {state: number}} of objects that belong to an application (payments, reports …)."""
     query = (select(Application.call_id, model.status, func.count())

@@ -4,20 +4,23 @@ The applicant's pages are in applicant.py, the officer's in officer.py; all thre
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+import io
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from grants.access import Permission, get_or_404, require
-from grants.applications import eligibility, queries
+from grants.applications import eligibility, queries, reading
 from grants.applications.forms import CorrectionForm, TransitionForm
 from grants.applications.models import Application, Attachment
 from grants.applications.permissions import can_view_application, is_staff_view
 from grants.engine.core import available_actions, fire, history_of
 from grants.extensions import db
-from grants.services import uploads
+from grants.services import pdf, uploads
 from grants.types import utcnow
 from grants.ui import localised
 from grants.web import on_refusal
@@ -58,11 +61,33 @@ def missing_answer_labels(application: Application) -> list[str]:
     return [labels[q] for q in queries.missing_answers(application.call.form, application.answers or {})]
 
 
-def render_case(application: Application, form: TransitionForm | None = None, correction=None):
-    """The case page: state, timeline, files, checks and the buttons this user may press now."""
+def version_context(application: Application, versions: list, number: str | None = None, *,
+                    changes: bool = False) -> dict:
+    """The submitted version a page shows (the latest, or the one ?version=N names: 404 for a number this
+    application has not got) laid out like the form; with `changes`, what it changed since the one before."""
+    if not versions:
+        if number is not None:
+            abort(404)
+        return {"shown": None}
+    shown = versions[-1] if number is None else next((v for v in versions if str(v.number) == number), None)
+    if shown is None:
+        abort(404)
+    call, index = application.call, versions.index(shown)
+    return {"shown": shown, "answers": reading.answers(call.form, shown),
+            "files": reading.files(call.required_attachments, shown),
+            "previous": versions[index - 1] if index else None,
+            "diff": reading.changes(call.form, call.required_attachments, versions[index - 1], shown)
+            if changes and index else None}
+
+
+def render_case(application: Application, form: TransitionForm | None = None, correction=None,
+                version_number: str | None = None):
+    """The case page: state, the submitted answers, timeline, files, checks and the buttons this user may
+    press now."""
     staff_view = is_staff_view(current_user)
     history = history_of(application)
     versions = queries.versions(application)
+    shown = version_context(application, versions, version_number, changes=staff_view)
     attachments = queries.current_attachments(application, versions[-1] if versions else None, versions_read=True)
     missing_attachments = queries.missing_attachments(application, attachments)
     all_actions = available_actions(application, current_user, known={"missing_attachments": missing_attachments})
@@ -72,8 +97,7 @@ def render_case(application: Application, form: TransitionForm | None = None, co
     correction.items.choices = correction_choices(application)
     return render_template(
         "applications/detail.html", application=application, workflow=WORKFLOW, locale=_locale(),
-        staff_view=staff_view, history=history, timeline=public_timeline(history), versions=versions,
-        diff=queries.diff_versions(versions[-2], versions[-1]) if staff_view and len(versions) > 1 else None,
+        staff_view=staff_view, history=history, timeline=public_timeline(history), versions=versions, **shown,
         actions=[a for a in all_actions if a.trigger not in OWN_FORMS],
         form=form or TransitionForm(version=application.version), can_edit=can_edit,
         correcting=application.status == "correction", formal_stage=staff_view and application.status in FORMAL_STAGE,
@@ -90,7 +114,20 @@ def render_case(application: Application, form: TransitionForm | None = None, co
 def detail(application_id: int):
     application = get_or_404(Application, application_id, can_view_application,
                              options=[joinedload(Application.call), joinedload(Application.organisation)])
-    return render_case(application)
+    return render_case(application, version_number=request.args.get("version"))
+
+
+@bp.route("/<int:application_id>/versions/<int:number>.pdf")
+@require(Permission.ACCOUNT_SELF_MANAGE)
+def version_pdf(application_id: int, number: int):
+    """A submitted version as a PDF, with its number and content hash in every page's footer."""
+    application = get_or_404(Application, application_id, can_view_application,
+                             options=[joinedload(Application.call), joinedload(Application.organisation)])
+    shown = version_context(application, queries.versions(application), str(number))
+    html = render_template("applications/version_pdf.html", application=application, locale=_locale(), **shown)
+    document = pdf.html_to_pdf(html, [Path(current_app.static_folder, "css", "pdf.css")])
+    name = f"{application.number or application.id}-v{number}.pdf".replace("/", "-")
+    return send_file(io.BytesIO(document), mimetype="application/pdf", as_attachment=True, download_name=name)
 
 
 @bp.route("/<int:application_id>/actions/<trigger>", methods=["POST"])

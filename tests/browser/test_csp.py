@@ -13,8 +13,9 @@ from tests.browser.conftest import shot
 from tests.browser.test_roles_journey import HOME_PATHS, sign_in
 
 PAGES_PER_ROLE = 20  # every kind of page a demo role links to, and then some; keeps the file under a minute
-# Links that download a file (attachments, call documents, exports) or leave the session are not pages.
-NOT_A_PAGE = re.compile(r"\.(csv|xlsx)$|/attachments/\d+$|/calls/\d+/documents/\d+$|^/logout$|^/(static|bootstrap)/")
+# Links that download a file (attachments, call documents, exports, PDFs) or leave the session are not pages.
+NOT_A_PAGE = re.compile(r"\.(csv|xlsx|pdf)$|/attachments/\d+$|/calls/\d+/documents/\d+$|^/logout$"
+                        r"|^/(static|bootstrap)/")
 
 # Recorded in every document before its own scripts run; the browser fires the event for each refusal.
 RECORD_VIOLATIONS = """
