@@ -108,3 +108,25 @@ def test_an_organisations_page_shows_its_address(client, auth, db):
     organisation.address = "ul. Źródlana 7, 00-950 Warszawa"
     auth.login(owner.email)
     assert "ul. Źródlana 7, 00-950 Warszawa" in client.get(f"/organisations/{organisation.id}").get_data(as_text=True)
+
+
+def test_every_page_has_an_icon(client, db):
+    """Before: no favicon, so every browser logged a 404 for /favicon.ico."""
+    page = client.get("/login").get_data(as_text=True)
+    icon = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)"', page).group(1)
+    answer = client.get(icon)
+    assert answer.status_code == 200 and answer.mimetype == "image/svg+xml"
+
+
+def test_during_a_correction_the_form_gives_the_correction_deadline_not_the_calls(client, auth, db):
+    from datetime import datetime, timezone
+
+    owner = factories.user(Role.APPLICANT, locale="en")
+    call = factories.call(form=FORM, required_attachments=ATTACHMENTS)
+    application = factories.application(call, factories.organisation(owner), status="correction",
+                                        correction_due_at=datetime(2031, 5, 6, 12, 0, tzinfo=timezone.utc),
+                                        correction_items=["answer:plan"])
+    auth.login(owner.email)
+    page = client.get(f"/applications/{application.id}/edit").get_data(as_text=True)
+    box = re.search(r'data-testid="deadline">([^<]+)<', page).group(1)
+    assert "Resubmit before May 6, 2031" in box and "Applications close" not in box
