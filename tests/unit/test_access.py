@@ -13,7 +13,8 @@ EXTENSION_PUBLIC = {"static", "bootstrap.static"}
 EXPECTED_PUBLIC = {
     "core.home", "core.healthz", "core.set_language",
     "auth.login", "auth.login_verify", "auth.password_forgot", "auth.password_reset",
-    "auth.register", "auth.confirm_email", "organisations.accept", "calls.index", "calls.detail",
+    "auth.register", "auth.confirm_email", "auth.accept_invitation", "organisations.accept", "calls.index",
+    "calls.detail",
     "call_documents.download",
 }
 
