@@ -130,3 +130,14 @@ def test_during_a_correction_the_form_gives_the_correction_deadline_not_the_call
     page = client.get(f"/applications/{application.id}/edit").get_data(as_text=True)
     box = re.search(r'data-testid="deadline">([^<]+)<', page).group(1)
     assert "Resubmit before May 6, 2031" in box and "Applications close" not in box
+
+
+def test_actions_that_cannot_be_undone_ask_first_and_say_what_follows(client, auth, db):
+    owner = factories.user(Role.APPLICANT, locale="en")
+    application = factories.application(factories.call(), factories.organisation(owner), status="submitted")
+    auth.login(owner.email)
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    form = re.search(r'<form[^>]*actions/withdraw"[^>]*>', page).group(0)
+    assert 'data-confirm="Withdraw this application? It leaves the call for good' in form
+    submit_free = [f for f in re.findall(r"<form[^>]*actions/[a-z_]+\"[^>]*>", page) if "withdraw" not in f]
+    assert all("data-confirm" not in f for f in submit_free)
