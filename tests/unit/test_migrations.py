@@ -15,15 +15,20 @@ def test_migrations_match_the_models(app):
     assert differences == []
 
 
+def _migrating_app(database_url: str, instance):
+    """An app on a database that the test migrates step by step."""
+    from grants import create_app
+
+    return create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "m",
+                       "INSTANCE_PATH": str(instance), "MAIL_BACKGROUND": False})
+
+
 def test_upgrading_keeps_existing_rows_valid(empty_database_url, tmp_path):
     """Each migration applies to a database that already holds data from the revision before it."""
     from flask_migrate import upgrade
     from sqlalchemy import text
 
-    from grants import create_app
-
-    app = create_app({"TESTING": True, "DATABASE_URL": empty_database_url, "SECRET_KEY": "m",
-                      "INSTANCE_PATH": str(tmp_path), "MAIL_BACKGROUND": False})
+    app = _migrating_app(empty_database_url, tmp_path)
     with app.app_context():
         upgrade(revision="0002_workflow_objects")
         with db.engine.begin() as conn:
@@ -51,10 +56,7 @@ def test_search_text_is_filled_for_the_rows_already_there(empty_database_url, tm
     from flask_migrate import upgrade
     from sqlalchemy import func, select, text
 
-    from grants import create_app
-
-    app = create_app({"TESTING": True, "DATABASE_URL": empty_database_url, "SECRET_KEY": "m",
-                      "INSTANCE_PATH": str(tmp_path), "MAIL_BACKGROUND": False})
+    app = _migrating_app(empty_database_url, tmp_path)
     with app.app_context():
         upgrade(revision="0010_audit_anchor")
         with db.engine.begin() as conn:
