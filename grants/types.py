@@ -3,8 +3,22 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import DateTime, Enum, types
+
+
+def finite_decimal(value: Any) -> Decimal | None:
+    """A finite decimal from stored or typed data, or None: for nothing, for what is no number (a word, a
+    yes/no) and for NaN and Infinity, which no amount may be."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
 
 
 def utcnow() -> datetime:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Callable
 
 from flask_babel import format_decimal
@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from grants.auth.models import OrganisationType
 from grants.identifiers import ADULT_AGE, age_on
 from grants.labels import ORGANISATION_TYPE_LABELS
+from grants.types import finite_decimal
 
 
 @dataclass(frozen=True)
@@ -65,21 +66,10 @@ def evaluate(application, today: date) -> list[RuleResult]:
     max_jobs = call.parameter("max_jobs")
     jobs = (application.answers or {}).get("jobs")
     if max_jobs and jobs not in (None, ""):
-        number = _number(jobs)
+        number = finite_decimal(jobs)  # the question behind `jobs` may be any type
         results.append(RuleResult("max_jobs", number is not None and number <= int(max_jobs),
                                   lambda: _("At most %(n)d jobs", n=int(max_jobs))))
     return results
-
-
-def _number(answer) -> Decimal | None:
-    """A finite number from an answer, or None: the question behind `jobs` may be any type (text, yes/no)."""
-    if isinstance(answer, bool):
-        return None
-    try:
-        number = Decimal(str(answer).strip())
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
 
 
 def failures(application, today: date) -> list[str]:

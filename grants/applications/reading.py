@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from difflib import SequenceMatcher
 from typing import Any
 
 from grants.applications.models import ApplicationVersion
 from grants.applications.queries import budget_totals
+from grants.types import finite_decimal
 
 BUDGET_COLUMNS = ("item", "cost", "own")
 
@@ -77,22 +78,15 @@ class FileChange:
     after: File | None
 
 
-def _decimal(raw: Any) -> Decimal | None:
-    try:
-        return Decimal(str(raw))
-    except (InvalidOperation, ValueError):
-        return None
-
-
 def _value(kind: str, raw: Any) -> Any:
     """A stored answer (JSON) as the value it stands for; what cannot be read stays as it was kept."""
     if raw in (None, "", [], {}):
         return None
     if kind == "budget_table":
-        return [BudgetLine(str(line.get("item") or ""), _decimal(line.get("cost") or 0) or Decimal("0"),
-                           _decimal(line.get("own") or 0) or Decimal("0")) for line in raw]
+        return [BudgetLine(str(line.get("item") or ""), finite_decimal(line.get("cost") or 0) or Decimal("0"),
+                           finite_decimal(line.get("own") or 0) or Decimal("0")) for line in raw]
     if kind in ("money", "number"):
-        number = _decimal(raw)
+        number = finite_decimal(raw)
         return number if number is not None else str(raw)
     if kind == "date":
         try:

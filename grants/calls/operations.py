@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import force_locale
@@ -24,7 +24,7 @@ from grants.errors import Refusal
 from grants.extensions import db
 from grants.services import audit
 from grants.services.mail import queue_mail
-from grants.types import utcnow
+from grants.types import finite_decimal, utcnow
 from workflows.call_types import INFORMAL_GROUP, NGO, CallType
 
 QUESTION_TYPES = tuple(QUESTION_TYPE_LABELS)
@@ -210,19 +210,8 @@ def normalise_attachment(a: dict) -> dict:
     }
 
 
-def _decimal(value: Any) -> Decimal | None:
-    """A finite decimal, or None (for nothing, and for what is no number: NaN and Infinity included)."""
-    if value is None or value == "":
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
 def normalise_criterion(c: dict) -> dict:
-    weight = _decimal(c.get("weight"))
+    weight = finite_decimal(c.get("weight"))
     return {
         "id": _text(c.get("id")),
         "name": _bilingual(c.get("name")),
@@ -341,7 +330,7 @@ def validate(call_type: CallType, data: CallData) -> dict[str, Any]:
         _check_bilingual(prefix, "name", c["name"], errors)
         if c["max_points"] is None or c["max_points"] <= 0:
             errors[f"{prefix}.max_points"] = _l("Give the maximum points (more than 0).")
-        weight = _decimal(c["weight"])
+        weight = finite_decimal(c["weight"])
         if weight is None or weight <= 0:
             errors[f"{prefix}.weight"] = _l("The weight must be more than 0.")
         elif weight > MAX_WEIGHT:
@@ -372,7 +361,7 @@ def _validate_parameters(call_type: CallType, parameters: dict[str, Any], errors
         spec = parameter_spec(name)
         if isinstance(default, bool) or isinstance(value, bool):
             continue
-        number = _decimal(value)
+        number = finite_decimal(value)
         if number is None:
             errors[path] = _l("Give a value.")
         elif spec.minimum is not None and number < Decimal(str(spec.minimum)):
