@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
+from grants.services.uploads import TYPE_NAMES
+
 QUESTION_TYPE_LABELS = {
     "short_text": _l("Short text"),
     "long_text": _l("Long text"),
@@ -19,14 +21,7 @@ QUESTION_TYPE_LABELS = {
 }
 
 # Format names are the same in every language.
-FILE_TYPE_LABELS = {
-    "application/pdf": "PDF",
-    "image/jpeg": "JPEG",
-    "image/png": "PNG",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX",
-    "application/vnd.oasis.opendocument.text": "ODT",
-}
+FILE_TYPE_LABELS = TYPE_NAMES  # the types a call may ask for, by the names people know
 
 
 @dataclass(frozen=True)

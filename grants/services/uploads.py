@@ -29,6 +29,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ODT = "application/vnd.oasis.opendocument.text"
 KNOWN_TYPES = (PDF, JPEG, PNG, DOCX, XLSX, ODT)
 EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png", DOCX: ".docx", XLSX: ".xlsx", ODT: ".odt"}
+TYPE_NAMES = {PDF: "PDF", JPEG: "JPEG", PNG: "PNG", DOCX: "DOCX", XLSX: "XLSX", ODT: "ODT"}  # as people know them
 MAX_NAME = 200
 
 
@@ -189,7 +190,7 @@ def store(stream: BinaryIO, filename: str | None, *, key_prefix: str, allowed_ty
                                 "or as PDF.")) from error
     if content_type is None or content_type not in allowed_types:
         raise UploadRejected(_l("This kind of file is not accepted here, whatever its name says. Accepted: %(types)s.",
-                                types=", ".join(EXTENSIONS.get(t, t).lstrip(".").upper() for t in allowed_types)))
+                                types=", ".join(TYPE_NAMES.get(t, t) for t in allowed_types)))
     key = f"{key_prefix}/{uuid.uuid4().hex}"
     try:
         stored = get_storage().put(key, stream, content_type=content_type, max_size=max_size)
