@@ -55,6 +55,7 @@ from grants.engine.core import (
     history_of,
 )
 from grants.engine.registry import binding_for
+from grants.errors import Refusal
 from grants.extensions import db as _db
 from grants.finance.models import Payment
 from grants.services import audit
@@ -300,7 +301,7 @@ class EngineMachine(RuleBasedStateMachine):
         user = self.users[actor]
         try:
             history = fire(obj, trigger, user, reason, expected_version=expected_version, now=now, **extra)
-        except TransitionRefused as refusal:  # anything else is a bug and fails the test
+        except Refusal as refusal:  # anything else is a bug and fails the test
             _db.session.rollback()
             self.after_refusal(tracked, trigger, actor, predicted, refusal)
         else:
@@ -316,6 +317,12 @@ class EngineMachine(RuleBasedStateMachine):
         # 3. A refusal writes nothing.
         assert self.read_row(tracked) == (tracked.status, tracked.version), \
             f"check 3: {where} was refused ({kind}) but status or version changed"
+        if not isinstance(refusal, TransitionRefused):
+            # An effect refused the request's data (request_correction without items): only where every
+            # declared condition held, and as a client error.
+            assert predicted is None, f"{where}: an effect refused ({refusal}) where the declarations refuse first"
+            assert 400 <= refusal.status < 500, f"{where}: an effect refused with status {refusal.status}"
+            return
         # 2. ... and is the refusal the declarations predict.
         if not self.check_refusal_kinds:
             return
