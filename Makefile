@@ -45,28 +45,32 @@ translations: $(MO_FILES)
 %.mo: %.po $(VENV)/.installed
 	$(BIN)/pybabel compile -i $< -o $@
 
+# Debian's packages are installed with apt-get when missing and we may (root on Debian). apt-get waits up to
+# APT_WAIT seconds for the package lock another install may hold, instead of failing at once.
+APT_WAIT ?= 300
+APT_GET := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=$(APT_WAIT) -y -qq
+# $(call apt-install,packages,what they are for,what happens without them)
+define apt-install
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's $(2) (waiting up to $(APT_WAIT) s if another install holds the package lock)"; \
+		($(APT_GET) install $(1) >/dev/null 2>&1 || \
+		 ($(APT_GET) update >/dev/null 2>&1 && $(APT_GET) install $(1) >/dev/null 2>&1)) || \
+		echo "Not installed yet ($(1)): $(3). Run the same make command again to retry."; \
+	else \
+		echo "Debian's $(1) is not installed: $(3)."; \
+	fi
+endef
+
 # Browser tests drive Debian's Chromium; install it when missing and we may (root on Debian).
 chromium:
 	@if ! command -v chromium >/dev/null 2>&1; then \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "Installing Debian's chromium for the browser tests"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-		else \
-			echo "chromium is missing: browser tests will be skipped (and fail with CI=true)"; \
-		fi; \
+		$(call apt-install,chromium,chromium for the browser tests,browser tests are skipped (and fail with CI=true)); \
 	fi
 
 # Staff workflow pages draw diagrams with Graphviz; without it they show the transition table only.
 graphviz:
 	@if ! command -v dot >/dev/null 2>&1; then \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "Installing Debian's graphviz for the workflow diagrams"; \
-			(apt-get install -y -qq graphviz >/dev/null 2>&1 || \
-			 (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null)) || \
-			echo "graphviz could not be installed: workflow pages will show tables without diagrams"; \
-		else \
-			echo "graphviz (dot) is missing: workflow pages will show tables without diagrams"; \
-		fi; \
+		$(call apt-install,graphviz,graphviz for the workflow diagrams,workflow pages show the transition table until it is); \
 	fi
 
 # The PDF of a submitted application is made by WeasyPrint, which needs Pango, and a font with every Polish
@@ -74,14 +78,7 @@ graphviz:
 PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fontconfig fonts-dejavu-core
 pdf-libraries:
 	@if ! ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0' || ! fc-list 2>/dev/null | grep -q 'DejaVu Sans'; then \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "Installing Debian's Pango and DejaVu fonts for the PDFs of applications"; \
-			(apt-get install -y -qq $(PDF_PACKAGES) >/dev/null 2>&1 || \
-			 (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES) >/dev/null)) || \
-			echo "Pango or DejaVu could not be installed: PDFs of applications will be refused"; \
-		else \
-			echo "Pango or the DejaVu fonts are missing: PDFs of applications will be refused"; \
-		fi; \
+		$(call apt-install,$(PDF_PACKAGES),Pango and DejaVu fonts for the PDFs of applications,PDFs of applications are refused until they are (pages still print)); \
 	fi
 
 # Regenerate the workflow diagram in the README from workflows/application.py (a test fails while it is stale).
