@@ -63,7 +63,7 @@ DEMO_FORM = [
     {"id": "budget", "type": "budget_table", "required": True, "label": {"pl": "Budżet", "en": "Budget"}},
     {"id": "start", "type": "date", "required": False, "label": {"pl": "Planowany start", "en": "Planned start"}},
 ]
-DEMO_ATTACHMENTS = [{"id": "plan", "name": {"pl": "Biznesplan (PDF)", "en": "Business plan (PDF)"},
+DEMO_ATTACHMENTS = [{"id": "plan", "name": {"pl": "Biznesplan", "en": "Business plan"},
                      "types": ["application/pdf"], "max_size": 10 * 1024 * 1024, "required": True}]
 DEMO_PDF = b"%PDF-1.4\n% Pomost demo\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 

@@ -93,16 +93,18 @@ def role_label(role: Role | str) -> str:
 
 def navigation(user) -> list[tuple[str, str]]:
     """(endpoint, label) pairs for the top bar: the user's role homes, then shared tools."""
-    items = [(ROLE_HOMES[role], role_label(role)) for role in ROLE_HOMES if role in user.roles]
+    # The administrator's home is the list of users, and says so.
+    items = [(ROLE_HOMES[role], str(_l("Users")) if role == Role.ADMIN else role_label(role))
+             for role in ROLE_HOMES if role in user.roles]
     granted = permissions_of(user)
     if Permission.AUDIT_LOG_READ in granted:
         items.append(("core.audit_log", str(_l("Audit log"))))
     if Permission.WORKFLOW_DEFINITION_READ in granted:
         items.append(("workflows.index", str(_l("Workflows"))))
     if Permission.PROGRAMME_SETTINGS_MANAGE in granted:
-        items.append(("admin.programme", str(_l("Programme settings"))))
+        items.append(("admin.programme", str(_l("Settings"))))
     if Permission.MAIL_OUTBOX_MANAGE in granted:
-        items.append(("admin.mail_outbox", str(_l("Outgoing mail"))))
+        items.append(("admin.mail_outbox", str(_l("Mail"))))
     return items
 
 
@@ -155,3 +157,10 @@ def money(value, currency: str, locale: str | None = None) -> str:
     if amount.is_signed():
         return negative_prefix + text + negative_suffix
     return prefix + text + suffix
+
+
+def country_name(code: str) -> str:
+    """A holiday calendar's country as people name it, in their language ("Polska", "Poland")."""
+    from babel import Locale
+
+    return Locale.parse(str(get_locale())).territories.get(code.upper(), code)

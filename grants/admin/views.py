@@ -176,7 +176,7 @@ def programme():
     form.currency.choices = currency_choices()
     form.time_zone.choices = time_zone_choices()
     if form.validate_on_submit():
-        fields = ("name", "currency", "time_zone", "require_staff_2fa")
+        fields = ("name", "currency", "time_zone", "require_staff_2fa", "staff_read_drafts")
         before = {field: getattr(settings, field) for field in fields}
         for field in fields:
             setattr(settings, field, getattr(form, field).data)

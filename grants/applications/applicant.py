@@ -11,11 +11,13 @@ from grants.access import Permission, get_or_404, require
 from grants.applications import eligibility, queries
 from grants.applications import operations as ops
 from grants.applications.forms import (
+    BUDGET_MAX_ROWS,
     StartApplicationForm,
     TransitionForm,
     UploadForm,
     answers_form_class,
     from_answer,
+    offer_blank_budget_rows,
     to_answer,
 )
 from grants.applications.models import Application, Attachment
@@ -52,8 +54,13 @@ def start(call_id: int):
     if not organisations:
         flash(_("First add your organisation (or accept an invitation to one); then apply on its behalf."), "info")
         return redirect(url_for("organisations.new"))
+    # Organisations the call admits come first, and the first of them is chosen.
+    admitted = eligibility.eligible_types(call)
+    organisations = sorted(organisations, key=lambda o: (o.type.value not in admitted, o.name))
     form = StartApplicationForm()
     form.organisation.choices = [(o.id, o.name) for o in organisations]
+    if form.organisation.data is None:
+        form.organisation.data = organisations[0].id
     if not form.validate_on_submit():
         return render_template("applications/start.html", form=form, call=call, locale=str(get_locale()))
     organisation = next(o for o in organisations if o.id == form.organisation.data)
@@ -68,11 +75,13 @@ def _render_edit(application: Application, form):
     budget_question = next((q for q in questions if q["type"] == "budget_table"), None)
     totals = queries.budget_totals((application.answers or {}).get(budget_question["id"]) or []) \
         if budget_question else None
+    offer_blank_budget_rows(form)
     return render_template(
         "applications/edit.html", application=application, form=form, questions=questions,
         editable=queries.editable_items(application), item=queries.answer_item,
         attachment_item=queries.attachment_item, attachments=queries.current_attachments(application),
-        upload=UploadForm(), totals=totals, rules=eligibility.evaluate(application, utcnow().date()),
+        upload=UploadForm(), totals=totals, max_budget_rows=BUDGET_MAX_ROWS,
+        rules=eligibility.evaluate(application, utcnow().date()),
         text=localised, submit_form=TransitionForm(version=application.version),
         correcting=application.status == "correction", missing_answers=missing_answer_labels(application),
         missing_attachments=queries.missing_attachments(application))
@@ -148,4 +157,4 @@ def submit(application_id: int):
     db.session.commit()
     flash(_("Submitted as number %(number)s. The receipt with the hash of this version is on its way to you.",
             number=application.number), "success")
-    return redirect(url_for("applications.detail", application_id=application.id, v=version.number), 303)
+    return redirect(url_for("applications.detail", application_id=application.id, version=version.number), 303)

@@ -34,7 +34,8 @@ class TransitionForm(BaseForm):
 
 # --- the application form, generated from the call's questions ---------------------------------------
 
-BUDGET_ROWS = 12
+BUDGET_BLANK_ROWS = 3  # empty lines offered after the last filled one; the page adds more as they fill
+BUDGET_MAX_ROWS = 100
 
 
 class BudgetLineForm(SubForm):
@@ -71,7 +72,7 @@ def _field(question: dict):
     if kind == "yes_no":
         return RadioField(choices=[("yes", _l("Yes")), ("no", _l("No"))], validators=[Optional()], **common)
     if kind == "budget_table":
-        return FieldList(FormField(BudgetLineForm), min_entries=BUDGET_ROWS, max_entries=BUDGET_ROWS, **common)
+        return FieldList(FormField(BudgetLineForm), max_entries=BUDGET_MAX_ROWS, **common)
     raise ValueError(f"unknown question type {kind!r}")
 
 
@@ -84,6 +85,24 @@ def answers_form_class(call) -> type[BaseForm]:
                                               validators=[Optional(), NumberRange(min=0)])
     fields["version"] = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
     return type("AnswersForm", (BaseForm,), fields)
+
+
+def _blank(row) -> bool:
+    return not (row.item.data or row.cost.data is not None or row.own.data is not None)
+
+
+def offer_blank_budget_rows(form) -> None:
+    """A few empty budget lines after the last filled one (without JavaScript, saving offers more)."""
+    for field in form:
+        if isinstance(field, FieldList):
+            trailing = 0
+            for row in reversed(field.entries):
+                if not _blank(row):
+                    break
+                trailing += 1
+            while trailing < BUDGET_BLANK_ROWS and len(field.entries) < BUDGET_MAX_ROWS:
+                field.append_entry()
+                trailing += 1
 
 
 def to_answer(question: dict, field) -> object:
@@ -136,5 +155,7 @@ class UploadForm(BaseForm):
 
 class CorrectionForm(BaseForm):
     version = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
-    items = SelectMultipleField(_l("Items to correct"), choices=[], validate_choice=False)
-    reason = TextAreaField(_l("What to correct and why"), validators=[DataRequired(), Length(max=4000)])
+    items = SelectMultipleField(_l("Items to correct"), choices=[], validate_choice=False,
+                                validators=[DataRequired(message=_l("Choose at least one item to correct."))])
+    reason = TextAreaField(_l("What to correct and why"), validators=[
+        DataRequired(message=_l("Say what to correct and why: the applicant reads it.")), Length(max=4000)])

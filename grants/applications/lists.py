@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import xlsxwriter
 from flask import Blueprint, Response, render_template, request, send_file, stream_with_context, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
@@ -22,6 +22,7 @@ from grants import labels
 from grants.access import Permission, require
 from grants.applications.counts import state_counts
 from grants.applications.models import Application
+from grants.applications.permissions import staff_read_drafts, visible_to_staff
 from grants.auth.models import Organisation, OrganisationType, Programme
 from grants.calls.models import Call
 from grants.calls.permissions import can_read_applications_of, get_call_or_404
@@ -45,7 +46,8 @@ COLUMNS = (Application.id, Application.number, Application.title, Application.st
 
 def _filtered(call: Call):
     """The call's applications with the request's filters applied (state, organisation type, search)."""
-    query = select(*COLUMNS).join(Application.organisation).where(Application.call_id == call.id)
+    query = (select(*COLUMNS).join(Application.organisation)
+             .where(Application.call_id == call.id, visible_to_staff()))
     state = request.args.get("state")
     if state in WORKFLOW.state_names:
         query = query.where(Application.status == state)
@@ -66,6 +68,8 @@ def index(call_id: int):
     # Per-state counts are kept by the database (counts.py); the total needs its own count only when
     # the organisation type or a search narrows the list.
     counts = state_counts([call.id]).get(call.id, {})
+    if not staff_read_drafts():
+        counts.pop("draft", None)
     if request.args.get("type") or (request.args.get("q") or "").strip():
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     elif request.args.get("state") in WORKFLOW.state_names:
@@ -118,7 +122,8 @@ def _csv_cell(value) -> str:
 
 
 def _header() -> list[str]:
-    return [_("Number"), _("Title"), _("Organisation"), _("Type"), _("State"), _("Requested amount"), _("Submitted")]
+    return [pgettext("application", "Number"), _("Title"), _("Organisation"), _("Type"), _("State"),
+            _("Requested amount"), _("Submitted")]
 
 
 FORMULA_STARTS = frozenset("=+-@\t\r")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from types import SimpleNamespace
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
@@ -80,6 +81,16 @@ def version_context(application: Application, versions: list, number: str | None
             if changes and index else None}
 
 
+def draft_context(application: Application, attachments: list) -> dict:
+    """A draft as staff read it where the programme allows it: what the applicant has entered so far."""
+    draft = SimpleNamespace(answers=application.answers or {}, requested_amount=application.requested_amount,
+                            attachments=[{"id": a.id, "requirement_id": a.requirement_id, "name": a.original_name,
+                                          "sha256": a.sha256, "size": a.size} for a in attachments])
+    call = application.call
+    return {"draft": draft, "answers": reading.answers(call.form, draft),
+            "files": reading.files(call.required_attachments, draft)}
+
+
 def render_case(application: Application, form: TransitionForm | None = None, correction=None,
                 version_number: str | None = None):
     """The case page: state, the submitted answers, timeline, files, checks and the buttons this user may
@@ -90,6 +101,8 @@ def render_case(application: Application, form: TransitionForm | None = None, co
     shown = version_context(application, versions, version_number, changes=staff_view)
     attachments = queries.current_attachments(application, versions[-1] if versions else None, versions_read=True)
     missing_attachments = queries.missing_attachments(application, attachments)
+    if staff_view and not versions and application.status == "draft":
+        shown |= draft_context(application, attachments)
     all_actions = available_actions(application, current_user, known={"missing_attachments": missing_attachments})
     triggers = {a.trigger for a in all_actions}
     can_edit = bool(triggers & {"submit", "resubmit"})  # offered to those who act for the applicant

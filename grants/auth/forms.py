@@ -130,4 +130,6 @@ class ProgrammeForm(BaseForm):
     time_zone = SelectField(_l("Time zone"), description=_l(
         "Call dates and deadlines are entered and shown in it (they are stored in UTC)."))
     require_staff_2fa = BooleanField(_l("Require two-factor sign-in for staff roles"))
+    staff_read_drafts = BooleanField(_l("Staff may read applications still in draft"), description=_l(
+        "Off: officers, evaluators and auditors see an application only once it has been submitted."))
     submit = SubmitField(_l("Save"))

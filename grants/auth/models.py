@@ -5,7 +5,7 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -143,6 +143,9 @@ class Programme(db.Model):
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Warsaw")
     holiday_country: Mapped[str] = mapped_column(String(2), default="PL")
     require_staff_2fa: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether staff read applications still in draft; by default an application is the applicant's own
+    # until it is submitted.
+    staff_read_drafts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @classmethod
     def for_request(cls) -> Programme:
@@ -166,7 +169,7 @@ class Programme(db.Model):
         if programme is not None:
             return programme
         return cls(name="Pomost", currency="PLN", time_zone="Europe/Warsaw", holiday_country="PL",
-                   require_staff_2fa=current_app.config["REQUIRE_STAFF_2FA"])
+                   require_staff_2fa=current_app.config["REQUIRE_STAFF_2FA"], staff_read_drafts=False)
 
 
 class Organisation(Searchable, db.Model):

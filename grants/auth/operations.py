@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from grants.auth.models import INVITED_PASSWORD_PREFIX, LoginAttempt, Role, RoleAssignment, User
@@ -144,6 +145,17 @@ def _confirm_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="pomost-email-confirm")
 
 
+def _inserted(user: User) -> bool:
+    """Add a new account; False when its address was taken meanwhile (a concurrent registration or
+    invitation committed first: the unique index decides, and this transaction carries on)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        return False
+    return True
+
+
 def register(email: str, name: str, password: str, locale: str) -> User:
     """A new applicant account; it can sign in once the email address is confirmed."""
     if User.by_email(email) is not None:
@@ -256,8 +268,8 @@ def create_user(email: str, name: str, password: str, *, roles=(), locale: str =
     user = User(email=User.normalise_email(email), name=name, locale=locale,
                 email_confirmed_at=utcnow() if confirmed else None)
     user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
+    if not _inserted(user):
+        raise EmailTaken(email)
     audit.record("auth:user:created", actor=actor, obj=user, data={"email": user.email})
     for role in roles:
         grant_role(user, Role(role), actor)
@@ -338,8 +350,10 @@ def invite_staff(email: str, name: str, locale: str, roles: Iterable[Role], acto
     # The address needs no confirmation: nobody can sign in before opening a link mailed to it.
     user = User(email=User.normalise_email(email), name=name, locale=locale, email_confirmed_at=utcnow())
     _new_invitation_hash(user)
-    db.session.add(user)
-    db.session.flush()
+    if not _inserted(user):
+        # Another administrator invited the same address at the same moment: theirs stands, and this
+        # becomes a new link for it, as if it had come a moment later.
+        return invite_staff(email, name, locale, roles, actor)
     audit.record("auth:user:invited", actor=actor, obj=user,
                  data={"email": user.email, "roles": [r.value for r in roles], "locale": locale})
     for role in roles:

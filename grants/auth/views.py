@@ -26,7 +26,7 @@ from grants.auth.forms import (
 from grants.auth.models import Programme, User
 from grants.extensions import db
 from grants.services.mail import queue_mail
-from grants.ui import is_safe_next
+from grants.ui import LANGUAGES, is_safe_next
 from grants.web import on_refusal
 
 bp = Blueprint("auth", __name__)
@@ -44,7 +44,10 @@ def _remote_addr() -> str | None:
 
 def _finish_login(user: User, method: str):
     next_url = session.get("login_next")
-    session.clear()  # a fresh session on sign-in: nothing from before carries over
+    chosen = session.get("locale") if session.get("locale_chosen") else None
+    session.clear()  # a fresh session on sign-in: nothing from before carries over...
+    if chosen in dict(LANGUAGES) and chosen != user.locale:
+        user.locale = chosen  # ...but the language the person chose on the way in is theirs from now on
     login_user(user)
     ops.record_login(user, _remote_addr(), method)
     db.session.commit()
@@ -155,8 +158,10 @@ def login_verify():
 def logout():
     ops.end_sessions(current_user, current_user, "signed out")
     db.session.commit()
+    locale = current_user.locale
     logout_user()
     session.clear()
+    session["locale"] = locale  # the sign-in page that follows stays in the person's language
     flash(_("You have been signed out."), "info")
     return redirect(url_for("auth.login"))
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from grants.access import Permission, public, require
 from grants.applications.models import Application
+from grants.applications.permissions import visible_to_staff
 from grants.auth.forms import LanguageForm
 from grants.auth.models import Membership, Organisation, User
 from grants.calls.models import Call
@@ -55,10 +56,11 @@ def applicant_home():
 @require(Permission.CALL_ANY_MANAGE)
 def officer_home():
     calls = db.session.scalars(select(Call).order_by(Call.closes_at.desc())).all()
-    counts = dict(db.session.execute(select(Application.call_id, func.count()).group_by(Application.call_id)).all())
+    counts = dict(db.session.execute(select(Application.call_id, func.count()).where(visible_to_staff())
+                                     .group_by(Application.call_id)).all())
     recent = db.session.scalars(
         select(Application).options(joinedload(Application.call), joinedload(Application.organisation))
-        .order_by(Application.id.desc()).limit(RECENT)
+        .where(visible_to_staff()).order_by(Application.id.desc()).limit(RECENT)
     ).all()
     return render_template("core/officer_home.html", calls=calls, counts=counts, recent=recent,
                            workflow=WORKFLOWS["application"])
@@ -119,7 +121,7 @@ def audit_verify():
 def set_language():
     form = LanguageForm()
     if form.validate_on_submit():
-        session["locale"] = form.language.data
+        session["locale"], session["locale_chosen"] = form.language.data, True
         if current_user.is_authenticated:
             current_user.locale = form.language.data
             db.session.commit()

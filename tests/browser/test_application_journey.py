@@ -58,6 +58,12 @@ def test_apply_correct_and_accept(live_server, live_mail, browser, page, tmp_pat
     page.fill("input[name='q_budget-0-item']", "Wyposażenie kuchni")
     page.fill("input[name='q_budget-0-cost']", "55000")
     page.fill("input[name='q_budget-0-own']", "5000")
+    # Three lines to start with; typing into the last one adds the next.
+    lines = page.locator("input[name^='q_budget-'][name$='-item']")
+    assert lines.count() == 3
+    page.locator("input[name='q_budget-2-item']").press_sequentially("Szkolenia")
+    assert lines.count() == 4 and page.locator("input[name='q_budget-3-item']").input_value() == ""
+    page.fill("input[name='q_budget-2-item']", "")
     page.locator("#answers [type=submit]").click()
     assert "50" in page.locator("[data-testid=budget-totals]").inner_text()
     pdf = tmp_path / "biznesplan.pdf"
@@ -67,7 +73,7 @@ def test_apply_correct_and_accept(live_server, live_mail, browser, page, tmp_pat
     assert page.locator("[data-testid=attachments]").get_by_text("biznesplan.pdf").count() == 1
     shot(page, "filled")
     page.locator("[data-testid=submit]").click()
-    assert re.search(r"/applications/\d+(\?v=1)?$", page.url)
+    assert re.search(r"/applications/\d+\?version=1$", page.url)
     application_url = page.url.split("?")[0]
     shot(page, "submitted")
 

@@ -86,7 +86,7 @@ def test_exports_follow_the_filters_and_neutralise_formulas(client, auth, db):
     call = factories.call()
     organisation = factories.organisation(factories.user(Role.APPLICANT), name="=HYPERLINK(\"x\")")
     factories.application(call, organisation, status="submitted", title="Zielony zakątek", number="1/00001")
-    factories.application(call, organisation, status="draft", title="Szkic")
+    factories.application(call, organisation, status="formal_check", title="Szkic", number="1/00002")
     auth.login(factories.user(Role.AUDITOR, locale="en").email)
     response = client.get(f"/manage/calls/{call.id}/applications.csv?state=submitted")
     assert response.headers["Content-Type"].startswith("text/csv")
@@ -213,3 +213,44 @@ def test_recount_rebuilds_counts_that_went_wrong(db, app):
     assert counts.state_counts([call.id]) == {}
     assert "Counts rebuilt." in app.test_cli_runner().invoke(args=["pomost", "recount"]).output
     assert counts.state_counts([call.id]) == {call.id: {"submitted": 7}} == _grouped([call.id])
+
+
+def test_staff_see_drafts_only_where_the_programme_allows_it(client, auth, db):
+    """By default an application is the applicant's own until submitted: no row, count, export line or page
+    for staff; an administrator's rule opens drafts to them (audited)."""
+    call = factories.call()
+    organisation = factories.organisation(factories.user(Role.APPLICANT), name="Spółdzielnia Brzask")
+    draft = factories.application(call, organisation, status="draft", title="Szkic jeszcze nie złożony")
+    factories.application(call, organisation, status="submitted", title="Wniosek złożony", number="N/1")
+    officer = factories.user(Role.PROGRAM_OFFICER, locale="en")
+    auth.login(officer.email)
+    base = f"/manage/calls/{call.id}/applications"
+
+    def seen() -> dict[str, bool]:
+        listing = client.get(base + "/").get_data(as_text=True)
+        return {"list": "Szkic jeszcze" in listing, "count": 'data-state="draft"' in listing,
+                "filter": "Szkic jeszcze" in client.get(base + "/?state=draft").get_data(as_text=True),
+                "csv": "Szkic jeszcze" in client.get(base + ".csv").get_data(as_text=True),
+                "home": "Szkic jeszcze" in client.get("/officer").get_data(as_text=True),
+                "page": client.get(f"/applications/{draft.id}").status_code == 200}
+
+    assert not any(seen().values())
+    listing = client.get(base + "/").get_data(as_text=True)
+    assert "Wniosek złożony" in listing and "1 application<" in listing
+    assert client.get(f"/applications/{draft.id}").status_code == 404
+    # The applicant still reads and edits their own draft.
+    auth.logout()
+    auth.login(organisation.memberships[0].user.email)
+    assert client.get(f"/applications/{draft.id}").status_code == 200
+
+    auth.logout()
+    auth.login(factories.user(Role.ADMIN, locale="en").email)
+    page = client.get("/admin/programme").get_data(as_text=True)
+    assert "Staff may read applications still in draft" in page
+    auth.post("/admin/programme", {"name": "Pomost", "currency": "PLN", "time_zone": "Europe/Warsaw",
+                                   "staff_read_drafts": "y"}, token_from="/admin/programme")
+    auth.logout()
+    auth.login(officer.email)
+    assert all(seen().values())
+    page = client.get(f"/applications/{draft.id}").get_data(as_text=True)
+    assert "Draft, not submitted" in page and 'data-testid="version-pdf"' not in page

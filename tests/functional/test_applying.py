@@ -82,6 +82,34 @@ def _complete(client, application):
     assert _upload(client, application, PDF, "biznesplan.pdf").status_code == 303
 
 
+def test_the_budget_table_starts_small_and_offers_more_lines_as_they_fill(client, auth, db, setting):
+    """Before: twelve empty lines, and no thirteenth. Now three empty lines after the last filled one (the page's
+    script adds more as they fill; without it, saving does), up to a hundred; lines may come with gaps."""
+    from grants.applications.forms import BUDGET_MAX_ROWS
+
+    application = setting["application"]
+    auth.login(setting["owner"].email)
+    page, _ = _edit_page(client, application)
+    assert re.findall(r'name="q_budget-(\d+)-item"', page) == ["0", "1", "2"]
+    assert f'data-grow="{BUDGET_MAX_ROWS}"' in page and "Save the draft and more empty lines appear" in page
+    # As the script posts it after adding lines: row 7 follows row 2 (the rows between were never added).
+    lines = {f"q_budget-{i}-{k}": v for i in (0, 1, 2, 7) for k, v in
+             (("item", f"Pozycja {i}"), ("cost", "100"), ("own", "10"))}
+    assert _save(client, application, q_plan="Plan", **lines).status_code == 303
+    db.session.expire_all()
+    saved = db.session.get(Application, application.id).answers["budget"]
+    assert [line["item"] for line in saved] == ["Pozycja 0", "Pozycja 1", "Pozycja 2", "Pozycja 7"]
+    page, _ = _edit_page(client, application)
+    assert len(re.findall(r'name="q_budget-\d+-item"', page)) == 4 + 3
+    # A hundred filled lines: no more empty ones are offered, and a hundred and first is not kept.
+    many = {f"q_budget-{i}-{k}": v for i in range(BUDGET_MAX_ROWS + 1) for k, v in (("item", f"L{i}"), ("cost", "1"))}
+    assert _save(client, application, q_plan="Plan", **many).status_code == 303
+    db.session.expire_all()
+    assert len(db.session.get(Application, application.id).answers["budget"]) == BUDGET_MAX_ROWS
+    page, _ = _edit_page(client, application)
+    assert len(re.findall(r'name="q_budget-\d+-item"', page)) == BUDGET_MAX_ROWS
+
+
 def test_fill_attach_and_submit_freezes_a_version_and_sends_a_receipt(client, auth, db, app, setting, smtp):
     app.config.update(SMTP_PORT=smtp.port)
     application = setting["application"]
@@ -95,6 +123,10 @@ def test_fill_attach_and_submit_freezes_a_version_and_sends_a_receipt(client, au
 
     response = _submit(client, application)
     assert response.status_code == 303
+    # To the version just frozen, by the argument the page reads (before: ?v=1, which it ignored).
+    assert response.headers["Location"] == f"/applications/{application.id}?version=1"
+    assert 'data-testid="version-pdf"' in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert client.get(f"/applications/{application.id}?version=2").status_code == 404
     db.session.expire_all()
     application = db.session.get(Application, application.id)
     assert application.status == "submitted" and application.number
@@ -208,14 +240,21 @@ def test_who_may_see_and_change_an_application(client, auth, db, setting):
         factories.user(Role.APPLICANT).email: [404, 404, 404],  # a stranger: as if it did not exist
         factories.user(Role.EVALUATOR).email: [404, 403, 404],  # editing is not an evaluator's permission at all
         viewer.email: [200, 403, 200],
-        factories.user(Role.PROGRAM_OFFICER).email: [200, 403, 200],
-        factories.user(Role.AUDITOR).email: [200, 403, 200],
+        # A draft is the applicant's own until submitted (the programme's default rule).
+        factories.user(Role.PROGRAM_OFFICER).email: [404, 403, 404],
+        factories.user(Role.AUDITOR).email: [404, 403, 404],
     }
     for email, statuses in expected.items():
         auth.login(email)
         assert [client.get(p).status_code for p in paths] == statuses, email
         auth.logout()
     assert client.get(paths[2]).status_code == 302  # anonymous: sign in first
+    application.status = "submitted"
+    db.session.commit()
+    for role in (Role.PROGRAM_OFFICER, Role.AUDITOR):
+        auth.login(factories.user(role).email)
+        assert [client.get(p).status_code for p in (paths[0], paths[2])] == [200, 200], role
+        auth.logout()
 
 
 def test_correction_opens_only_the_listed_items_and_the_officer_sees_the_difference(client, auth, db, app, setting):
@@ -231,6 +270,14 @@ def test_correction_opens_only_the_listed_items_and_the_officer_sees_the_differe
     auth.login(officer.email)
     page = f"/applications/{application.id}"
     assert "Formal check" in client.get(page).get_data(as_text=True)
+    # Nothing ticked and no reason (the first click a person makes): both are said, nothing is written.
+    version = db.session.get(Application, application.id).version
+    refused = client.post(f"{page}/correction", data={"csrf_token": csrf_token(client, page), "version": version})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Choose at least one item to correct." in text
+    assert "Say what to correct and why" in text
+    db.session.expire_all()
+    assert db.session.get(Application, application.id).status == "formal_check"
     response = client.post(f"{page}/correction", data={
         "csrf_token": csrf_token(client, page), "version": db.session.get(Application, application.id).version,
         "items": ["answer:plan", "attachment:plan_pdf"], "reason": "Plan bez harmonogramu; brak podpisu."})
@@ -389,3 +436,17 @@ def test_the_application_page_runs_a_fixed_number_of_queries(client, auth, db, a
     auth.logout()
     auth.login(factories.user(Role.PROGRAM_OFFICER).email)
     assert len(queries()) == 6
+
+
+def test_starting_an_application_offers_an_admitted_organisation_first(client, auth, db):
+    """Before: the alphabetically first organisation was chosen, an informal group for a cooperatives' call."""
+    from grants.auth.models import OrganisationType
+
+    owner = factories.user(Role.APPLICANT, locale="en")
+    factories.organisation(owner, name="Grupa Sąsiedzi", type=OrganisationType.INFORMAL_GROUP)
+    coop = factories.organisation(owner, name="Spółdzielnia Zorza")
+    call = factories.call()  # restructuring grants: social cooperatives only
+    auth.login(owner.email)
+    page = client.get(f"/applications/new/{call.id}").get_data(as_text=True)
+    options = re.findall(r'<option( selected)? value="(\d+)">([^<]+)</option>', page)
+    assert options[0] == (" selected", str(coop.id), "Spółdzielnia Zorza")

@@ -56,6 +56,24 @@ def test_language_switch_for_anonymous_and_signed_in_users(client, auth, db):
     assert "Sign out" in client.get("/account").get_data(as_text=True)
 
 
+def test_the_language_chosen_before_signing_in_is_kept_and_signing_out_keeps_it(client, auth, db):
+    """Before: a person who switched the sign-in page to English landed in Polish, their stored language."""
+    user = factories.user(Role.APPLICANT, locale="pl")
+    client.post("/language", data={"language": "en", "csrf_token": csrf_token(client, "/login")})
+    auth.login(user.email)
+    page = client.get("/account").get_data(as_text=True)
+    assert 'lang="en"' in page and "Sign out" in page
+    db.session.expire_all()
+    assert db.session.get(User, user.id).locale == "en"  # and their mail follows
+    auth.logout()
+    assert 'lang="en"' in client.get("/login").get_data(as_text=True)
+    # The next person at the same browser made no choice: their stored language wins over the last one's
+    # and over the browser's.
+    other = factories.user(Role.APPLICANT, locale="pl")
+    auth.login(other.email)
+    assert 'lang="pl"' in client.get("/account", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+
 def test_security_headers(client):
     response = client.get("/login")
     assert response.headers["X-Frame-Options"] == "DENY"

@@ -85,6 +85,8 @@ def test_sizes_shares_and_counts_read_as_the_language_writes_them(client, auth, 
     page = client.get(f"/applications/{application.id}/edit").get_data(as_text=True)
     assert f"{len(PDF)} bajtów" in page
     assert "10,00%" in page  # own contribution 4000 of 40000
+    application.status = "submitted"  # staff see it once submitted
+    db.session.commit()
     officer = factories.user(Role.PROGRAM_OFFICER, locale="en")
     auth.logout()
     auth.login(officer.email)

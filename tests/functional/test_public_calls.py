@@ -22,7 +22,8 @@ def test_call_page_shows_the_deadline_in_the_programme_time_zone(client, db):
     call = factories.call(title="Nabór letni", closes_at=datetime(2030, 6, 30, 22, 59, 59, tzinfo=timezone.utc))
     page = client.get(f"/calls/{call.id}").get_data(as_text=True)
     closes = page[page.index('data-testid="closes-at"'):][:200]
-    assert "July 1, 2030" in closes and "12:59:59" in closes
+    assert "July 1, 2030" in closes and "12:59\u202fAM" in closes and "Central European Summer Time" in closes
+    assert "12:59:59" not in closes  # to the minute, as people read a deadline
 
 
 def test_draft_and_missing_calls_are_not_public(client, db):
@@ -41,3 +42,21 @@ def test_amendments_are_public_with_their_reason(client, db):
     page = client.get(f"/calls/{call.id}").get_data(as_text=True)
     section = page[page.index('data-testid="amendments"'):]
     assert "Wydłużamy termin o tydzień." in section and ">Closes<" in section
+
+
+def test_apply_is_offered_only_to_those_who_may_apply(client, auth, db):
+    """Before: staff saw "Apply" and met a 403 behind it."""
+    from grants.auth.models import Role
+
+    call = factories.call(title="Nabór otwarty")
+    apply_link = f'href="/applications/new/{call.id}"'
+    assert "Create an account to apply" in client.get(f"/calls/{call.id}").get_data(as_text=True)
+    auth.login(factories.user(Role.APPLICANT, locale="en").email)
+    assert apply_link in client.get(f"/calls/{call.id}").get_data(as_text=True)
+    auth.logout()
+    for role in (Role.PROGRAM_OFFICER, Role.EVALUATOR, Role.ADMIN):
+        auth.login(factories.user(role, locale="en").email)
+        page = client.get(f"/calls/{call.id}").get_data(as_text=True)
+        assert apply_link not in page and "staff accounts cannot apply" in page, role
+        assert client.get(f"/applications/new/{call.id}").status_code == 403
+        auth.logout()

@@ -34,7 +34,7 @@ def _browser(app) -> tuple:
 
 def _with_totp(*roles: Role) -> User:
     # Enrolled one step ago, so that the current code is still unspent.
-    return factories.user(*roles, totp_secret=SECRET, totp_enabled_at=utcnow(),
+    return factories.user(*roles, locale="en", totp_secret=SECRET, totp_enabled_at=utcnow(),
                           totp_last_step=pyotp.TOTP(SECRET).timecode(utcnow()) - 2)
 
 

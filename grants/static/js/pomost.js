@@ -13,4 +13,25 @@
     var question = event.target.getAttribute('data-confirm');
     if (question && !window.confirm(question)) event.preventDefault();
   });
+
+  // <tbody data-grow="max">: a table of numbered lines (name-3-item) that keeps one empty line at its end,
+  // adding the next as the last one is filled, up to max lines. Without it, saving offers more lines.
+  document.addEventListener('input', function (event) {
+    var body = event.target.closest('tbody[data-grow]');
+    if (!body) return;
+    var rows = body.querySelectorAll('tr'), last = rows[rows.length - 1];
+    if (!last || rows.length >= parseInt(body.getAttribute('data-grow'), 10)) return;
+    var filled = Array.prototype.some.call(last.querySelectorAll('input'), function (el) { return el.value !== ''; });
+    if (!filled) return;
+    var copy = last.cloneNode(true), pattern = /-(\d+)-/;
+    copy.querySelectorAll('[name],[id]').forEach(function (el) {
+      ['name', 'id'].forEach(function (attr) {
+        var value = el.getAttribute(attr);
+        if (value) el.setAttribute(attr, value.replace(pattern, function (m, n) { return '-' + (parseInt(n, 10) + 1) + '-'; }));
+      });
+    });
+    copy.querySelectorAll('input').forEach(function (el) { el.value = ''; el.classList.remove('is-invalid'); });
+    copy.querySelectorAll('.invalid-feedback').forEach(function (el) { el.remove(); });
+    body.appendChild(copy);
+  });
 })();
