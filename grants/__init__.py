@@ -129,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     app.add_template_filter(ui.money, "money")
     app.add_template_filter(ui.file_types, "file_types")
     app.add_template_filter(ui.file_size, "filesizeformat")  # Jinja's own is English only
+    app.add_template_filter(ui.to_the_minute, "minute")
 
     @app.context_processor
     def _ui_helpers():

@@ -164,3 +164,9 @@ def country_name(code: str) -> str:
     from babel import Locale
 
     return Locale.parse(str(get_locale())).territories.get(code.upper(), code)
+
+def to_the_minute(value) -> str:
+    """A moment as people read a deadline: the date and the time to the minute, in the programme's zone."""
+    from flask_babel import format_date, format_time
+
+    return f"{format_date(value, 'medium')}, {format_time(value, 'short')}" if value is not None else ""

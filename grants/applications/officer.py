@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,6 +12,7 @@ from grants.applications.models import Application
 from grants.applications.permissions import can_view_application
 from grants.applications.views import bp, correction_choices, render_case
 from grants.extensions import db
+from grants.ui import to_the_minute
 from grants.web import on_refusal
 
 
@@ -48,5 +48,5 @@ def request_correction(application_id: int):
                            expected_version=form.version.data)
     db.session.commit()
     flash(_("Correction requested; the applicant has until %(date)s.",
-            date=format_datetime(application.correction_due_at, "medium")), "success")
+            date=to_the_minute(application.correction_due_at)), "success")
     return _to_case(application.id)

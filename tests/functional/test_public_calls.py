@@ -24,6 +24,8 @@ def test_call_page_shows_the_deadline_in_the_programme_time_zone(client, db):
     closes = page[page.index('data-testid="closes-at"'):][:200]
     assert "July 1, 2030" in closes and "12:59\u202fAM" in closes and "Central European Summer Time" in closes
     assert "12:59:59" not in closes  # to the minute, as people read a deadline
+    listing = client.get("/calls/").get_data(as_text=True)
+    assert "Jul 1, 2030, 12:59\u202fAM" in listing and "12:59:59" not in listing
 
 
 def test_draft_and_missing_calls_are_not_public(client, db):
