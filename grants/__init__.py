@@ -109,6 +109,7 @@ VIEW_MODULES = (
     "core.views", "auth.views", "admin.views",
     "applications.views", "applications.applicant", "applications.officer", "applications.lists",
     "processes.views", "organisations.views", "calls.views", "calls.document_views", "calls.manage",
+    "evaluation.views", "evaluation.manage", "evaluation.results_views",
 )
 
 

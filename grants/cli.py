@@ -85,16 +85,21 @@ def mail_send(retry_now: bool):
 
 @pomost.command("tick")
 def tick():
-    """Fire the time-based transitions that are due, fold the per-state counts of applications, and write an
-    audit checkpoint if the audit log has grown (idempotent; safe to run as several copies at once)."""
+    """Fire the time-based transitions that are due, remind evaluators of overdue scorecards, fold the per-state
+    counts of applications, and write an audit checkpoint if the audit log has grown (idempotent; safe to run
+    as several copies at once)."""
     from grants.applications import counts
     from grants.engine.tick import tick as run
+    from grants.evaluation import reminders
 
     fired = run()
     if not fired:
         click.echo("Nothing due.")
     for name, count in sorted(fired.items()):
         click.echo(f"{name}: {count}")
+    overdue = reminders.mark_overdue()
+    if overdue:
+        click.echo(f"evaluation: {overdue} scorecards overdue, evaluators reminded")
     counts.compact()
     written = _write_checkpoint()
     if written:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from grants.applications import operations as apply_ops
+from grants.applications.models import Application
 from grants.auth import operations as ops
 from grants.auth.models import (
     GroupMember,
@@ -25,6 +26,8 @@ from grants.extensions import db
 from grants.types import utcnow
 
 PASSWORD = "pomost-demo"
+# Two more evaluators, so that calls have a pool (and third evaluations someone to go to); same password.
+EXPERTS = [("ekspert1@pomost.example", "Edward Ekspert"), ("ekspert2@pomost.example", "Elżbieta Ekspertka")]
 ACCOUNTS = [
     ("applicant@pomost.example", "Anna Wnioskodawczyni", Role.APPLICANT),
     ("officer@pomost.example", "Piotr Opiekun", Role.PROGRAM_OFFICER),
@@ -101,7 +104,9 @@ def seed() -> int:
         created += 1
     db.session.flush()
     if db.session.scalar(select(Call).limit(1)) is None:
-        created += _seed_calls(applicant, User.by_email(ACCOUNTS[1][0]))
+        officer = User.by_email(ACCOUNTS[1][0])
+        created += _seed_calls(applicant, officer)
+        created += _seed_evaluation(applicant, officer)
     return created
 
 
@@ -140,4 +145,92 @@ def _seed_calls(applicant: User, officer: User) -> int:
                 else:
                     fire(application, trigger, officer, reason)
             created += 1
+    return created
+
+
+# Closed calls in evaluation: (call type, title, budget, [(title, requested, [(evaluator, need, impact, recommend,
+# how far: "assigned", "declared", "draft" or "submitted")])]). Evaluator 0 is the demo account, 1 and 2 the experts.
+EVALUATED_CALLS = [
+    ("restructuring_grant", "Granty na restrukturyzację – nabór jesienny 2026", "250000.00", [
+        ("Sklep społeczny z naprawą rowerów", "90000.00", [(0, 0, 0, True, "assigned"),
+                                                           (1, 35, 50, True, "submitted")]),
+        ("Pracownia ceramiki terapeutycznej", "70000.00", [(0, 30, 40, True, "draft"), (2, 30, 45, True, "submitted")]),
+        ("Catering dietetyczny dla szpitala", "95000.00", [(1, 38, 55, True, "submitted"),
+                                                           (2, 36, 52, True, "submitted")]),
+        # The two disagree: the third evaluation goes, by itself, to the one who has not had it (the demo account).
+        ("Usługi porządkowe dla wspólnot", "80000.00", [(1, 38, 56, True, "submitted"),
+                                                        (2, 10, 15, False, "submitted")]),
+    ]),
+    ("development_package", "Aktywator społeczny – edycja wiosenna 2026", "9000.00", [
+        ("Kino plenerowe na osiedlu", "4800.00", [(1, 35, 50, True, "submitted")]),
+        ("Biblioteka rzeczy", "4000.00", [(2, 30, 40, True, "submitted")]),
+        ("Gra miejska o historii Zatorza", "4500.00", [(1, 15, 20, False, "submitted")]),
+    ]),
+]
+
+
+def _seed_evaluation(applicant: User, officer: User) -> int:
+    """Calls already closed, whose applications stand at every step of merit evaluation: waiting for the demo
+    evaluator's declaration, in progress, scored, at a third evaluation; and a package call whose ranking is
+    published, with an appeal for the officer to decide."""
+    from grants.evaluation import operations as evaluation
+    from grants.evaluation import results
+
+    experts = []
+    for email, name in EXPERTS:
+        expert = User.by_email(email) or ops.create_user(email, name, PASSWORD, roles=[Role.EVALUATOR], confirmed=True)
+        experts.append(expert)
+    evaluators = [User.by_email(ACCOUNTS[2][0]), *experts]
+    now, created = utcnow(), 0
+    why = "Uzasadnienie oceny w wersji demonstracyjnej: plan jest spójny, koszty uzasadnione, efekty mierzalne."
+    for call_type, title, budget, applications in EVALUATED_CALLS:
+        call = Call(call_type=call_type, title=title, budget=Decimal(budget), status=CallStatus.PUBLISHED,
+                    opens_at=now - timedelta(days=60), closes_at=now + timedelta(days=1), published_at=now,
+                    form=DEMO_FORM, required_attachments=DEMO_ATTACHMENTS,
+                    criteria=[{"id": "quality", "name": {"pl": "Jakość", "en": "Quality"}, "max_points": 40,
+                               "weight": "1", "section_min": None},
+                              {"id": "impact", "name": {"pl": "Efekt społeczny", "en": "Social impact"},
+                               "max_points": 60, "weight": "1", "section_min": None}])
+        db.session.add(call)
+        db.session.flush()
+        for evaluator in evaluators:
+            evaluation.add_to_pool(call, evaluator, officer)
+        organisation_name = DEMO_GROUP if call_type == "development_package" else DEMO_ORGANISATION
+        organisation = db.session.scalar(select(Organisation).where(Organisation.name == organisation_name))
+        for app_title, requested, cards in applications:
+            application = apply_ops.start_application(call, organisation, applicant, app_title)
+            cost = Decimal(requested) * Decimal("1.1")
+            apply_ops.save_answers(application, applicant, {
+                "summary": f"{app_title}: opis przedsięwzięcia w wersji demonstracyjnej.",
+                "budget": [{"item": "Wyposażenie", "cost": str(cost.quantize(Decimal("0.01"))),
+                            "own": str((cost - Decimal(requested)).quantize(Decimal("0.01")))}]})
+            apply_ops.add_attachment(application, applicant, "plan", io.BytesIO(DEMO_PDF), "biznesplan.pdf")
+            apply_ops.submit(application, applicant)
+            fire(application, "start_check", officer)
+            apply_ops.tick_formal_checklist(application, officer, ["signed", "registry", "legible"])
+            fire(application, "accept", officer)
+            for index, need, impact, recommend, how_far in cards:
+                if application.status not in evaluation.REVIEW_STATES:
+                    break
+                person = evaluators[index]
+                card = evaluation.assign(application, person, officer)
+                if how_far == "assigned":
+                    continue
+                evaluation.declare(card, person, person.locale)
+                if how_far == "declared":
+                    continue
+                evaluation.save(card, person, {"quality": need, "impact": impact}, {"quality": why, "impact": why},
+                                recommend, "")
+                if how_far == "submitted":
+                    evaluation.submit(card, person)
+            created += 1
+        call.closes_at = now - timedelta(days=20)  # submitted while it was open; closed since
+        if call_type == "development_package":
+            results.publish(results.compute(call, officer), officer)
+            appealing = db.session.scalar(select(Application).where(Application.call_id == call.id,
+                                                                   Application.status == "rejected"))
+            if appealing is not None:
+                fire(appealing, "appeal", applicant, "Naszym zdaniem komisja nie wzięła pod uwagę listów "
+                                                     "poparcia od rady osiedla.")
+        created += 1
     return created

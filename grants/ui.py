@@ -38,7 +38,7 @@ LANGUAGES = [("pl", "Polski"), ("en", "English")]
 ROLE_HOMES = {
     Role.PROGRAM_OFFICER: "core.officer_home",
     Role.FINANCE_OFFICER: "core.finance_home",
-    Role.EVALUATOR: "core.evaluator_home",
+    Role.EVALUATOR: "evaluation.queue",
     Role.AUDITOR: "core.auditor_home",
     Role.ADMIN: "admin.users",
     Role.APPLICANT: "core.applicant_home",
@@ -164,6 +164,7 @@ def country_name(code: str) -> str:
     from babel import Locale
 
     return Locale.parse(str(get_locale())).territories.get(code.upper(), code)
+
 
 def to_the_minute(value) -> str:
     """A moment as people read a deadline: the date and the time to the minute, in the programme's zone."""

@@ -35,7 +35,10 @@ COMMON_PARAMETERS: dict[str, Any] = {
     "correction_days": 7,
     "max_correction_rounds": 1,
     "appeal_working_days": 5,
+    "appeal_calendar_days": 0,  # a statutory protest counts calendar days (14); 0: the working-day rule above
     "evaluators_per_application": 2,
+    "scoring_days": 14,
+    "justification_min_chars": 50,
     "pass_threshold_percent": Decimal("60"),
     "discrepancy_percent": Decimal("30"),
     "currency": "PLN",

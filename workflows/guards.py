@@ -98,7 +98,7 @@ def ranking_published(ctx: Context) -> bool:
 @_guard("budget_allows", "Budżet naboru nie pozwala na tę kwotę.", "The call's budget does not cover this amount.",
         scope=CALL)
 def budget_allows(ctx: Context) -> bool:
-    return Decimal(ctx["budget_available"]) >= Decimal(ctx["requested_amount"])
+    return Decimal(ctx["budget_available"]) >= Decimal(ctx["award_amount"])
 
 
 @_guard("appeal_deadline_set", "Termin na odwołanie nie został jeszcze wyznaczony; program poinformuje o nim.",

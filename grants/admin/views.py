@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -12,13 +12,14 @@ from grants.access import Permission, require
 from grants.auth import operations as ops
 from grants.auth.forms import (
     ConfirmForm,
+    DayOffForm,
     ProgrammeForm,
     RoleForm,
     StaffInvitationForm,
     currency_choices,
     time_zone_choices,
 )
-from grants.auth.models import Programme, Role, User
+from grants.auth.models import DayOff, Programme, Role, User
 from grants.extensions import db
 from grants.labels import ROLE_LABELS
 from grants.services import audit, mail
@@ -190,7 +191,43 @@ def programme():
         db.session.commit()
         flash(_("Settings saved."), "success")
         return redirect(url_for("admin.programme"))
-    return render_template("admin/programme.html", form=form, settings=settings)
+    return render_template("admin/programme.html", form=form, settings=settings, day_off=DayOffForm(),
+                           days_off=db.session.scalars(select(DayOff).order_by(DayOff.day)).all(),
+                           confirm=ConfirmForm())
+
+
+@bp.route("/programme/days-off", methods=["POST"])
+@require(Permission.PROGRAMME_SETTINGS_MANAGE)
+def add_day_off():
+    """A day off beyond the public holidays: working-day deadlines (appeals) skip it from now on."""
+    form = DayOffForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "danger")
+        return redirect(url_for("admin.programme"))
+    if db.session.scalar(select(DayOff).where(DayOff.day == form.day.data)) is None:
+        day = DayOff(day=form.day.data, description=form.description.data)
+        db.session.add(day)
+        db.session.flush()
+        audit.record("admin:day_off:added", actor=current_user, obj=day,
+                     data={"day": day.day.isoformat(), "description": day.description})
+        db.session.commit()
+    flash(_("%(day)s is a day off; deadlines counted in working days skip it.",
+            day=format_date(form.day.data, "long")), "success")
+    return redirect(url_for("admin.programme"))
+
+
+@bp.route("/programme/days-off/<int:day_id>/remove", methods=["POST"])
+@require(Permission.PROGRAMME_SETTINGS_MANAGE)
+def remove_day_off(day_id: int):
+    day = db.session.get(DayOff, day_id)
+    if day is None or not ConfirmForm().validate_on_submit():
+        abort(404)
+    audit.record("admin:day_off:removed", actor=current_user, obj=day,
+                 data={"day": day.day.isoformat(), "description": day.description})
+    db.session.delete(day)
+    db.session.commit()
+    flash(_("The day off is removed."), "info")
+    return redirect(url_for("admin.programme"))
 
 
 @bp.route("/mail")

@@ -81,6 +81,11 @@ def version_context(application: Application, versions: list, number: str | None
             if changes and index else None}
 
 
+# Where the page links to the evaluation's results: staff from the merit review on, applicants once published.
+APPLICANT_RESULT_STATES = ("selected", "reserve", "rejected", "appeal")
+STAFF_RESULT_STATES = ("merit_review", "third_review", "scored", *APPLICANT_RESULT_STATES)
+
+
 def draft_context(application: Application, attachments: list) -> dict:
     """A draft as staff read it where the programme allows it: what the applicant has entered so far."""
     draft = SimpleNamespace(answers=application.answers or {}, requested_amount=application.requested_amount,
@@ -116,6 +121,7 @@ def render_case(application: Application, form: TransitionForm | None = None, co
         correcting=application.status == "correction", formal_stage=staff_view and application.status in FORMAL_STAGE,
         attachments=attachments, rules=eligibility.evaluate(application, utcnow().date()) if staff_view else [],
         missing_answers=missing_answer_labels(application), missing_attachments=missing_attachments,
+        shows_results=application.status in (STAFF_RESULT_STATES if staff_view else APPLICANT_RESULT_STATES),
         correction=correction, can_request_correction=staff_view and "request_correction" in triggers,
         checklist=[(item_id, localised(label), (application.formal_checklist or {}).get(item_id, False))
                    for item_id, label in queries.formal_checklist(application.call)],

@@ -62,6 +62,8 @@ FACTS = {
     "budget_available": lambda application, now: queries.budget_available(application.call_id,
                                                                           application.call.budget),
     "requested_amount": lambda application, now: application.requested_amount,
+    # What selecting it would award: the amount the ranking kept for it (requested, or reduced by an officer).
+    "award_amount": lambda application, now: application.awarded_amount or application.requested_amount,
     "appeal_due_at": lambda application, now: application.appeal_due_at,
     "appealed_before": lambda application, now: application.appealed_from is not None,
     "appealed_from": lambda application, now: application.appealed_from,

@@ -5,8 +5,17 @@ from functools import lru_cache
 from babel.core import get_global
 from babel.numbers import get_currency_name, get_territory_currencies
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from grants.auth.models import Role
@@ -122,6 +131,12 @@ def currency_choices() -> list[tuple[str, str]]:
 
     locale = str(get_locale())
     return [(code, f"{code} · {get_currency_name(code, locale=locale)}") for code in current_currencies()]
+
+
+class DayOffForm(BaseForm):
+    day = DateField(_l("Day off"), validators=[InputRequired(message=_l("Give the date."))])
+    description = StringField(_l("What it is"), filters=[_strip], validators=[
+        DataRequired(message=_l("Say what the day is (e.g. an office closure).")), Length(max=200)])
 
 
 class ProgrammeForm(BaseForm):

@@ -172,6 +172,21 @@ class Programme(db.Model):
                    require_staff_2fa=current_app.config["REQUIRE_STAFF_2FA"], staff_read_drafts=False)
 
 
+class DayOff(db.Model):
+    """A day off the programme adds to its holiday calendar (a bridge day, an office closure): working-day
+    deadlines skip it."""
+
+    __tablename__ = "day_off"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    description: Mapped[str] = mapped_column(String(200))
+
+    @classmethod
+    def all_days(cls) -> frozenset[date]:
+        return frozenset(db.session.scalars(select(cls.day)))
+
+
 class Organisation(Searchable, db.Model):
     __tablename__ = "organisation"
     search_fields = ("name",)

@@ -48,7 +48,11 @@ PARAMETER_SPECS: dict[str, ParameterSpec] = {
                                      help=_l("Days an applicant has to correct formal errors.")),
     "max_correction_rounds": ParameterSpec(_l("Correction rounds"), 0, 5),
     "appeal_working_days": ParameterSpec(_l("Appeal window (working days)"), 1, 60),
-    "evaluators_per_application": ParameterSpec(_l("Evaluators per application"), 1, 5),
+    "appeal_calendar_days": ParameterSpec(_l("Appeal window in calendar days (statutory protest)"), 0, 60,
+                                          help=_l("0: the working-day window above applies.")),
+    "evaluators_per_application": ParameterSpec(_l("Evaluators per application"), 1, 2),
+    "scoring_days": ParameterSpec(_l("Days an evaluator has to score"), 1, 90),
+    "justification_min_chars": ParameterSpec(_l("Shortest justification of points (characters)"), 0, 2000),
     "pass_threshold_percent": ParameterSpec(_l("Pass threshold (per cent of the maximum points)"), 0, 100),
     "discrepancy_percent": ParameterSpec(
         _l("Score difference that calls a third evaluator (per cent of the maximum points)"), 0, 100),

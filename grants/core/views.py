@@ -66,12 +66,6 @@ def officer_home():
                            workflow=WORKFLOWS["application"])
 
 
-@bp.route("/evaluator")
-@require(Permission.APPLICATION_ASSIGNED_SCORE)
-def evaluator_home():
-    return render_template("core/evaluator_home.html")
-
-
 @bp.route("/finance")
 @require(Permission.PAYMENT_ANY_MANAGE)
 def finance_home():

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from sqlalchemy import Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
@@ -56,13 +56,23 @@ class OutboxMessage(db.Model):
         return self.status == MailStatus.PENDING
 
 
+def absolute_url(endpoint: str, **values) -> str:
+    """A link for a message, on the configured base URL, also when the message is queued outside a request
+    (the scheduler, a command)."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return base + url_for(endpoint, **values)
+
+
 def queue_mail(recipient: str, subject: str, template: str, *, locale: str | None = None, **context) -> OutboxMessage:
     """Render templates/emails/<template>.txt (and .html if present) and add the message to the outbox."""
     with force_locale(locale or "pl"):
         subject = str(subject)  # a lazy subject in the recipient's language, not the sender's
-        body_text = render_template(f"emails/{template}.txt", **context)
+        body_text = render_template(f"emails/{template}.txt", absolute_url=absolute_url, **context)
         try:
-            body_html = render_template(f"emails/{template}.html", **context)
+            body_html = render_template(f"emails/{template}.html", absolute_url=absolute_url, **context)
         except Exception:  # noqa: BLE001 - the HTML part is optional
             body_html = None
     domain = current_app.config["MAIL_FROM"].rsplit("@", 1)[-1].rstrip(">") or "pomost.invalid"

@@ -22,6 +22,10 @@ def test_on_a_phone_the_officers_list_scrolls_within_its_card(live_server, brows
     context, page = _page(browser, artefacts, 390, 844, "pl-PL")
     try:
         sign_in(page, live_server, "officer@pomost.example", PASSWORD)
+        # Another test may have left the officer in English; the switch is folded away on a phone, so post it.
+        token = page.locator("#language-switch input[name=csrf_token]").get_attribute("value")
+        page.request.post(f"{live_server}/language", form={"language": "pl", "csrf_token": token})
+        page.reload()
         page.locator("[data-testid=applications-link]").first.click()
         page.wait_for_load_state()
         shot(page, "phone-list")

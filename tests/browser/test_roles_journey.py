@@ -19,7 +19,7 @@ POLISH_CATALOGUE = REPO / "grants" / "translations" / "pl" / "LC_MESSAGES" / "me
 HOME_PATHS = {
     Role.APPLICANT: "/applicant",
     Role.PROGRAM_OFFICER: "/officer",
-    Role.EVALUATOR: "/evaluator",
+    Role.EVALUATOR: "/evaluation/",
     Role.FINANCE_OFFICER: "/finance",
     Role.AUDITOR: "/auditor",
     Role.ADMIN: "/admin/users",

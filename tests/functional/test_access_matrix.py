@@ -12,7 +12,7 @@ PAGES = {
     "/applicant": {Role.APPLICANT},
     "/officer": {Role.PROGRAM_OFFICER},
     "/manage/calls/new": {Role.PROGRAM_OFFICER},
-    "/evaluator": {Role.EVALUATOR},
+    "/evaluation/": {Role.EVALUATOR},
     "/finance": {Role.FINANCE_OFFICER},
     "/auditor": {Role.AUDITOR},
     "/audit": {Role.AUDITOR, Role.ADMIN},

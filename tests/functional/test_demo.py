@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from grants import demo
 from grants.applications.models import Application
+from grants.auth.models import User
 from grants.calls.models import Call
 from grants.services import audit
 
@@ -18,9 +19,16 @@ def test_seeding_twice_changes_nothing_and_every_account_signs_in(app, db, clien
     second = runner.invoke(args=["pomost", "seed-demo"])
     assert "nothing new" in second.output
     assert (db.session.scalar(select(func.count()).select_from(Call)),
-            db.session.scalar(select(func.count()).select_from(Application))) == counts == (3, 7)
+            db.session.scalar(select(func.count()).select_from(Application))) == counts == (5, 14)
     states = set(db.session.scalars(select(Application.status)))
-    assert {"draft", "submitted", "formal_check", "correction", "merit_review", "formally_rejected"} <= states
+    assert {"draft", "submitted", "formal_check", "correction", "merit_review", "formally_rejected",
+            "third_review", "scored", "selected", "appeal"} <= states
+    # The demo evaluator has something to do: a declaration to make, a scorecard in progress, a third evaluation.
+    from grants.evaluation.models import Scorecard, ScorecardStatus
+
+    evaluator = User.by_email(demo.ACCOUNTS[2][0])
+    mine = [c.status for c in db.session.scalars(select(Scorecard).where(Scorecard.evaluator_id == evaluator.id))]
+    assert sorted(mine) == ["assigned", "assigned", "declared"] and ScorecardStatus.SUBMITTED not in mine
     assert audit.verify().ok
     for email, _name, role in demo.ACCOUNTS:
         assert email in first.output

@@ -146,7 +146,7 @@ def test_an_invited_evaluator_alone_is_not_sent_to_the_second_factor(client, aut
     db.session.commit()
     mail.deliver_due()
     assert _choose_password(client, _welcome_path(smtp.messages[-1])).headers["Location"] == "/"
-    assert client.get("/evaluator").status_code == 200
+    assert client.get("/evaluation/").status_code == 200
 
 
 def test_an_expired_link_is_refused(client, auth, db, app, smtp, admin, monkeypatch):

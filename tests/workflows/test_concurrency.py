@@ -416,3 +416,51 @@ def test_guards_over_sibling_rows_hold_when_two_processes_fire_at_once(db, app_c
         broken.append(f"awarded {awarded} in a call of 100000.00: {results['second'][1]}")
     assert not broken, "; ".join(broken)
     assert [o["outcome"] for o in results["second"]] == ["GuardsFailed", "GuardsFailed"], results
+
+
+def test_two_officers_promoting_from_a_real_ranking_at_once_never_exceed_the_budget(db, app_config, setting):
+    """From real selections (a ranking computed and published, not a preset awarded amount): a 400 000 call
+    selects 200 000 and puts two applications of 250 000 on the reserve list; the selected one resigns, and
+    two officers promote the two reserves at the same moment from two processes. One wins; the other is
+    refused by the budget, and Σ awarded stays within the budget (DESIGN §4 invariant 1)."""
+    from datetime import datetime, timezone
+
+    from grants.evaluation import operations as ops
+    from grants.evaluation import results as ranking
+
+    criteria = [{"id": "c", "name": {"pl": "K", "en": "C"}, "max_points": 10, "weight": "1", "section_min": None}]
+    call = factories.call(budget="400000.00", criteria=criteria, parameters={"justification_min_chars": 1})
+    officer_a, officer_b = factories.user(Role.PROGRAM_OFFICER), factories.user(Role.PROGRAM_OFFICER)
+    evaluators = [factories.user(Role.EVALUATOR) for _ in range(2)]
+    for evaluator in evaluators:
+        ops.add_to_pool(call, evaluator, officer_a)
+    ids = []
+    for n, (amount, points) in enumerate((("200000.00", 10), ("250000.00", 9), ("250000.00", 8))):
+        application = factories.application(call, setting["organisation"], status="merit_review", requested=amount,
+                                            number=f"R/{n}", submitted_at=datetime(2026, 3, 1, tzinfo=timezone.utc))
+        for evaluator in evaluators:
+            card = ops.assign(application, evaluator, officer_a)
+            ops.declare(card, evaluator, "pl")
+            ops.save(card, evaluator, {"c": points}, {"c": "Uzasadnienie."}, True, "")
+            ops.submit(card, evaluator)
+        ids.append(application.id)
+    ranking.publish(ranking.compute(call, officer_a), officer_a)
+    db.session.commit()
+    assert [db.session.get(Application, i).status for i in ids] == ["selected", "reserve", "reserve"]
+    fire(db.session.get(Application, ids[0]), "resign", setting["owner"], "Rezygnujemy.")
+    db.session.commit()
+    _fresh(db)
+
+    results = run_processes(app_config, {
+        "a": (_fire_each, ("application", [ids[1]], "promote", officer_a.id, None)),
+        "b": (_fire_each, ("application", [ids[2]], "promote", officer_b.id, None)),
+    })
+
+    _fresh(db)
+    # The one that came second is refused: by the budget, or (if it was the lower one and came first) by the
+    # order of the reserve list; never both promoted.
+    outcomes = sorted(r[0]["outcome"] for r in results.values())
+    assert outcomes[1] == "ok" and outcomes[0] in ("GuardsFailed", "Refusal"), results
+    awarded = db.session.scalar(select(func.coalesce(func.sum(Application.awarded_amount), 0)).where(
+        Application.call_id == call.id, Application.status == "selected"))
+    assert awarded == Decimal("250000.00") <= Decimal("400000.00")

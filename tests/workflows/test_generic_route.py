@@ -46,7 +46,36 @@ MARKS = {
     "appeal": lambda db, application, before: application.appealed_from == before["status"],
     "accept_settlement": lambda db, application, before: (application.durability_ends_at is not None) == (
         application.status == "durability"),
+    # Decisions an applicant may appeal against open the window (evaluation/workflow.py).
+    "reject": lambda db, application, before: _window_opened(application, before),
+    "leave_unconsidered": lambda db, application, before: _window_opened(application, before),
+    "rank_reject": lambda db, application, before: _window_opened(application, before),
+    "rank_reserve": lambda db, application, before: _window_opened(application, before)
+    and application.awarded_amount is not None,
+    # Selecting writes the amount the call's budget counts.
+    "rank_select": lambda db, application, before: application.awarded_amount == application.requested_amount,
+    "promote": lambda db, application, before: application.awarded_amount == application.requested_amount,
+    # The decision on an appeal is emailed; upheld against the merit review, it opens a re-evaluation round.
+    "uphold": lambda db, application, before: _told(db, application) and (
+        application.status == "merit_review") == _reevaluations(db, application),
+    "dismiss": lambda db, application, before: _told(db, application),
 }
+
+
+def _window_opened(application, before) -> bool:
+    return application.appeal_due_at is not None and application.appeal_due_at != before["appeal_due_at"]
+
+
+def _told(db, application) -> bool:
+    owners = [m.user.email for m in application.organisation.memberships]
+    return db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.recipient.in_(owners))) >= 1
+
+
+def _reevaluations(db, application) -> bool:
+    from grants.evaluation.models import Reevaluation
+
+    return _count(db, Reevaluation, application_id=application.id) == 1
 
 
 def test_every_trigger_with_effects_has_its_mark_here():
@@ -85,7 +114,8 @@ def _arrange(db, trigger: str):
 def test_the_generic_route_runs_the_whole_transition_or_refuses(client, auth, db, trigger):
     application, actor = _arrange(db, trigger)
     before = {"status": application.status, "versions": _count(db, ApplicationVersion, application_id=application.id),
-              "audit": _count(db, AuditEntry), "history": _count(db, TransitionHistory)}
+              "audit": _count(db, AuditEntry), "history": _count(db, TransitionHistory),
+              "appeal_due_at": application.appeal_due_at}
     auth.login(actor.email)
     page = f"/applications/{application.id}"
     token = csrf_token(client, page) if client.get(page).status_code == 200 else csrf_token(client, "/account")

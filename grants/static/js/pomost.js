@@ -34,4 +34,24 @@
     copy.querySelectorAll('.invalid-feedback').forEach(function (el) { el.remove(); });
     body.appendChild(copy);
   });
+
+  // <form data-scorecard>: the total (points × weight) as the evaluator types; the server counts it again.
+  document.addEventListener('input', function (event) {
+    var form = event.target.closest('form[data-scorecard]');
+    if (!form) return;
+    var total = 0, complete = true;
+    form.querySelectorAll('input[data-weight]').forEach(function (el) {
+      if (el.value === '') { complete = false; return; }
+      total += parseInt(el.value, 10) * parseFloat(el.getAttribute('data-weight'));
+    });
+    var shown = form.querySelector('[data-total]');
+    var language = document.documentElement.lang || undefined;
+    if (shown) shown.textContent = complete ? total.toLocaleString(language, {minimumFractionDigits: 2, maximumFractionDigits: 2}) : '—';
+  });
+
+  // <button data-confirm-submit="question">: that button submits its form only if the person confirms.
+  document.addEventListener('click', function (event) {
+    var button = event.target.closest('button[data-confirm-submit]');
+    if (button && !window.confirm(button.getAttribute('data-confirm-submit'))) event.preventDefault();
+  });
 })();
