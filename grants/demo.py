@@ -110,6 +110,17 @@ def seed() -> int:
     return created
 
 
+def _draft(call: Call, organisation: Organisation, applicant: User, title: str, requested: str) -> Application:
+    """A draft with the demo form answered: a summary and one budget line, 10% of it the own contribution."""
+    application = apply_ops.start_application(call, organisation, applicant, title)
+    cost = Decimal(requested) * Decimal("1.1")
+    apply_ops.save_answers(application, applicant, {
+        "summary": f"{title}: opis przedsięwzięcia w wersji demonstracyjnej.",
+        "budget": [{"item": "Wyposażenie", "cost": str(cost.quantize(Decimal("0.01"))),
+                    "own": str((cost - Decimal(requested)).quantize(Decimal("0.01")))}]})
+    return application
+
+
 def _seed_calls(applicant: User, officer: User) -> int:
     """One open call of each type, with applications moved through the engine (so history and audit exist)."""
     now = utcnow()
@@ -126,12 +137,7 @@ def _seed_calls(applicant: User, officer: User) -> int:
         created += 1
         for app_title, organisation_name, requested, steps in applications:
             organisation = db.session.scalar(select(Organisation).where(Organisation.name == organisation_name))
-            application = apply_ops.start_application(call, organisation, applicant, app_title)
-            cost = Decimal(requested) * Decimal("1.1")
-            apply_ops.save_answers(application, applicant, {
-                "summary": f"{app_title}: opis przedsięwzięcia w wersji demonstracyjnej.",
-                "budget": [{"item": "Wyposażenie", "cost": str(cost.quantize(Decimal("0.01"))),
-                            "own": str((cost - Decimal(requested)).quantize(Decimal("0.01")))}]})
+            application = _draft(call, organisation, applicant, app_title, requested)
             if steps:
                 apply_ops.add_attachment(application, applicant, "plan", io.BytesIO(DEMO_PDF), "biznesplan.pdf")
             for trigger, reason in steps:
@@ -198,12 +204,7 @@ def _seed_evaluation(applicant: User, officer: User) -> int:
         organisation_name = DEMO_GROUP if call_type == "development_package" else DEMO_ORGANISATION
         organisation = db.session.scalar(select(Organisation).where(Organisation.name == organisation_name))
         for app_title, requested, cards in applications:
-            application = apply_ops.start_application(call, organisation, applicant, app_title)
-            cost = Decimal(requested) * Decimal("1.1")
-            apply_ops.save_answers(application, applicant, {
-                "summary": f"{app_title}: opis przedsięwzięcia w wersji demonstracyjnej.",
-                "budget": [{"item": "Wyposażenie", "cost": str(cost.quantize(Decimal("0.01"))),
-                            "own": str((cost - Decimal(requested)).quantize(Decimal("0.01")))}]})
+            application = _draft(call, organisation, applicant, app_title, requested)
             apply_ops.add_attachment(application, applicant, "plan", io.BytesIO(DEMO_PDF), "biznesplan.pdf")
             apply_ops.submit(application, applicant)
             fire(application, "start_check", officer)

@@ -6,7 +6,6 @@ and other sessions survived a password change or reset.
 """
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pyotp
@@ -18,6 +17,7 @@ from grants.services.audit import AuditEntry
 from grants.types import utcnow
 from tests import factories
 from tests.conftest import AuthActions, csrf_token
+from tests.support.threads import post_at_once
 
 SECRET = pyotp.random_base32()
 
@@ -97,18 +97,7 @@ def _codes_at_once(app, user, code: str, browsers: int) -> list[int]:
         client, auth = _browser(app)
         auth.login(user.email)
         forms.append((client, {"code": code, "csrf_token": csrf_token(client, "/login/verify")}))
-    barrier, answers = threading.Barrier(browsers), []
-
-    def send(client, form):
-        barrier.wait()
-        answers.append(client.post("/login/verify", data=form).status_code)
-
-    threads = [threading.Thread(target=send, args=pair) for pair in forms]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
+    return post_at_once([(client, "/login/verify", form) for client, form in forms])
 
 
 @pytest.mark.postgres_only

@@ -15,6 +15,7 @@ from grants.services import mail
 from grants.services.audit import AuditEntry
 from tests import factories
 from tests.conftest import csrf_token
+from tests.support.threads import post_at_once
 
 NEW_PASSWORD = "a long enough passphrase"
 
@@ -250,24 +251,6 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, db):
     assert client.get("/admin/users/invite").headers["Location"].startswith("/login")
 
 
-def _at_once(requests) -> list:
-    """Send (client, path, form) requests from threads released together; their answers' status codes."""
-    import threading
-
-    barrier, answers = threading.Barrier(len(requests)), []
-
-    def send(browser, path, form):
-        barrier.wait()
-        answers.append(browser.post(path, data=form, headers={"Accept-Language": "en"}).status_code)
-
-    threads = [threading.Thread(target=send, args=request) for request in requests]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
-
-
 @pytest.mark.postgres_only
 def test_four_admins_inviting_one_address_at_once_make_one_account_and_no_error(app, db):
     """Before: the first 302, the others 500 (a unique violation on the address)."""
@@ -280,7 +263,7 @@ def test_four_admins_inviting_one_address_at_once_make_one_account_and_no_error(
         requests.append((browser, "/admin/users/invite", {
             "csrf_token": csrf_token(browser, "/admin/users/invite"), "email": "Zofia@Example.org",
             "name": f"Zofia {number}", "language": "pl", "roles": ["evaluator"]}))
-    assert _at_once(requests) == [302] * 4
+    assert post_at_once(requests, {"Accept-Language": "en"}) == [302] * 4
     assert db.session.scalar(select(func.count()).select_from(User).where(User.email == "zofia@example.org")) == 1
     assert len(_entries(db, "auth:user:invited")) == 1
     # The others sent the link again: only the last one mailed works.
@@ -295,5 +278,5 @@ def test_four_registrations_of_one_address_at_once_make_one_account_and_no_error
         requests.append((browser, "/register", {
             "csrf_token": csrf_token(browser, "/register"), "email": "jan@example.org", "name": "Jan Kowalski",
             "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}))
-    assert _at_once(requests) == [302] * 4
+    assert post_at_once(requests, {"Accept-Language": "en"}) == [302] * 4
     assert db.session.scalar(select(func.count()).select_from(User).where(User.email == "jan@example.org")) == 1
