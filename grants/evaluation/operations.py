@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from grants.access import membership_role
 from grants.applications.models import Application
 from grants.applications.workflow import members_to_notify
 from grants.auth.models import Role, RoleAssignment, User
@@ -59,7 +60,7 @@ DECLARATION = {
 
 def pool(call: Call) -> list[User]:
     return list(db.session.scalars(select(User).join(PoolMember, PoolMember.user_id == User.id)
-                                   .where(PoolMember.call_id == call.id).order_by(User.name)))
+                                   .where(PoolMember.call_id == call.id).order_by(User.name, User.id)))
 
 
 def add_to_pool(call: Call, user: User, actor: User) -> PoolMember:
@@ -101,15 +102,16 @@ def current_round(application: Application) -> int:
 def needed(application: Application, round_: int) -> int:
     """Scorecards the application's current stage needs: the call's evaluators, one for a third evaluation,
     one for a re-evaluation after an upheld appeal."""
-    if round_ > 1 or application.status == "third_review":
-        return 1
+    if round_ > 1 or application.status == "third_review" or not application.call.type.uses("request_third_review"):
+        return 1  # a call type without third evaluations (packages) has one evaluator
     return int(application.call.parameter("evaluators_per_application") or 1)
 
 
 def stage_cards(application: Application, cards: list[Scorecard], round_: int) -> list[Scorecard]:
     """The active scorecards of the stage the application is in (the third evaluation is its own stage)."""
     active = [c for c in cards if c.round == round_ and c.status in ACTIVE_STATUSES]
-    first = int(application.call.parameter("evaluators_per_application") or 1)
+    first = needed(application, 1) if application.status != "third_review" else \
+        int(application.call.parameter("evaluators_per_application") or 1)
     if round_ == 1 and application.status == "third_review":
         return active[first:]
     if round_ == 1:
@@ -121,6 +123,13 @@ def places_left(application: Application, cards: list[Scorecard], round_: int) -
     if application.status not in REVIEW_STATES:
         return 0
     return max(0, needed(application, round_) - len(stage_cards(application, cards, round_)))
+
+
+def can_evaluate(user: User, application: Application) -> bool:
+    """Active, an evaluator, never the officer who runs the call (officers never score), never one of the
+    applicant's own people."""
+    return user.active and Role.EVALUATOR in user.roles and Role.PROGRAM_OFFICER not in user.roles and \
+        membership_role(user, application.organisation_id) is None
 
 
 def assign(application: Application, evaluator: User, actor: User | None, *, draw: Draw | None = None,
@@ -135,6 +144,12 @@ def assign(application: Application, evaluator: User, actor: User | None, *, dra
     if in_pool is None:
         raise Refusal(_l("%(name)s is not in this call's pool of evaluators.", name=evaluator.name), status=422)
     cards, round_ = scorecards(application), current_round(application)
+    if not application.call.criteria:
+        raise Refusal(_l("This call has no scoring criteria: amend it before assigning evaluators."), status=409)
+    if not can_evaluate(evaluator, application):
+        raise Refusal(_l("%(name)s cannot evaluate this application: an evaluator must be active staff with the "
+                         "evaluator role, not a program officer, and not a member of the applicant organisation.",
+                         name=evaluator.name), status=422)
     if any(c.evaluator_id == evaluator.id for c in cards):
         raise Refusal(_l("%(name)s has already had this application (assigned, declined or in conflict): "
                          "choose someone else.", name=evaluator.name), status=422)
@@ -186,7 +201,7 @@ def draw(call: Call, actor: User | None, *, seed: str | None = None, now: dateti
         cards = scorecards(application)
         had = {c.evaluator_id for c in cards}
         for _ in range(places_left(application, cards, current_round(application))):
-            free = [u for u in members if u.id not in had]
+            free = [u for u in members if u.id not in had and can_evaluate(u, application)]
             if not free:
                 unfilled.append(application.id)
                 break
@@ -310,7 +325,8 @@ def submit(card: Scorecard, user: User, now: datetime | None = None) -> None:
     errors = check_scores(call, card.points or {}, card.justifications or {}, card.recommend, complete=True)
     if errors:
         raise Refusal(_l("Not submitted: complete every criterion first."), status=422, errors=errors)
-    card.total = algorithm.total(algorithm.Scorecard(card.points, bool(card.recommend)), criteria_of(call))
+    card.total = algorithm.total(algorithm.Scorecard(card.points, bool(card.recommend)),
+                                 criteria_of(call)).quantize(Decimal("0.01"))
     card.content_hash = hashlib.sha256(json.dumps(content_of(card), sort_keys=True, ensure_ascii=False,
                                                   separators=(",", ":")).encode()).hexdigest()
     card.status, card.submitted_at = ScorecardStatus.SUBMITTED, now
@@ -340,6 +356,7 @@ def discrepancy(application: Application, cards: list[Scorecard] | None = None) 
 def advance(application: Application, now: datetime) -> None:
     """Fire the review's next step as the system when the stage's scorecards are all in: the application's
     guards decide which (complete_review, request_third_review, complete_third_review)."""
+    lock(application)  # two last scorecards submitted at once: the second sees the first
     cards, round_ = scorecards(application), current_round(application)
     stage = [c for c in stage_cards(application, cards, round_) if c.status == ScorecardStatus.SUBMITTED]
     if application.status == "merit_review" and len(stage) >= needed(application, round_):
@@ -354,7 +371,7 @@ def advance(application: Application, now: datetime) -> None:
 def draw_third(application: Application, now: datetime) -> Scorecard | None:
     """A third evaluator from the pool, the least loaded who never had the application; None when nobody is free."""
     had = {c.evaluator_id for c in scorecards(application)}
-    free = [u for u in pool(application.call) if u.id not in had and u.active]
+    free = [u for u in pool(application.call) if u.id not in had and can_evaluate(u, application)]
     if not free:
         return None
     load = dict(db.session.execute(

@@ -96,7 +96,10 @@ def compute(call: Call, actor: User | None, now: datetime | None = None) -> Rank
     if unfinished:
         raise Refusal(_l("%(n)d applications are still in the formal check, in evaluation or in appeal: the "
                          "ranking waits for them.", n=unfinished), status=409)
-    rows = candidates(call)
+    try:
+        rows = candidates(call)
+    except ValueError as error:  # e.g. an application requesting nothing: it cannot be ranked
+        raise Refusal(_l("An application cannot be ranked: %(why)s.", why=str(error)), status=409) from None
     if not rows:
         raise Refusal(_l("No scored application is waiting for a ranking."), status=409)
     params = parameters(call, Decimal(call.budget) - awarded(call))
@@ -141,13 +144,15 @@ def publish(ranking: Ranking, actor: User, now: datetime | None = None) -> int:
     """Every application on the list moves (selected, reserve, rejected) in this one transaction, with the
     result notice dated now (the appeal window runs from it); every applicant is emailed."""
     now = now or utcnow()
+    call = ranking.call
+    lock(call)  # first the call, as compute does: the two never wait for each other in opposite orders
     lock(ranking)
     if ranking.status != RankingStatus.DRAFT:
         raise Refusal(_l("This ranking is already published."), status=409)
-    if not verify(ranking):
+    current = candidates(call)
+    if not verify(ranking) or algorithm.inputs_digest(current, parameters(call, Decimal(ranking.budget))) != \
+            ranking.digest:
         raise Refusal(_l("The ranking no longer matches its inputs: compute it again."), status=409)
-    call = ranking.call
-    lock(call)
     selected = sum((Decimal(e.amount) for e in entries(ranking) if e.outcome == "selected"), Decimal(0))
     if selected > Decimal(call.budget) - awarded(call):
         raise Refusal(_l("The budget has changed since the ranking was computed: compute it again."), status=409)
@@ -181,6 +186,7 @@ def latest(call: Call) -> Ranking | None:
 
 def reduce_amount(application: Application, actor: User, amount: Decimal, reason: str) -> None:
     """An officer awards less than requested, with a reason; read by the next ranking and by a promotion."""
+    lock(application)
     if application.status not in ("scored", "reserve"):
         raise Refusal(_l("The amount can be reduced while the application awaits the ranking or is on the "
                          "reserve list."), status=409)

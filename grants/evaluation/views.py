@@ -188,7 +188,13 @@ def application_results(application_id: int):
     staff = is_staff_view(current_user)
     if not staff and application.status not in PUBLISHED_STATES:
         abort(404)
-    cards = [c for c in ops.scorecards(application) if c.status == ScorecardStatus.SUBMITTED]
+    cards = ops.scorecards(application)
+    if any(c.evaluator_id == current_user.id and c.open for c in cards):
+        abort(404)  # someone still scoring it does not read the others' scorecards
+    round_ = ops.current_round(application)
+    if staff and application.status in ops.REVIEW_STATES and not ops.summarise(application, cards, round_)["complete"]:
+        cards = [c for c in cards if c.round < round_]  # the current stage's points once all are in
+    cards = [c for c in cards if c.status == ScorecardStatus.SUBMITTED]
     return render_template("evaluation/results.html", application=application, cards=cards, staff=staff,
                            score=ops.final_score(application), criteria=application.call.criteria or [],
                            workflow=WORKFLOWS["application"])

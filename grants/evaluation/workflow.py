@@ -118,9 +118,9 @@ def _reevaluate(application: Application, actor: Any, ctx: Context, from_state: 
     """An appeal upheld against the merit review: a new round, whose score cannot lower the one before."""
     if application.status != "merit_review":
         return
-    round_ = ops.current_round(application) + 1
-    db.session.add(Reevaluation(application_id=application.id, round=round_,
-                                previous_score=ops.final_score(application),
+    with db.session.no_autoflush:
+        round_, previous = ops.current_round(application) + 1, ops.final_score(application)
+    db.session.add(Reevaluation(application_id=application.id, round=round_, previous_score=previous,
                                 opened_by_id=getattr(actor, "id", None)))
     db.session.flush()
 

@@ -495,3 +495,86 @@ def test_promotions_follow_the_reserve_list_top_first(db):
     db.session.commit()
     assert db.session.get(Application, c.id).status == "selected"
     assert results.awarded(call) == Decimal("100000.00")
+
+
+def test_officers_never_score_and_applicants_never_score_their_own(db, setting):
+    application = setting["applications"][0]
+    officer_evaluator = factories.user(Role.PROGRAM_OFFICER, Role.EVALUATOR, name="Oficer Oceniający")
+    member = factories.user(Role.EVALUATOR, name="Członek Spółdzielni")
+    from grants.auth.models import Membership, MembershipRole
+
+    db.session.add(Membership(user=member, organisation_id=application.organisation_id, role=MembershipRole.VIEWER))
+    for person in (officer_evaluator, member):
+        ops.add_to_pool(setting["call"], person, setting["officer"])
+    db.session.commit()
+    for person in (officer_evaluator, member):
+        with refusal_saying("cannot evaluate this application"):
+            ops.assign(db.session.get(Application, application.id), person, setting["officer"])
+        db.session.rollback()
+    draw = ops.draw(setting["call"], setting["officer"], seed="s")
+    assert officer_evaluator.id not in {evaluator for _, evaluator, _ in draw.result}
+    assert [application.id, member.id] not in [[a, e] for a, e, _ in draw.result]  # others' applications only
+
+
+def test_scorecards_stay_hidden_from_staff_until_the_stage_is_complete(client, auth, db, setting):
+    """An officer (or an auditor) reads the points only once every scorecard of the stage is in; an evaluator
+    who also reads applications never sees the others' while still scoring."""
+    application = setting["applications"][0]
+    first, second = setting["evaluators"][:2]
+    cards = [ops.assign(application, person, setting["officer"]) for person in (first, second)]
+    ops.declare(cards[0], first, "en")
+    ops.save(cards[0], first, {"need": 30, "plan": 20}, {"need": WHY, "plan": WHY}, True, "")
+    ops.submit(cards[0], first)
+    db.session.commit()
+    auth.login(setting["officer"].email)
+    page = client.get(f"/evaluation/results/{application.id}").get_data(as_text=True)
+    assert 'data-testid="scorecard"' not in page and first.name not in page
+    auth.logout()
+    ops.declare(db.session.get(Scorecard, cards[1].id), second, "en")
+    ops.save(db.session.get(Scorecard, cards[1].id), second, {"need": 31, "plan": 20}, {"need": WHY, "plan": WHY},
+             True, "")
+    ops.submit(db.session.get(Scorecard, cards[1].id), second)
+    db.session.commit()
+    auth.login(setting["officer"].email)
+    assert client.get(f"/evaluation/results/{application.id}").get_data(as_text=True).count(
+        'data-testid="scorecard"') == 2
+
+
+def test_a_ranking_made_stale_by_a_reduction_is_not_published(db, setting):
+    _scored(setting, db, [(40, 30), (20, 20), (30, 30)])
+    officer = setting["officer"]
+    draft = results.compute(setting["call"], officer)
+    db.session.commit()
+    results.reduce_amount(db.session.get(Application, setting["applications"][0].id), officer, Decimal("50000.00"),
+                          "Część kosztów nie kwalifikuje się.")
+    db.session.commit()
+    with refusal_saying("no longer matches its inputs"):
+        results.publish(db.session.get(Ranking, draft.id), officer)
+    db.session.rollback()
+    assert db.session.get(Ranking, draft.id).status.value == "draft"
+
+
+@pytest.mark.postgres_only
+def test_the_last_two_scorecards_submitted_at_once_still_move_the_application_on(app, db, setting):
+    """Before the application's row was locked, each saw the other's card as unsubmitted: nothing fired and
+    the application stayed in merit review for good."""
+    from tests.conftest import AuthActions
+    from tests.support.threads import post_at_once
+
+    application = setting["applications"][1]
+    people = setting["evaluators"][:2]
+    cards = [ops.assign(application, person, setting["officer"]) for person in people]
+    for person, card in zip(people, cards):
+        ops.declare(card, person, "en")
+        ops.save(card, person, {"need": 30, "plan": 20}, {"need": WHY, "plan": WHY}, True, "")
+    db.session.commit()
+    requests = []
+    for person, card in zip(people, cards):
+        browser = app.test_client()
+        AuthActions(browser).login(person.email)
+        requests.append((browser, f"/evaluation/{card.id}/scores", {
+            "csrf_token": csrf_token(browser, f"/evaluation/{card.id}"), "points-need": 30, "points-plan": 20,
+            "justification-need": WHY, "justification-plan": WHY, "recommend": "yes", "submit": "1"}))
+    assert sorted(post_at_once(requests)) == [303, 303]
+    db.session.expire_all()
+    assert db.session.get(Application, application.id).status == "scored"
