@@ -45,16 +45,16 @@ class Sync:
 
 
 def attempt(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """Call fn (e.g. fire) and commit. A refusal (TransitionRefused) is rolled back and reported as its
-    class name and message; any other exception propagates and crashes the job."""
-    from grants.engine.core import TransitionRefused
+    """Call fn (e.g. fire) and commit. A refusal (the engine's own, or one an area's effect raised) is rolled
+    back and reported as its class name and message; any other exception propagates and crashes the job."""
+    from grants.errors import Refusal
     from grants.extensions import db
 
     started = time.monotonic()
     try:
         fn(*args, **kwargs)
         db.session.commit()
-    except TransitionRefused as refusal:
+    except Refusal as refusal:
         db.session.rollback()
         return {"outcome": type(refusal).__name__, "refused": True, "message": str(refusal),
                 "message_pl": refusal.text("pl"), "elapsed": time.monotonic() - started}
