@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select
 
 from grants.applications.models import Application
-from grants.applications.queries import AWARDED_STATES
+from grants.applications.queries import budget_available
 from grants.auth.models import User
 from grants.calls.models import Call
 from grants.engine.core import SYSTEM_ACTOR, fire
@@ -36,8 +36,8 @@ TRIGGERS = {"selected": "rank_select", "reserve": "rank_reserve", "rejected": "r
 
 
 def awarded(call: Call) -> Decimal:
-    return Decimal(db.session.scalar(select(func.coalesce(func.sum(Application.awarded_amount), 0))
-                                     .where(Application.call_id == call.id, Application.status.in_(AWARDED_STATES))))
+    """What the call has awarded so far: its budget less what the budget guard counts as available."""
+    return Decimal(call.budget) - budget_available(call.id, call.budget)
 
 
 def parameters(call: Call, budget: Decimal) -> algorithm.Parameters:
@@ -202,12 +202,3 @@ def reduce_amount(application: Application, actor: User, amount: Decimal, reason
         application.awarded_amount = amount  # what a promotion would award
     audit.record("evaluation:amount:reduced", actor=actor, obj=application,
                  data={"amount": str(amount), "requested": str(application.requested_amount), "reason": reason})
-
-
-def final_scores(application_ids) -> dict[int, Decimal]:
-    """The published score of each application (its latest published ranking entry)."""
-    rows = db.session.execute(
-        select(RankingEntry.application_id, RankingEntry.score).join(Ranking, Ranking.id == RankingEntry.ranking_id)
-        .where(RankingEntry.application_id.in_(list(application_ids)), Ranking.status == RankingStatus.PUBLISHED)
-        .order_by(Ranking.published_at)).all()
-    return {application_id: Decimal(score) for application_id, score in rows}
