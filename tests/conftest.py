@@ -8,6 +8,7 @@ With CI=true a service that cannot start fails the run instead of skipping tests
 from __future__ import annotations
 
 import contextvars
+import functools
 import os
 import re
 import shutil
@@ -93,6 +94,24 @@ def smtp(smtp_server):
     smtp_server.clear()
     yield smtp_server
     smtp_server.clear()
+
+
+# --- passwords: production's scrypt costs ~0.12 s per hash and per check ---------------------------
+
+@functools.lru_cache(maxsize=None)
+def _quick_password_hash(password: str, *args, **kwargs) -> str:
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(password, method="pbkdf2:sha256:1")
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(request, monkeypatch):
+    """Tests hash passwords with one round of PBKDF2, once per password: a dozen accounts and logins per test
+    would otherwise cost seconds. Checking stays werkzeug's own. A test marked `real_password_hashing` keeps
+    production's hasher."""
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        monkeypatch.setattr("grants.auth.models.generate_password_hash", _quick_password_hash)
 
 
 # --- databases: migrated once per session, reset per test ------------------------------------------
