@@ -154,10 +154,11 @@ def _seed_calls(applicant: User, officer: User) -> int:
     return created
 
 
-# Closed calls in evaluation: (call type, title, budget, [(title, requested, [(evaluator, need, impact, recommend,
-# how far: "assigned", "declared", "draft" or "submitted")])]). Evaluator 0 is the demo account, 1 and 2 the experts.
+# Closed calls in evaluation: (call type, title, budget, parameters, [(title, requested, [(evaluator, need, impact,
+# recommend, how far: "assigned", "declared", "draft" or "submitted")])]). Evaluator 0 is the demo account, 1 and 2
+# the experts. In the call decided by a commission, recommend is the member's vote and expert 1 chairs.
 EVALUATED_CALLS = [
-    ("restructuring_grant", "Granty na restrukturyzację – nabór jesienny 2026", "250000.00", [
+    ("restructuring_grant", "Granty na restrukturyzację – nabór jesienny 2026", "250000.00", {}, [
         ("Sklep społeczny z naprawą rowerów", "90000.00", [(0, 0, 0, True, "assigned"),
                                                            (1, 35, 50, True, "submitted")]),
         ("Pracownia ceramiki terapeutycznej", "70000.00", [(0, 30, 40, True, "draft"), (2, 30, 45, True, "submitted")]),
@@ -167,10 +168,17 @@ EVALUATED_CALLS = [
         ("Usługi porządkowe dla wspólnot", "80000.00", [(1, 38, 56, True, "submitted"),
                                                         (2, 10, 15, False, "submitted")]),
     ]),
-    ("development_package", "Aktywator społeczny – edycja wiosenna 2026", "9000.00", [
+    ("development_package", "Aktywator społeczny – edycja wiosenna 2026", "9000.00", {}, [
         ("Kino plenerowe na osiedlu", "4800.00", [(1, 35, 50, True, "submitted")]),
         ("Biblioteka rzeczy", "4000.00", [(2, 30, 40, True, "submitted")]),
         ("Gra miejska o historii Zatorza", "4500.00", [(1, 15, 20, False, "submitted")]),
+    ]),
+    ("development_package", "Aktywator społeczny – komisja, edycja letnia 2026", "10000.00",
+     {"commission_vote": True, "justification_min_chars": 20}, [
+        ("Ogród społeczny przy szkole", "5000.00", [(1, 0, 0, True, "submitted"), (2, 0, 0, False, "submitted"),
+                                                    (0, 0, 0, True, "assigned")]),
+        ("Warsztaty naprawy ubrań", "3500.00", [(1, 0, 0, True, "submitted"), (2, 0, 0, True, "submitted"),
+                                                (0, 0, 0, True, "declared")]),
     ]),
 ]
 
@@ -189,8 +197,9 @@ def _seed_evaluation(applicant: User, officer: User) -> int:
     evaluators = [User.by_email(ACCOUNTS[2][0]), *experts]
     now, created = utcnow(), 0
     why = "Uzasadnienie oceny w wersji demonstracyjnej: plan jest spójny, koszty uzasadnione, efekty mierzalne."
-    for call_type, title, budget, applications in EVALUATED_CALLS:
+    for call_type, title, budget, parameters, applications in EVALUATED_CALLS:
         call = Call(call_type=call_type, title=title, budget=Decimal(budget), status=CallStatus.PUBLISHED,
+                    parameters=parameters,
                     opens_at=now - timedelta(days=60), closes_at=now + timedelta(days=1), published_at=now,
                     form=DEMO_FORM, required_attachments=DEMO_ATTACHMENTS,
                     criteria=[{"id": "quality", "name": {"pl": "Jakość", "en": "Quality"}, "max_points": 40,
@@ -201,6 +210,8 @@ def _seed_evaluation(applicant: User, officer: User) -> int:
         db.session.flush()
         for evaluator in evaluators:
             evaluation.add_to_pool(call, evaluator, officer)
+        if evaluation.is_commission(call):
+            evaluation.set_chair(call, evaluators[1], officer)
         organisation_name = DEMO_GROUP if call_type == "development_package" else DEMO_ORGANISATION
         organisation = db.session.scalar(select(Organisation).where(Organisation.name == organisation_name))
         for app_title, requested, cards in applications:
@@ -221,12 +232,12 @@ def _seed_evaluation(applicant: User, officer: User) -> int:
                 if how_far == "declared":
                     continue
                 evaluation.save(card, person, {"quality": need, "impact": impact}, {"quality": why, "impact": why},
-                                recommend, "")
+                                recommend, why if evaluation.is_commission(call) else "")
                 if how_far == "submitted":
                     evaluation.submit(card, person)
             created += 1
         call.closes_at = now - timedelta(days=20)  # submitted while it was open; closed since
-        if call_type == "development_package":
+        if call_type == "development_package" and not evaluation.is_commission(call):
             results.publish(results.compute(call, officer), officer)
             appealing = db.session.scalar(select(Application).where(Application.call_id == call.id,
                                                                    Application.status == "rejected"))

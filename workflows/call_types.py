@@ -145,11 +145,12 @@ DEVELOPMENT_PACKAGE = CallType(
     eligible_organisation_types=frozenset({INFORMAL_GROUP, NGO}),
     payment_model=PACKAGE_ITEMS,
     reporting_cadence=FINAL,
-    # One evaluator (or a commission vote): no discrepancy, so no third evaluation.
+    # One evaluator, or a commission vote (the call's choice): no discrepancy, so no third evaluation.
     disabled_triggers=frozenset({"request_third_review", "complete_third_review"}),
     uses_workflows=("payment", "report", "package_item"),
     parameters={
         "evaluators_per_application": 1,
+        "commission_vote": False,
         "package_cap": Decimal("5000.00"),
         "min_group_adults": 3,
         "max_ngo_age_months": 24,

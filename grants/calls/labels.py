@@ -51,6 +51,10 @@ PARAMETER_SPECS: dict[str, ParameterSpec] = {
     "appeal_calendar_days": ParameterSpec(_l("Appeal window in calendar days (statutory protest)"), 0, 60,
                                           help=_l("0: the working-day window above applies.")),
     "evaluators_per_application": ParameterSpec(_l("Evaluators per application"), 1, 2),
+    "commission_vote": ParameterSpec(
+        _l("Decided by a commission's vote"),
+        help=_l("The call's pool of evaluators is the commission: every member votes yes or no with a comment, "
+                "the majority decides and the chair breaks a tie. Otherwise one evaluator scores each application.")),
     "scoring_days": ParameterSpec(_l("Days an evaluator has to score"), 1, 90),
     "justification_min_chars": ParameterSpec(_l("Shortest justification of points (characters)"), 0, 2000),
     "pass_threshold_percent": ParameterSpec(_l("Pass threshold (per cent of the maximum points)"), 0, 100),

@@ -44,14 +44,16 @@ class ReductionForm(BaseForm):
                                                      Length(max=2000)])
 
 
-def scorecard_form_class(criteria: list[dict]) -> type[BaseForm]:
+def scorecard_form_class(criteria: list[dict], *, vote: bool = False) -> type[BaseForm]:
     """Points and a justification per criterion, a recommendation and a comment; points are checked
-    against each criterion's maximum by the operation, so a draft may be saved incomplete."""
+    against each criterion's maximum by the operation, so a draft may be saved incomplete. A commission
+    member's card (`vote`) is a yes/no vote with its reason."""
     fields = {}
     for criterion in criteria:
         fields[f"points-{criterion['id']}"] = IntegerField(validators=[Optional()])
         fields[f"justification-{criterion['id']}"] = TextAreaField(validators=[Optional(), Length(max=10000)])
-    fields["recommend"] = RadioField(_l("Do you recommend funding it?"),
+    fields["recommend"] = RadioField(_l("Your vote: fund the package?") if vote else _l("Do you recommend funding it?"),
                                      choices=[("yes", _l("Yes")), ("no", _l("No"))], validators=[Optional()])
-    fields["comment"] = TextAreaField(_l("Overall comment"), validators=[Optional(), Length(max=10000)])
+    fields["comment"] = TextAreaField(_l("Reason for your vote") if vote else _l("Overall comment"),
+                                      validators=[Optional(), Length(max=10000)])
     return type("ScorecardForm", (BaseForm,), fields)

@@ -78,7 +78,8 @@ def overview(call_id: int):
         "evaluation/overview.html", call=call, applications=applications, cards=cards, progress=progress,
         pool_form=pool_form, draw_form=DrawForm(), confirm=ConfirmForm(), withdraw=WithdrawForm(), total=total,
         page=page, page_size=PAGE_SIZE, state=state, workflow=WORKFLOWS["application"],
-        summaries=summaries, pool_names=[(row.id, row.name) for row in progress])
+        summaries=summaries, pool_names=[(row.id, row.name) for row in progress],
+        commission=ops.is_commission(call), chair=ops.chair_of(call))
 
 
 def _back(call_id: int, **args):
@@ -111,6 +112,20 @@ def remove_from_pool(call_id: int, user_id: int):
         ops.remove_from_pool(call, user, current_user)
         db.session.commit()
         flash(_("%(name)s gets no new assignments in this call; those made stay.", name=user.name), "info")
+    return _back(call.id)
+
+
+@bp.route("/pool/<int:user_id>/chair", methods=["POST"])
+@require(Permission.CALL_ANY_MANAGE)
+def chair(call_id: int, user_id: int):
+    call = _call(call_id)
+    user = db.session.get(User, user_id)
+    if user is None or not ConfirmForm().validate_on_submit():
+        return _back(call.id)
+    on_refusal(lambda refusal: _back(call.id))
+    ops.set_chair(call, user, current_user)
+    db.session.commit()
+    flash(_("%(name)s chairs the commission.", name=user.name), "success")
     return _back(call.id)
 
 

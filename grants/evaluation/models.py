@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -44,6 +45,8 @@ class PoolMember(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Where the call is decided by a commission's vote, the pool is the commission and one member chairs it.
+    chair: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
@@ -189,6 +192,9 @@ class RankingEntry(db.Model):
     passed: Mapped[bool] = mapped_column(Boolean)
     outcome: Mapped[str] = mapped_column(String(10))  # selected, reserve, rejected
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    # A later published list that ranked the application again (after an upheld appeal): this place no longer
+    # stands, the later one does.
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("ranking.id"))
 
 
 class Reevaluation(db.Model):

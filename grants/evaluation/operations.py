@@ -88,6 +88,36 @@ def remove_from_pool(call: Call, user: User, actor: User) -> None:
         audit.record("evaluation:pool:removed", actor=actor, obj=call, data={"evaluator": user.id})
 
 
+def is_commission(call: Call) -> bool:
+    """Decided by a commission's vote (development packages may be): the pool is the commission."""
+    return bool(call.parameter("commission_vote"))
+
+
+def chair_of(call: Call) -> User | None:
+    return db.session.scalar(select(User).join(PoolMember, PoolMember.user_id == User.id)
+                             .where(PoolMember.call_id == call.id, PoolMember.chair.is_(True)))
+
+
+def set_chair(call: Call, user: User, actor: User) -> None:
+    """One member of the commission chairs it; naming another hands the chair over."""
+    lock(call)
+    if not is_commission(call):
+        raise Refusal(_l("This call is not decided by a commission's vote, so it has no chair."), status=409)
+    members = db.session.scalars(select(PoolMember).where(PoolMember.call_id == call.id)).all()
+    if user.id not in {m.user_id for m in members}:
+        raise Refusal(_l("%(name)s is not in this call's commission.", name=user.name), status=422)
+    for member in members:
+        member.chair = member.user_id == user.id
+    audit.record("evaluation:commission:chair", actor=actor, obj=call, data={"chair": user.id})
+
+
+def _voters(application: Application, cards: list[Scorecard]) -> int:
+    """The commission members who vote on an application: the pool, less anyone who may not evaluate it and
+    anyone whose assignment to it ended (a conflict, taken back); nobody replaces them."""
+    ended = {c.evaluator_id for c in cards if c.status not in ACTIVE_STATUSES}
+    return sum(1 for user in pool(application.call) if user.id not in ended and can_evaluate(user, application))
+
+
 def scorecards(application: Application) -> list[Scorecard]:
     return list(db.session.scalars(select(Scorecard).where(Scorecard.application_id == application.id)
                                    .order_by(Scorecard.slot)))
@@ -99,10 +129,14 @@ def current_round(application: Application) -> int:
                              .where(Reevaluation.application_id == application.id)) or 1
 
 
-def needed(application: Application, round_: int) -> int:
-    """Scorecards the application's current stage needs: the call's evaluators, one for a third evaluation,
-    one for a re-evaluation after an upheld appeal."""
-    if round_ > 1 or application.status == "third_review" or not application.call.type.uses("request_third_review"):
+def needed(application: Application, round_: int, cards: list[Scorecard] | None = None) -> int:
+    """Scorecards the application's current stage needs: the call's evaluators, every voting member of a
+    commission, one for a third evaluation, one for a re-evaluation after an upheld appeal."""
+    if round_ > 1 or application.status == "third_review":
+        return 1
+    if is_commission(application.call):
+        return _voters(application, cards if cards is not None else scorecards(application))
+    if not application.call.type.uses("request_third_review"):
         return 1  # a call type without third evaluations (packages) has one evaluator
     return int(application.call.parameter("evaluators_per_application") or 1)
 
@@ -110,6 +144,8 @@ def needed(application: Application, round_: int) -> int:
 def stage_cards(application: Application, cards: list[Scorecard], round_: int) -> list[Scorecard]:
     """The active scorecards of the stage the application is in (the third evaluation is its own stage)."""
     active = [c for c in cards if c.round == round_ and c.status in ACTIVE_STATUSES]
+    if round_ == 1 and is_commission(application.call):
+        return active  # every member's vote
     first = needed(application, 1) if application.status != "third_review" else \
         int(application.call.parameter("evaluators_per_application") or 1)
     if round_ == 1 and application.status == "third_review":
@@ -122,7 +158,7 @@ def stage_cards(application: Application, cards: list[Scorecard], round_: int) -
 def places_left(application: Application, cards: list[Scorecard], round_: int) -> int:
     if application.status not in REVIEW_STATES:
         return 0
-    return max(0, needed(application, round_) - len(stage_cards(application, cards, round_)))
+    return max(0, needed(application, round_, cards) - len(stage_cards(application, cards, round_)))
 
 
 def can_evaluate(user: User, application: Application) -> bool:
@@ -144,7 +180,7 @@ def assign(application: Application, evaluator: User, actor: User | None, *, dra
     if in_pool is None:
         raise Refusal(_l("%(name)s is not in this call's pool of evaluators.", name=evaluator.name), status=422)
     cards, round_ = scorecards(application), current_round(application)
-    if not application.call.criteria:
+    if not application.call.criteria and not is_commission(application.call):
         raise Refusal(_l("This call has no scoring criteria: amend it before assigning evaluators."), status=409)
     if not can_evaluate(evaluator, application):
         raise Refusal(_l("%(name)s cannot evaluate this application: an evaluator must be active staff with the "
@@ -273,12 +309,25 @@ def criteria_of(call: Call) -> tuple[algorithm.Criterion, ...]:
                                      c.get("section_min")) for c in call.criteria or ())
 
 
+def criteria_scored(call: Call) -> list[dict]:
+    """The criteria an evaluator scores: none where a commission votes."""
+    return [] if is_commission(call) else list(call.criteria or ())
+
+
 def check_scores(call: Call, points: dict, justifications: dict, recommend: bool | None, *,
-                 complete: bool) -> dict[str, str]:
+                 complete: bool, comment: str | None = None) -> dict[str, str]:
     """Errors per field: points are whole numbers from 0 to the criterion's maximum; to submit, every
-    criterion has points and a justification of the call's minimum length, and a recommendation is given."""
+    criterion has points and a justification of the call's minimum length, and a recommendation is given.
+    A commission member gives a vote and a comment of the minimum length instead."""
     errors: dict[str, str] = {}
     minimum = int(call.parameter("justification_min_chars") or 0)
+    if is_commission(call):
+        if complete and recommend is None:
+            errors["recommend"] = str(_l("Vote yes or no."))
+        if complete and len((comment or "").strip()) < max(minimum, 1):
+            errors["comment"] = str(_l("Give the reason for your vote in at least %(n)d characters.",
+                                       n=max(minimum, 1)))
+        return errors
     for criterion in call.criteria or ():
         key, value = criterion["id"], points.get(criterion["id"])
         if value is None:
@@ -302,12 +351,18 @@ def save(card: Scorecard, user: User, points: dict, justifications: dict, recomm
     errors = check_scores(call, points, justifications, recommend, complete=False)
     if errors:
         raise Refusal(_l("Nothing was saved: some points need correcting."), status=422, errors=errors)
-    known = {c["id"] for c in call.criteria or ()}
+    known = {c["id"] for c in criteria_scored(call)}
     card.points = {k: v for k, v in points.items() if k in known and v is not None}
     card.justifications = {k: v.strip() for k, v in justifications.items() if k in known and (v or "").strip()}
     card.recommend, card.comment, card.saved_at = recommend, (comment or "").strip() or None, now or utcnow()
-    card.total = algorithm.total(algorithm.Scorecard(card.points, bool(recommend)), criteria_of(call)) \
-        if len(card.points) == len(known) else None
+    card.total = _total(call, card) if len(card.points) == len(known) and (known or recommend is not None) else None
+
+
+def _total(call: Call, card: Scorecard) -> Decimal:
+    """Σ points × weight; a commission member's vote counts 100 for yes and 0 for no (the share of yes votes)."""
+    if is_commission(call):
+        return Decimal(100 if card.recommend else 0)
+    return algorithm.total(algorithm.Scorecard(card.points, bool(card.recommend)), criteria_of(call))
 
 
 def content_of(card: Scorecard) -> dict:
@@ -322,11 +377,12 @@ def submit(card: Scorecard, user: User, now: datetime | None = None) -> None:
     now = now or utcnow()
     _own(card, user, ScorecardStatus.DECLARED)
     call = card.application.call
-    errors = check_scores(call, card.points or {}, card.justifications or {}, card.recommend, complete=True)
+    errors = check_scores(call, card.points or {}, card.justifications or {}, card.recommend, complete=True,
+                          comment=card.comment)
     if errors:
-        raise Refusal(_l("Not submitted: complete every criterion first."), status=422, errors=errors)
-    card.total = algorithm.total(algorithm.Scorecard(card.points, bool(card.recommend)),
-                                 criteria_of(call)).quantize(Decimal("0.01"))
+        raise Refusal(_l("Not submitted: vote and give your reason first.") if is_commission(call) else
+                      _l("Not submitted: complete every criterion first."), status=422, errors=errors)
+    card.total = _total(call, card).quantize(Decimal("0.01"))
     card.content_hash = hashlib.sha256(json.dumps(content_of(card), sort_keys=True, ensure_ascii=False,
                                                   separators=(",", ":")).encode()).hexdigest()
     card.status, card.submitted_at = ScorecardStatus.SUBMITTED, now
@@ -346,9 +402,9 @@ def discrepancy(application: Application, cards: list[Scorecard] | None = None) 
     """The first two scorecards differ by the call's percentage of the maximum, or in their recommendation."""
     cards = [c for c in (cards if cards is not None else scorecards(application))
              if c.round == 1 and c.status == ScorecardStatus.SUBMITTED][:2]
-    if len(cards) < 2:
-        return False
     call = application.call
+    if len(cards) < 2 or not call.type.uses("request_third_review") or is_commission(call):
+        return False
     first, second = (algorithm.Scorecard(c.points, bool(c.recommend)) for c in cards)
     return algorithm.needs_third(first, second, criteria_of(call), Decimal(call.parameter("discrepancy_percent")))
 
@@ -358,9 +414,11 @@ def advance(application: Application, now: datetime) -> None:
     guards decide which (complete_review, request_third_review, complete_third_review)."""
     lock(application)  # two last scorecards submitted at once: the second sees the first
     cards, round_ = scorecards(application), current_round(application)
-    stage = [c for c in stage_cards(application, cards, round_) if c.status == ScorecardStatus.SUBMITTED]
-    if application.status == "merit_review" and len(stage) >= needed(application, round_):
-        third = round_ == 1 and discrepancy(application, cards) and application.call.type.uses("request_third_review")
+    active = stage_cards(application, cards, round_)
+    stage = [c for c in active if c.status == ScorecardStatus.SUBMITTED]
+    if application.status == "merit_review" and len(stage) == len(active) and \
+            len(stage) >= max(needed(application, round_, cards), 1):
+        third = round_ == 1 and discrepancy(application, cards)
         fire(application, "request_third_review" if third else "complete_review", SYSTEM_ACTOR, now=now)
         if third and draw_third(application, now) is None:
             _tell_officers_about(application, "evaluation_third_needed", _l("A third evaluator is needed"))
@@ -406,7 +464,7 @@ def summarise(application: Application, cards: list[Scorecard], round_: int) -> 
     """What the officer's overview shows of an application's review: points only once every scorecard of
     the stage is in (so an early score cannot sway who is assigned next), and whether the first two differ."""
     stage = stage_cards(application, cards, round_)
-    complete = len(stage) >= needed(application, round_) and all(c.status == ScorecardStatus.SUBMITTED
+    complete = len(stage) >= max(needed(application, round_, cards), 1) and all(c.status == ScorecardStatus.SUBMITTED
                                                                 for c in stage)
     return {"complete": complete, "stage": stage,
             "discrepancy": complete and round_ == 1 and discrepancy(application, cards),

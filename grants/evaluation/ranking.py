@@ -10,6 +10,10 @@ stored ranking can be recomputed from its stored inputs (`to_json`, `from_json`,
 - A pass needs `pass_threshold_percent` % of the maximum and every section minimum.
 - Passing applications are ordered by score, the call's tie-breaks, submission time, then number; each is
   selected while the budget covers its amount; the first that does not fit and all below it are the reserve.
+- A call decided by a commission vote (development packages) has no points: each member votes yes or no, the
+  majority decides, the chair's vote breaks a tie, and the score is the share of yes votes in per cent (an
+  upheld appeal's re-vote can only raise it). Passing applications are ordered by that share, then by
+  submission time and number.
 
 Totals are summed as integers (in units of the finest weight's last decimal place), so every sum, mean and
 comparison is exact before the one rounding the rules ask for, whatever the caller's decimal context.
@@ -66,6 +70,7 @@ class Unrankable(ValueError):
         "third_scorecard_missing": "a discrepancy without a third scorecard",
         "extra_scorecards": "more scorecards than the review uses",
         "invalid_scorecard": "a scorecard without valid points for every criterion",
+        "missing_vote": "no vote of the commission",
     }
 
     def __init__(self, problems: Mapping[str, str]):
@@ -132,6 +137,33 @@ class Scorecard:
 
 
 @dataclass(frozen=True, slots=True)
+class Vote:
+    """A commission's votes on one application; `chair` is how the chair voted (None: did not vote)."""
+
+    yes: int
+    no: int
+    chair: bool | None = None
+
+    def __post_init__(self):
+        if not (_is_int(self.yes) and _is_int(self.no)) or min(self.yes, self.no) < 0 or self.yes + self.no == 0:
+            raise ValueError(f"a vote needs whole, non-negative counts and at least one vote, not {self.yes}/{self.no}")
+        if self.chair is not None and type(self.chair) is not bool:
+            raise TypeError(f"chair must be True, False or None, not {self.chair!r}")
+        if (self.chair is True and self.yes == 0) or (self.chair is False and self.no == 0):
+            raise ValueError("the chair's vote must be one of the votes counted")
+
+    @property
+    def cents(self) -> int:
+        """The share of yes votes in hundredths of a per cent, rounded half up."""
+        return (self.yes * 20000 + (self.yes + self.no)) // (2 * (self.yes + self.no))
+
+    @property
+    def carried(self) -> bool:
+        """A majority of the votes cast; on a tie, the chair's vote decides (no chair's vote: not carried)."""
+        return self.yes > self.no or (self.yes == self.no and self.chair is True)
+
+
+@dataclass(frozen=True, slots=True)
 class Candidate:
     application_id: int
     number: str
@@ -142,6 +174,10 @@ class Candidate:
     # After an upheld appeal's re-evaluation: floor_after_appeal(earlier score, the new scorecard's total). The
     # final score is never below it; the first scorecards still give the criterion means.
     floor: Decimal | None = None
+    # A commission's votes instead of scorecards; `floor` then is the share an earlier vote reached, and an
+    # earlier carried vote stays carried.
+    vote: Vote | None = None
+    carried_before: bool = False
 
     def __post_init__(self):
         if not _is_int(self.application_id):
@@ -158,6 +194,10 @@ class Candidate:
         object.__setattr__(self, "scorecards", tuple(self.scorecards))
         if not all(isinstance(card, Scorecard) for card in self.scorecards):
             raise TypeError(f"{self.number}: scorecards must be Scorecard objects")
+        if self.vote is not None and not isinstance(self.vote, Vote):
+            raise TypeError(f"{self.number}: vote must be a Vote")
+        if self.vote is not None and self.scorecards:
+            raise ValueError(f"{self.number}: a commission's vote or scorecards, not both")
 
     @property
     def amount(self) -> Decimal:
@@ -173,6 +213,7 @@ class Parameters:
     discrepancy_percent: Decimal
     evaluators: int
     tie_break: tuple[str, ...] = ()
+    commission: bool = False  # decided by a commission's vote: no points, no criteria read
 
     def __post_init__(self):
         object.__setattr__(self, "criteria", tuple(self.criteria))
@@ -180,6 +221,10 @@ class Parameters:
         _require_decimal("budget", self.budget, minimum=Decimal(0))
         _require_decimal("pass_threshold_percent", self.pass_threshold_percent, minimum=Decimal(0), maximum=HUNDRED)
         _require_decimal("discrepancy_percent", self.discrepancy_percent, minimum=Decimal(0), maximum=HUNDRED)
+        if self.commission:
+            if self.criteria or self.tie_break:
+                raise ValueError("a commission's vote reads no criteria and no criterion tie-breaks")
+            return
         _rules(self.criteria)
         if self.evaluators not in (1, 2) or not _is_int(self.evaluators):
             raise ValueError(f"evaluators must be 1 or 2, not {self.evaluators!r}")
@@ -437,6 +482,8 @@ def rank(candidates: Iterable[Candidate], params: Parameters) -> list[Placement]
 
 def _rank(candidates: tuple[Candidate, ...], params: Parameters) -> list[Placement]:
     _check_unique(candidates)
+    if params.commission:
+        return _select(*_voted(candidates), params.budget)
     rules = _rules(params.criteria)
     apart_at = _apart_at(rules, params.discrepancy_percent)
     # A score passes when cents ≥ pass_threshold_percent × max_total (both sides in hundredths).
@@ -478,7 +525,29 @@ def _rank(candidates: tuple[Candidate, ...], params: Parameters) -> list[Placeme
         scored.append((candidate, cents, passed))
     if problems:
         raise Unrankable(problems)
-    placements, remaining, full, scores = [], params.budget, False, {}
+    return _select(keys, scored, params.budget)
+
+
+def _voted(candidates: tuple[Candidate, ...]) -> tuple[list, list]:
+    """Sort keys and (candidate, cents, passed) of a commission's votes: carried first, by share of yes votes."""
+    keys, scored, problems = [], [], {}
+    for candidate in candidates:
+        if candidate.vote is None:
+            problems[candidate.number] = "missing_vote"
+            continue
+        cents, passed = candidate.vote.cents, candidate.vote.carried or candidate.carried_before
+        if candidate.floor is not None:
+            cents = max(cents, int(_round(candidate.floor) * 100))
+        keys.append((0 if passed else 1, -cents, candidate.submitted_at, _Number(candidate.number)))
+        scored.append((candidate, cents, passed))
+    if problems:
+        raise Unrankable(problems)
+    return keys, scored
+
+
+def _select(keys: list, scored: list, budget: Decimal) -> list[Placement]:
+    """Down the sorted list: passing applications selected while the budget covers them, then the reserve."""
+    placements, remaining, full, scores = [], budget, False, {}
     with localcontext(_EXACT):
         for position, row in enumerate(sorted(range(len(keys)), key=keys.__getitem__), start=1):
             candidate, cents, passed = scored[row]
@@ -515,19 +584,27 @@ def _criterion_json(criterion: Criterion, decimal) -> dict:
 
 
 def _parameters_json(params: Parameters, decimal) -> dict:
-    return {"budget": decimal(params.budget), "criteria": [_criterion_json(c, decimal) for c in params.criteria],
+    data = {"budget": decimal(params.budget), "criteria": [_criterion_json(c, decimal) for c in params.criteria],
             "pass_threshold_percent": decimal(params.pass_threshold_percent),
             "discrepancy_percent": decimal(params.discrepancy_percent), "evaluators": params.evaluators,
             "tie_break": list(params.tie_break)}
+    if params.commission:  # only when set, so inputs stored before commissions keep their digest
+        data["commission"] = True
+    return data
 
 
 def _candidate_json(candidate: Candidate, decimal) -> dict:
-    return {"application_id": candidate.application_id, "number": candidate.number,
+    data = {"application_id": candidate.application_id, "number": candidate.number,
             "submitted_at": _utc(candidate.submitted_at), "requested": decimal(candidate.requested),
             "reduced": None if candidate.reduced is None else decimal(candidate.reduced),
             "floor": None if candidate.floor is None else decimal(candidate.floor),
             "scorecards": [{"points": card.points.copy(), "recommend": card.recommend}
                            for card in candidate.scorecards]}
+    if candidate.vote is not None:
+        data["vote"] = {"yes": candidate.vote.yes, "no": candidate.vote.no, "chair": candidate.vote.chair}
+    if candidate.carried_before:
+        data["carried_before"] = True
+    return data
 
 
 def to_json(candidates: Iterable[Candidate], params: Parameters) -> dict:
@@ -551,13 +628,16 @@ def from_json(data: Mapping[str, Any]) -> tuple[tuple[Candidate, ...], Parameter
     criteria = tuple(Criterion(c["id"], c["max_points"], _decimal(c["weight"]), c["section_min"])
                      for c in p["criteria"])
     params = Parameters(_decimal(p["budget"]), criteria, _decimal(p["pass_threshold_percent"]),
-                        _decimal(p["discrepancy_percent"]), p["evaluators"], tuple(p["tie_break"]))
+                        _decimal(p["discrepancy_percent"]), p["evaluators"], tuple(p["tie_break"]),
+                        p.get("commission", False))
     candidates = tuple(
         Candidate(c["application_id"], c["number"], datetime.fromisoformat(c["submitted_at"]),
                   _decimal(c["requested"]),
                   tuple(Scorecard(dict(card["points"]), card["recommend"]) for card in c["scorecards"]),
                   None if c["reduced"] is None else _decimal(c["reduced"]),
-                  None if c.get("floor") is None else _decimal(c["floor"]))
+                  None if c.get("floor") is None else _decimal(c["floor"]),
+                  None if c.get("vote") is None else Vote(c["vote"]["yes"], c["vote"]["no"], c["vote"]["chair"]),
+                  c.get("carried_before", False))
         for c in data["candidates"])
     return candidates, params
 

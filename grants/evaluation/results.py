@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from grants.applications.models import Application
 from grants.applications.queries import budget_available
@@ -41,6 +41,10 @@ def awarded(call: Call) -> Decimal:
 
 
 def parameters(call: Call, budget: Decimal) -> algorithm.Parameters:
+    if ops.is_commission(call):  # a vote: no points, ties go by submission time
+        return algorithm.Parameters(
+            budget=budget, criteria=(), pass_threshold_percent=Decimal(call.parameter("pass_threshold_percent")),
+            discrepancy_percent=Decimal(call.parameter("discrepancy_percent")), evaluators=1, commission=True)
     # Ties: the criteria in the order the call declares them (higher points first), then submission time.
     tie_break = tuple(f"criterion:{c['id']}" for c in call.criteria or ())
     return algorithm.Parameters(
@@ -63,6 +67,11 @@ def candidates(call: Call) -> list[algorithm.Candidate]:
         select(Reevaluation.application_id, Reevaluation.round, Reevaluation.previous_score)
         .join(Application, Application.id == Reevaluation.application_id)
         .where(Application.call_id == call.id).order_by(Reevaluation.round))}
+    reduced = dict(db.session.execute(select(AmountReduction.application_id, AmountReduction.amount)
+                                      .join(Application, Application.id == AmountReduction.application_id)
+                                      .where(Application.call_id == call.id)).all())
+    if ops.is_commission(call):
+        return _voted(call, rows, reevaluated, reduced)
     floors: dict[int, Decimal] = {}
     for application_id, points, recommend, round_, total in db.session.execute(
             select(Scorecard.application_id, Scorecard.points, Scorecard.recommend, Scorecard.round, Scorecard.total)
@@ -75,12 +84,37 @@ def candidates(call: Call) -> list[algorithm.Candidate]:
         elif application_id in reevaluated and round_ == reevaluated[application_id][0]:
             previous = reevaluated[application_id][1] or Decimal(0)
             floors[application_id] = algorithm.floor_after_appeal(Decimal(previous), Decimal(total))
-    reduced = dict(db.session.execute(select(AmountReduction.application_id, AmountReduction.amount)
-                                      .join(Application, Application.id == AmountReduction.application_id)
-                                      .where(Application.call_id == call.id)).all())
     return [algorithm.Candidate(row.id, row.number, _aware(row.submitted_at), Decimal(row.requested_amount),
                                 tuple(cards[row.id]), reduced.get(row.id), floors.get(row.id))
             for row in rows]
+
+
+def _voted(call: Call, rows, reevaluated: dict, reduced: dict) -> list[algorithm.Candidate]:
+    """A commission's votes per application: yes and no counted, the chair's vote noted. After an upheld
+    appeal the latest round's vote counts, and the earlier result is its floor: the share it reached, and
+    whether it carried."""
+    chair = ops.chair_of(call)
+    tally: dict[tuple[int, int], list] = {}
+    for application_id, evaluator_id, recommend, round_ in db.session.execute(
+            select(Scorecard.application_id, Scorecard.evaluator_id, Scorecard.recommend, Scorecard.round)
+            .where(Scorecard.call_id == call.id, Scorecard.status == ScorecardStatus.SUBMITTED)):
+        counts = tally.setdefault((application_id, round_), [0, 0, None])
+        counts[0 if recommend else 1] += 1
+        if chair is not None and evaluator_id == chair.id:
+            counts[2] = bool(recommend)
+    carried = dict(db.session.execute(
+        select(RankingEntry.application_id, RankingEntry.passed).join(Ranking, Ranking.id == RankingEntry.ranking_id)
+        .where(Ranking.call_id == call.id, Ranking.status == RankingStatus.PUBLISHED)
+        .order_by(Ranking.published_at)).all())  # the latest published list wins
+    made = []
+    for row in rows:
+        round_, previous = reevaluated.get(row.id, (1, None))
+        counts = tally.get((row.id, round_))
+        vote = None if counts is None else algorithm.Vote(*counts)
+        made.append(algorithm.Candidate(
+            row.id, row.number, _aware(row.submitted_at), Decimal(row.requested_amount), (), reduced.get(row.id),
+            None if round_ == 1 else Decimal(previous or 0), vote, round_ > 1 and bool(carried.get(row.id))))
+    return made
 
 
 def _aware(moment: datetime) -> datetime:
@@ -173,15 +207,42 @@ def publish(ranking: Ranking, actor: User, now: datetime | None = None) -> int:
              notice_at=now, ranking=ranking.id)
         ops.notify_applicants(application, "results", _l("Results of the call %(call)s", call=call.title),
                               outcome=outcomes[entry.outcome], appeal_due_at=application.appeal_due_at)
+    # Ranked again after an appeal: the earlier places of these applications no longer stand.
+    superseded = db.session.execute(
+        update(RankingEntry).where(RankingEntry.application_id.in_(list(applications)),
+                                   RankingEntry.ranking_id != ranking.id, RankingEntry.superseded_by_id.is_(None))
+        .values(superseded_by_id=ranking.id)).rowcount
     audit.record("evaluation:ranking:published", actor=actor, obj=call,
                  data={"ranking": ranking.id, "digest": ranking.digest, "applications": len(applications),
-                       "selected": str(selected)})
+                       "selected": str(selected), "superseded": superseded})
     return len(applications)
+
+
+def standing(call_id: int, status: str):
+    """The places that stand, of the call's applications in a status: each one's place on the latest published
+    list that ranked it, in the call's order (a higher score first; on equal scores the earlier list, then the
+    place on it). Rows of (application id, number, amount to award, score)."""
+    return db.session.execute(
+        select(Application.id, Application.number,
+               func.coalesce(Application.awarded_amount, Application.requested_amount).label("amount"),
+               RankingEntry.score)
+        .join(RankingEntry, RankingEntry.application_id == Application.id)
+        .join(Ranking, Ranking.id == RankingEntry.ranking_id)
+        .where(Application.call_id == call_id, Application.status == status,
+               Ranking.status == RankingStatus.PUBLISHED, RankingEntry.superseded_by_id.is_(None))
+        .order_by(RankingEntry.score.desc(), Ranking.published_at, RankingEntry.position)).all()
 
 
 def latest(call: Call) -> Ranking | None:
     return db.session.scalar(select(Ranking).where(Ranking.call_id == call.id)
                              .order_by(Ranking.computed_at.desc(), Ranking.id.desc()).limit(1))
+
+
+def lists(call: Call) -> list[Ranking]:
+    """The call's rankings, the newest first: the draft, the list published with the results, and any list
+    published after appeals."""
+    return list(db.session.scalars(select(Ranking).where(Ranking.call_id == call.id)
+                                   .order_by(Ranking.computed_at.desc(), Ranking.id.desc())))
 
 
 def reduce_amount(application: Application, actor: User, amount: Decimal, reason: str) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from grants.access import Permission, get_or_404, require
 from grants.applications.models import Application
 from grants.calls.models import Call
+from grants.evaluation import operations as ops
 from grants.evaluation import results
 from grants.evaluation.forms import ConfirmForm, ReductionForm
 from grants.evaluation.models import AmountReduction, Ranking, RankingStatus
@@ -29,7 +30,9 @@ def _call(call_id: int) -> Call:
 @require(Permission.CALL_ANY_MANAGE)
 def show(call_id: int):
     call = _call(call_id)
-    ranking = results.latest(call)
+    lists = results.lists(call)
+    chosen = request.args.get("ranking", type=int)
+    ranking = next((r for r in lists if r.id == chosen), lists[0] if lists else None)
     rows = []
     if ranking is not None:
         entries = results.entries(ranking)
@@ -42,7 +45,8 @@ def show(call_id: int):
     verified = request.args.get("verify") == "1" and ranking is not None and results.verify(ranking)
     return render_template("evaluation/ranking.html", call=call, ranking=ranking, rows=rows, confirm=ConfirmForm(),
                            reduction=ReductionForm(), awarded=results.awarded(call), verified=verified,
-                           checked=request.args.get("verify") == "1", workflow=WORKFLOWS["application"])
+                           checked=request.args.get("verify") == "1", workflow=WORKFLOWS["application"],
+                           commission=ops.is_commission(call), lists=lists, by_id={r.id: r for r in lists})
 
 
 def _back(call_id: int, **args):

@@ -51,8 +51,8 @@ def _card(card_id: int, check=can_hold_scorecard, *, for_update: bool = False) -
 
 
 def _scorecard_form(card: Scorecard, formdata=None):
-    criteria = card.application.call.criteria or []
-    form_class = scorecard_form_class(criteria)
+    criteria = ops.criteria_scored(card.application.call)
+    form_class = scorecard_form_class(criteria, vote=ops.is_commission(card.application.call))
     if formdata is not None:
         return form_class(formdata)
     data = {f"points-{c['id']}": (card.points or {}).get(c["id"]) for c in criteria}
@@ -70,7 +70,8 @@ def render_card(card: Scorecard, form=None, errors: dict | None = None):
     shown = version_context(application, queries.versions(application))
     return render_template("evaluation/scorecard.html", card=card, application=application, **shown,
                            form=form or _scorecard_form(card), errors=errors or {}, confirm=ConfirmForm(),
-                           criteria=application.call.criteria or [], text=localised,
+                           criteria=ops.criteria_scored(application.call), text=localised,
+                           commission=ops.is_commission(application.call),
                            minimum=int(application.call.parameter("justification_min_chars") or 0))
 
 
@@ -114,7 +115,7 @@ def conflict(card_id: int):
 
 
 def _posted_scores(card: Scorecard, form) -> tuple[dict, dict, bool | None, str]:
-    criteria = card.application.call.criteria or []
+    criteria = ops.criteria_scored(card.application.call)
     points = {c["id"]: form[f"points-{c['id']}"].data for c in criteria}
     justifications = {c["id"]: form[f"justification-{c['id']}"].data or "" for c in criteria}
     recommend = {"yes": True, "no": False}.get(form.recommend.data)
@@ -196,5 +197,6 @@ def application_results(application_id: int):
         cards = [c for c in cards if c.round < round_]  # the current stage's points once all are in
     cards = [c for c in cards if c.status == ScorecardStatus.SUBMITTED]
     return render_template("evaluation/results.html", application=application, cards=cards, staff=staff,
-                           score=ops.final_score(application), criteria=application.call.criteria or [],
+                           score=ops.final_score(application), criteria=ops.criteria_scored(application.call),
+                           commission=ops.is_commission(application.call),
                            workflow=WORKFLOWS["application"])

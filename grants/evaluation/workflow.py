@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 import grants.applications.workflow  # noqa: F401 - Application is bound before this area plugs into it
 from grants.applications.models import Application
@@ -22,7 +22,8 @@ from grants.auth.models import DayOff, Programme
 from grants.engine.registry import plug
 from grants.errors import Refusal
 from grants.evaluation import operations as ops
-from grants.evaluation.models import Ranking, RankingEntry, RankingStatus, Reevaluation, ScorecardStatus
+from grants.evaluation import results
+from grants.evaluation.models import Ranking, RankingStatus, Reevaluation, ScorecardStatus
 from grants.extensions import db
 from grants.services.workdays import calendar_days_deadline, working_days_deadline
 from workflows.base import Context
@@ -87,21 +88,13 @@ def _award(application: Application, actor: Any, ctx: Context, from_state: str) 
 def _top_of_the_reserve_first(application: Application, actor: Any, ctx: Context, from_state: str) -> None:
     """Promotions follow the published list: an application higher on the reserve list goes first, unless the
     budget left cannot cover it (then the next one that fits may be promoted)."""
-    # Read without flushing: the budget as it was before this promotion, and one write of the application.
+    # Read without flushing: the budget as it was before this promotion, and one write of the application. The
+    # reserve list is every reserve application's standing place, across the lists published after appeals.
     with db.session.no_autoflush:
         available = budget_available(application.call_id, application.call.budget)
-        position = db.session.scalar(
-            select(RankingEntry.position).join(Ranking, Ranking.id == RankingEntry.ranking_id)
-            .where(RankingEntry.application_id == application.id, Ranking.status == RankingStatus.PUBLISHED)
-            .order_by(Ranking.published_at.desc()).limit(1))
-        above = None if position is None else db.session.scalar(
-            select(Application.number).join(RankingEntry, RankingEntry.application_id == Application.id)
-            .join(Ranking, Ranking.id == RankingEntry.ranking_id)
-            .where(Application.call_id == application.call_id, Application.status == "reserve",
-                   Application.id != application.id, Ranking.status == RankingStatus.PUBLISHED,
-                   RankingEntry.position < position,
-                   func.coalesce(Application.awarded_amount, Application.requested_amount) <= available)
-            .order_by(RankingEntry.position).limit(1))
+        reserve = results.standing(application.call_id, "reserve")
+    ahead = next((i for i, row in enumerate(reserve) if row.id == application.id), 0)
+    above = next((row.number for row in reserve[:ahead] if row.amount <= available), None)
     if above is not None:
         raise Refusal(_l("Promote %(number)s first: it is higher on the reserve list and the budget covers it.",
                          number=above), status=409)

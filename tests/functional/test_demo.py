@@ -19,16 +19,18 @@ def test_seeding_twice_changes_nothing_and_every_account_signs_in(app, db, clien
     second = runner.invoke(args=["pomost", "seed-demo"])
     assert "nothing new" in second.output
     assert (db.session.scalar(select(func.count()).select_from(Call)),
-            db.session.scalar(select(func.count()).select_from(Application))) == counts == (5, 14)
+            db.session.scalar(select(func.count()).select_from(Application))) == counts == (6, 16)
     states = set(db.session.scalars(select(Application.status)))
     assert {"draft", "submitted", "formal_check", "correction", "merit_review", "formally_rejected",
             "third_review", "scored", "selected", "appeal"} <= states
-    # The demo evaluator has something to do: a declaration to make, a scorecard in progress, a third evaluation.
+    # The demo evaluator has something to do: declarations to make, a scorecard in progress, a third evaluation,
+    # and a commission's vote.
     from grants.evaluation.models import Scorecard, ScorecardStatus
 
     evaluator = User.by_email(demo.ACCOUNTS[2][0])
     mine = [c.status for c in db.session.scalars(select(Scorecard).where(Scorecard.evaluator_id == evaluator.id))]
-    assert sorted(mine) == ["assigned", "assigned", "declared"] and ScorecardStatus.SUBMITTED not in mine
+    assert sorted(mine) == ["assigned", "assigned", "assigned", "declared", "declared"]
+    assert ScorecardStatus.SUBMITTED not in mine
     assert audit.verify().ok
     for email, _name, role in demo.ACCOUNTS:
         assert email in first.output

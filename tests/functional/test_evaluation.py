@@ -497,6 +497,53 @@ def test_promotions_follow_the_reserve_list_top_first(db):
     assert results.awarded(call) == Decimal("100000.00")
 
 
+def test_after_an_appeal_the_reserve_list_follows_scores_across_the_published_lists(client, auth, db):
+    """Before: a list published after an appeal left the earlier places standing, and "top of the reserve list
+    first" compared places on different lists, so an application re-scored to 61 (1st on its own list) went
+    before one at 70 (3rd on the first list)."""
+    officer = factories.user(Role.PROGRAM_OFFICER, locale="en")
+    evaluators = [factories.user(Role.EVALUATOR) for _ in range(3)]
+    call = factories.call(budget="100000.00", criteria=CRITERIA, parameters={"justification_min_chars": 1})
+    applications = [factories.application(call, status="merit_review", requested=amount, number=f"T/{n}",
+                                          submitted_at=datetime(2026, 3, 1, 10, n, tzinfo=timezone.utc))
+                    for n, amount in enumerate(("60000.00", "30000.00", "30000.00", "30000.00"))]
+    for evaluator in evaluators:
+        ops.add_to_pool(call, evaluator, officer)
+    _scored({"applications": applications, "evaluators": evaluators, "officer": officer}, db,
+            [(40, 30), (30, 30), (30, 20), (10, 10)])  # 100, 90, 70 and 30 of 100
+    first_list = results.compute(call, officer)
+    results.publish(first_list, officer)
+    db.session.commit()
+    a, b, c, d = (db.session.get(Application, x.id) for x in applications)
+    assert [x.status for x in (a, b, c, d)] == ["selected", "selected", "reserve", "rejected"]
+    fire(d, "appeal", d.organisation.memberships[0].user, "Plan oceniono zbyt nisko.")
+    fire(d, "uphold", officer, "Ponowna ocena.")
+    card = ops.assign(d, evaluators[2], officer)
+    ops.declare(card, evaluators[2], "en")
+    ops.save(card, evaluators[2], {"need": 21, "plan": 20}, {"need": WHY, "plan": WHY}, True, "")  # 61
+    ops.submit(card, evaluators[2])
+    second_list = results.compute(call, officer)
+    results.publish(second_list, officer)
+    db.session.commit()
+    assert db.session.get(Application, d.id).status == "reserve"
+    places = {e.application_id: e for e in results.entries(first_list)}
+    assert places[d.id].superseded_by_id == second_list.id and places[c.id].superseded_by_id is None
+    assert [row.number for row in results.standing(call.id, "reserve")] == ["T/2", "T/3"]
+    auth.login(officer.email)
+    page = client.get(f"/manage/calls/{call.id}/ranking/?ranking={first_list.id}").get_data(as_text=True)
+    assert 'data-testid="lists"' in page and page.count("data-superseded") == 1
+    assert "ranked again after an appeal" in page
+    auth.logout()
+    fire(db.session.get(Application, b.id), "resign", b.organisation.memberships[0].user, "Rezygnujemy.")
+    db.session.commit()
+    with refusal_saying("Promote T/2 first"):
+        fire(db.session.get(Application, d.id), "promote", officer)
+    db.session.rollback()
+    fire(db.session.get(Application, c.id), "promote", officer)
+    db.session.commit()
+    assert db.session.get(Application, c.id).status == "selected"
+
+
 def test_officers_never_score_and_applicants_never_score_their_own(db, setting):
     application = setting["applications"][0]
     officer_evaluator = factories.user(Role.PROGRAM_OFFICER, Role.EVALUATOR, name="Oficer Oceniający")

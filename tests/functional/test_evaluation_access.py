@@ -57,6 +57,7 @@ def _routes(w) -> list[tuple[str, str, set[str]]]:
         ("GET", f"{manage}/evaluation/", {"officer"}),
         ("POST", f"{manage}/evaluation/pool", {"officer"}),
         ("POST", f"{manage}/evaluation/pool/{w['people']['unrelated evaluator'].id}/remove", {"officer"}),
+        ("POST", f"{manage}/evaluation/pool/{w['people']['unrelated evaluator'].id}/chair", {"officer"}),
         ("POST", f"{manage}/evaluation/draw", {"officer"}),
         ("POST", f"{manage}/evaluation/assign", {"officer"}),
         ("POST", f"{manage}/evaluation/scorecards/{waiting}/withdraw", {"officer"}),

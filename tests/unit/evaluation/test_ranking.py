@@ -518,3 +518,69 @@ def test_a_floor_after_an_upheld_appeal_keeps_the_score_from_falling_and_is_part
     assert r.inputs_digest([low], params) != r.inputs_digest([lifted], params)
     again = r.from_json(r.to_json([lifted], params))
     assert r.rank(*again) == r.rank([lifted], params)
+
+
+# --- a commission's vote (development packages) ---------------------------------------------------------
+
+def voted(application_id: int, yes: int, no: int, chair: bool | None = None, minutes: int = 0, requested="100",
+          **fields) -> Candidate:
+    return Candidate(application_id, f"P/{application_id}", T0 + timedelta(minutes=minutes), Decimal(requested),
+                     (), vote=ranking.Vote(yes, no, chair), **fields)
+
+
+COMMISSION = Parameters(Decimal("250"), (), Decimal("60"), Decimal("30"), 1, commission=True)
+
+
+@pytest.mark.parametrize(("yes", "no", "chair", "carried", "share"), [
+    (3, 1, None, True, "75.00"), (2, 2, True, True, "50.00"), (2, 2, False, False, "50.00"),
+    (2, 2, None, False, "50.00"), (1, 2, True, False, "33.33"), (2, 1, False, True, "66.67"),
+    (0, 5, None, False, "0.00"),
+])
+def test_the_majority_carries_a_vote_and_the_chair_breaks_a_tie(yes, no, chair, carried, share):
+    vote = ranking.Vote(yes, no, chair)
+    assert vote.carried is carried and Decimal(vote.cents) / 100 == Decimal(share)
+
+
+def test_carried_votes_are_selected_by_their_share_then_submission_time_within_the_budget():
+    placements = rank([voted(1, 2, 2, True, minutes=5), voted(2, 3, 1), voted(3, 2, 2, True, minutes=1),
+                       voted(4, 1, 3), voted(5, 4, 0, requested="200")], COMMISSION)
+    assert [(p.application_id, p.outcome, str(p.score)) for p in placements] == [
+        (5, "selected", "100.00"), (2, "reserve", "75.00"), (3, "reserve", "50.00"), (1, "reserve", "50.00"),
+        (4, "rejected", "25.00")]  # 200 + 100 > 250: the first that does not fit and all below are the reserve
+
+
+def test_a_re_vote_after_an_upheld_appeal_cannot_lower_the_result():
+    lowered = voted(1, 0, 1, floor=Decimal("50.00"), carried_before=True)  # the newcomer voted no
+    raised = voted(2, 1, 0, floor=Decimal("25.00"))
+    placements = {p.application_id: p for p in rank([lowered, raised], COMMISSION)}
+    assert placements[1].passed and placements[1].score == Decimal("50.00")
+    assert placements[2].passed and placements[2].score == Decimal("100.00")
+
+
+@pytest.mark.parametrize(("build", "error"), [
+    (lambda: ranking.Vote(0, 0), ValueError), (lambda: ranking.Vote(1, -1), ValueError),
+    (lambda: ranking.Vote(0, 2, True), ValueError), (lambda: ranking.Vote(1, 1, "yes"), TypeError),
+    (lambda: Parameters(Decimal(1), CRITERIA, Decimal(60), Decimal(30), 1, commission=True), ValueError),
+    (lambda: Candidate(1, "P/1", T0, Decimal(1), (card(1, 1),), vote=ranking.Vote(1, 0)), ValueError),
+])
+def test_votes_that_cannot_be_counted_are_refused(build, error):
+    with pytest.raises(error):
+        build()
+
+
+def test_a_commission_without_a_vote_on_an_application_cannot_rank_it():
+    with pytest.raises(Unrankable) as caught:
+        rank([voted(1, 2, 1), Candidate(2, "P/2", T0, Decimal(1), ())], COMMISSION)
+    assert caught.value.problems == {"P/2": "missing_vote"}
+
+
+def test_votes_are_stored_with_the_inputs_and_the_digest_of_scored_calls_is_unchanged():
+    candidates = [voted(1, 2, 2, True), voted(2, 1, 0, floor=Decimal("25"), carried_before=True)]
+    stored = json.loads(json.dumps(to_json(candidates, COMMISSION)))
+    again, parameters = from_json(stored)
+    assert rank(again, parameters) == rank(candidates, COMMISSION)
+    assert inputs_digest(again, parameters) == inputs_digest(candidates, COMMISSION)
+    assert inputs_digest([voted(1, 2, 2, False)], COMMISSION) != inputs_digest([voted(1, 2, 2, True)], COMMISSION)
+    scored = [candidate(1, agreed(30, 40))]
+    assert "commission" not in json.dumps(to_json(scored, params()))  # inputs stored before commissions digest alike
+    assert "vote" not in to_json(scored, params())["candidates"][0]
