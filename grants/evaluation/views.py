@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from grants.access import Permission, get_or_404, require
@@ -24,10 +24,11 @@ from grants.extensions import db
 from grants.services import audit, pdf, uploads
 from grants.types import utcnow
 from grants.ui import localised
-from grants.web import on_refusal
+from grants.web import on_refusal, page_number
 from workflows import WORKFLOWS
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
+QUEUE_PAGE = 50
 
 
 def _locale() -> str:
@@ -37,13 +38,19 @@ def _locale() -> str:
 @bp.route("/")
 @require(Permission.APPLICATION_ASSIGNED_SCORE)
 def queue():
-    """Assigned applications with their deadlines; titles only for those declared."""
+    """Assigned applications with their deadlines, those still to score first, a page at a time; titles only
+    for those declared."""
+    page = request.args.get("page", 1, type=page_number)
+    mine = select(Scorecard).where(
+        Scorecard.evaluator_id == current_user.id,
+        Scorecard.status.in_((ScorecardStatus.ASSIGNED, ScorecardStatus.DECLARED, ScorecardStatus.SUBMITTED)))
+    total = db.session.scalar(select(func.count()).select_from(mine.subquery()))
     cards = db.session.scalars(
-        select(Scorecard).options(joinedload(Scorecard.application))
-        .where(Scorecard.evaluator_id == current_user.id,
-               Scorecard.status.in_((ScorecardStatus.ASSIGNED, ScorecardStatus.DECLARED, ScorecardStatus.SUBMITTED)))
-        .order_by(Scorecard.status == ScorecardStatus.SUBMITTED, Scorecard.due_at, Scorecard.id)).all()
-    return render_template("evaluation/queue.html", cards=cards, now=utcnow())
+        mine.options(joinedload(Scorecard.application).joinedload(Application.call))
+        .order_by(Scorecard.status == ScorecardStatus.SUBMITTED, Scorecard.due_at, Scorecard.id)
+        .limit(QUEUE_PAGE).offset((page - 1) * QUEUE_PAGE)).all()
+    return render_template("evaluation/queue.html", cards=cards, now=utcnow(), page=page, total=total,
+                           page_size=QUEUE_PAGE)
 
 
 def _card(card_id: int, check=can_hold_scorecard, *, for_update: bool = False) -> Scorecard:

@@ -468,6 +468,10 @@ def test_the_overview_and_the_queue_cost_the_same_queries_for_10_and_300_applica
     few = queries("/evaluation/", evaluators[0].email)
     _bulk(large, organisation, evaluators, 300)
     assert queries("/evaluation/", evaluators[0].email) == few
+    auth.login(evaluators[0].email)
+    page = client.get("/evaluation/").get_data(as_text=True)
+    assert page.count("data-card=") == 50 and 'data-testid="next-page"' in page  # a page at a time
+    assert client.get("/evaluation/?page=2").status_code == 200
 
 
 def test_promotions_follow_the_reserve_list_top_first(db):
