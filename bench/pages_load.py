@@ -1,11 +1,14 @@
-"""Load on loopback: the applicant's application page and the officer's list page, against a bare
-one-row read of the same app, served by gunicorn (2 workers) on PostgreSQL, in one run.
+"""Load on loopback: the applicant's application page, the officer's list page, the evaluator's queue and the
+officer's evaluation overview, against a bare one-row read of the same app, served by gunicorn (2 workers) on
+PostgreSQL, in one run, on realistic data (bench/realistic.py: full answers, attachments, history, 52
+evaluators, 3 assigned and 2 submitted scorecards per application, an organisation per application).
 
     .venv/bin/python bench/pages_load.py [--applications 10000] [--rounds 3] [--seconds 5] [--connections 8]
 
 Needs `wrk` (Debian package). Prints requests/s and latency percentiles per endpoint and each
 page's throughput as a ratio of the baseline's. Targets (issue 4): ≥ 0.5 of the baseline's
-requests/s and p99 < 100 ms; the list page's median under 50 ms with 10,000 applications.
+requests/s and p99 < 100 ms; the list page's median under 50 ms with 10,000 applications; (issue 11) the
+queue and the overview within 0.8 × the list page's requests/s.
 Two reference endpoints show where a page's time goes: a signed-in request that only loads the user,
 and one that renders the layout around an empty page.
 """
@@ -24,7 +27,6 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from decimal import Decimal
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,55 +37,33 @@ PASSWORD = "bench password 1"
 # so the login and the load must present the same one.
 USER_AGENT = "pomost-bench"
 BASELINE = "baseline: one-row read"
+LIST_PAGE = "officer: list page"
 
 
 def seed(url: str, owner_url: str, applications: int, instance: str) -> dict:
+    """Realistic data (bench/realistic.py), then what runs soon after a bulk load in production."""
     from flask_migrate import upgrade
-    from sqlalchemy import create_engine, insert
+    from sqlalchemy import create_engine
 
+    from bench import realistic
     from grants import create_app
-    from grants.applications.models import Application
-    from grants.auth import operations as ops
-    from grants.auth.models import Membership, MembershipRole, Organisation, Role
-    from grants.calls.models import Call, CallStatus
-    from grants.extensions import db
-    from grants.types import utcnow
 
     app = create_app({"DATABASE_URL": url, "DATABASE_OWNER_URL": owner_url, "SECRET_KEY": "bench",
                       "INSTANCE_PATH": instance, "TESTING": True})
     with app.app_context():
         upgrade()
-        ops.create_user("officer@bench.example.org", "Officer", PASSWORD, roles=[Role.PROGRAM_OFFICER],
-                                  confirmed=True)
-        owner = ops.create_user("owner@bench.example.org", "Owner", PASSWORD, roles=[Role.APPLICANT], confirmed=True)
-        org = Organisation(name="Spółdzielnia Bench", type="social_cooperative")
-        org.memberships.append(Membership(user=owner, role=MembershipRole.OWNER))
-        now = utcnow()
-        call = Call(call_type="restructuring_grant", title="Bench", budget=Decimal("100000000"),
-                    status=CallStatus.PUBLISHED, opens_at=now.replace(year=now.year - 1),
-                    closes_at=now.replace(year=now.year + 1),
-                    form=[{"id": "summary", "type": "long_text", "required": True,
-                           "label": {"pl": "Opis", "en": "Summary"}}])
-        db.session.add_all([org, call])
-        db.session.flush()
-        rows = [{"call_id": call.id, "organisation_id": org.id, "title": f"Wniosek {i}", "status": "submitted",
-                 "number": f"{call.id}/{i:05d}", "requested_amount": Decimal("1000"), "answers": {"summary": "x"},
-                 "correction_rounds": 0, "correction_items": [], "formal_checklist": {}, "created_at": now,
-                 "version": 1} for i in range(applications)]
-        for start in range(0, len(rows), 5000):
-            db.session.execute(insert(Application), rows[start:start + 5000])
-        db.session.commit()
+        seeded = realistic.seed(app, applications, PASSWORD)
         # What `flask pomost tick` (cron, every minute) does: fold the kept per-state counts.
         from grants.applications import counts
 
         counts.compact()
-        # What autovacuum does soon after a bulk load in production: planner statistics and the
-        # visibility map (index-only scans). Only the tables' owner may vacuum them.
-        owner = create_engine(owner_url, isolation_level="AUTOCOMMIT")
-        with owner.connect() as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE")
-        owner.dispose()
-        return {"call_id": call.id, "application_id": 1}
+    # What autovacuum does soon after a bulk load in production: planner statistics and the
+    # visibility map (index-only scans). Only the tables' owner may vacuum them.
+    owner = create_engine(owner_url, isolation_level="AUTOCOMMIT")
+    with owner.connect() as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")
+    owner.dispose()
+    return seeded
 
 
 def login(base: str, email: str) -> str:
@@ -168,7 +148,9 @@ def main() -> None:
     owner_url, url = create_roles(superuser_url)
     instance = tempfile.mkdtemp(prefix="pomost-bench-")
     try:
+        started = time.perf_counter()
         ids = seed(url, owner_url, args.applications, instance)
+        print(f"seeded {args.applications:,} applications in {time.perf_counter() - started:.0f} s")
         env = {k: v for k, v in os.environ.items() if not k.startswith("POMOST_")}
         env.update({"POMOST_DATABASE_URL": url, "POMOST_SECRET_KEY": "bench-" + "x" * 40,
                     "POMOST_AUDIT_KEY": "bench-audit-" + "x" * 40, "POMOST_REQUIRE_STAFF_2FA": "false",
@@ -176,11 +158,13 @@ def main() -> None:
                     "POMOST_STORAGE_PATH": instance + "/storage", "POMOST_BENCH_ENDPOINTS": "true",
                     "POMOST_MAIL_BACKGROUND": "false"})
         with gunicorn(env, 2) as (base, _server):
-            applicant, officer = login(base, "owner@bench.example.org"), login(base, "officer@bench.example.org")
+            applicant, officer, evaluator = (login(base, ids[who]) for who in ("owner", "officer", "evaluator"))
             targets = [
                 (BASELINE, f"{base}/_bench/row", None),
                 ("applicant: application page", f"{base}/applications/{ids['application_id']}", applicant),
                 ("officer: list page", f"{base}/manage/calls/{ids['call_id']}/applications/", officer),
+                ("evaluator: queue", f"{base}/evaluation/", evaluator),
+                ("officer: evaluation overview", f"{base}/manage/calls/{ids['call_id']}/evaluation/", officer),
                 ("reference: signed in, JSON", f"{base}/_bench/signed-in", applicant),
                 ("reference: signed in, layout", f"{base}/_bench/layout", applicant),
             ]
@@ -202,6 +186,9 @@ def main() -> None:
                   f"p50 {statistics.median(r['p50'] for r in runs):7.2f} ms  "
                   f"p99 {max(r['p99'] for r in runs):7.2f} ms  "
                   f"ratio {ratio:.2f}  non-2xx {sum(r['errors'] for r in runs)}")
+        for name in ("evaluator: queue", "officer: evaluation overview"):
+            against = statistics.median(r[name]["rps"] / r[LIST_PAGE]["rps"] for r in rounds)
+            print(f"{name:<30} {against:.2f} × the officer's list page (target ≥ 0.8)")
     finally:
         stop_db()
         shutil.rmtree(instance, ignore_errors=True)
