@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from grants.access import Permission, get_or_404, require
 from grants.applications.models import Application
@@ -23,6 +23,8 @@ from workflows import WORKFLOWS
 bp = Blueprint("evaluation_manage", __name__, url_prefix="/manage/calls/<int:call_id>/evaluation")
 PAGE_SIZE = 50
 SHOWN_STATES = ("merit_review", "third_review", "scored")
+SUMMARY_COLUMNS = (Scorecard.id, Scorecard.application_id, Scorecard.evaluator_id, Scorecard.slot, Scorecard.round,
+                   Scorecard.status, Scorecard.points, Scorecard.recommend, Scorecard.total)
 
 
 def _call(call_id: int) -> Call:
@@ -58,11 +60,16 @@ def overview(call_id: int):
     query = select(Application).where(Application.call_id == call.id,
                                       Application.status.in_((state,) if state else SHOWN_STATES))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    applications = db.session.scalars(query.order_by(Application.id).limit(PAGE_SIZE)
-                                      .offset((page - 1) * PAGE_SIZE)).all()
+    # Only the columns the page reads: answers, versions and justifications are long and not shown here.
+    applications = db.session.scalars(
+        query.options(load_only(Application.id, Application.number, Application.title, Application.status,
+                                Application.call_id, Application.organisation_id))
+        .order_by(Application.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     cards: dict[int, list[Scorecard]] = {a.id: [] for a in applications}
-    for card in db.session.scalars(select(Scorecard).options(joinedload(Scorecard.evaluator))
-                                   .where(Scorecard.application_id.in_(cards)).order_by(Scorecard.slot)):
+    for card in db.session.scalars(
+            select(Scorecard).options(load_only(*SUMMARY_COLUMNS), joinedload(Scorecard.evaluator)
+                                      .load_only(User.id, User.name))
+            .where(Scorecard.application_id.in_(cards)).order_by(Scorecard.slot)):
         cards[card.application_id].append(card)
     rounds = ops.rounds_of(cards)
     summaries = {a.id: ops.summarise(a, cards[a.id], rounds.get(a.id, 1)) for a in applications}
