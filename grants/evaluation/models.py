@@ -75,6 +75,8 @@ class Scorecard(db.Model):
                         name="submitted_is_sealed"),
         Index("ix_scorecard_evaluator_status", "evaluator_id", "status"),
         Index("ix_scorecard_call_status", "call_id", "status"),
+        # The officer's progress per evaluator, counted from the index alone.
+        Index("ix_scorecard_call_progress", "call_id", "evaluator_id", "status", "due_at", "saved_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

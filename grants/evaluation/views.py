@@ -9,13 +9,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from grants.access import Permission, get_or_404, require
 from grants.applications import queries
 from grants.applications.models import Application, Attachment
 from grants.applications.permissions import is_staff_view
 from grants.applications.views import version_context
+from grants.calls.models import Call
 from grants.evaluation import operations as ops
 from grants.evaluation.forms import ConfirmForm, ConflictForm, scorecard_form_class
 from grants.evaluation.models import Scorecard, ScorecardStatus
@@ -29,6 +30,8 @@ from workflows import WORKFLOWS
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 QUEUE_PAGE = 50
+# What the queue shows of a card; points and justifications are long and shown only on the card's page.
+QUEUE_COLUMNS = (Scorecard.id, Scorecard.application_id, Scorecard.status, Scorecard.due_at, Scorecard.saved_at)
 
 
 def _locale() -> str:
@@ -46,7 +49,10 @@ def queue():
         Scorecard.status.in_((ScorecardStatus.ASSIGNED, ScorecardStatus.DECLARED, ScorecardStatus.SUBMITTED)))
     total = db.session.scalar(select(func.count()).select_from(mine.subquery()))
     cards = db.session.scalars(
-        mine.options(joinedload(Scorecard.application).joinedload(Application.call))
+        mine.options(load_only(*QUEUE_COLUMNS),
+                     joinedload(Scorecard.application).load_only(Application.id, Application.number,
+                                                                 Application.title, Application.call_id)
+                     .joinedload(Application.call).load_only(Call.id, Call.title))
         .order_by(Scorecard.status == ScorecardStatus.SUBMITTED, Scorecard.due_at, Scorecard.id)
         .limit(QUEUE_PAGE).offset((page - 1) * QUEUE_PAGE)).all()
     return render_template("evaluation/queue.html", cards=cards, now=utcnow(), page=page, total=total,
