@@ -110,7 +110,13 @@ def appeal_deadline_set(ctx: Context) -> bool:
 @_guard("within_appeal_window", "Termin na odwołanie minął.", "The appeal period has ended.")
 def within_appeal_window(ctx: Context) -> bool:
     # Without a deadline the rule above refuses (and says why); this one speaks only of a deadline passed.
-    return ctx["appeal_due_at"] is None or (ctx.now <= ctx["appeal_due_at"] and not ctx["appealed_before"])
+    return ctx["appeal_due_at"] is None or ctx.now <= ctx["appeal_due_at"]
+
+
+@_guard("not_appealed_before", "Odwołanie od tej decyzji zostało już rozpatrzone, a rozstrzygnięcie jest ostateczne.",
+        "An appeal against this decision has already been decided, and that decision is final.")
+def not_appealed_before(ctx: Context) -> bool:
+    return not ctx["appealed_before"]
 
 
 @_guard("appealed_from_formal_check", "Odwołanie nie dotyczy oceny formalnej.",

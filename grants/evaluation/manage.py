@@ -22,7 +22,8 @@ from workflows import WORKFLOWS
 
 bp = Blueprint("evaluation_manage", __name__, url_prefix="/manage/calls/<int:call_id>/evaluation")
 PAGE_SIZE = 50
-SHOWN_STATES = ("merit_review", "third_review", "scored")
+# In evaluation, and decided by a published ranking (still shown, with their scores, after the results).
+SHOWN_STATES = ("merit_review", "third_review", "scored", "appeal", "selected", "reserve", "rejected")
 SUMMARY_COLUMNS = (Scorecard.id, Scorecard.application_id, Scorecard.evaluator_id, Scorecard.slot, Scorecard.round,
                    Scorecard.status, Scorecard.points, Scorecard.recommend, Scorecard.total)
 
@@ -86,7 +87,8 @@ def overview(call_id: int):
         pool_form=pool_form, draw_form=DrawForm(), confirm=ConfirmForm(), withdraw=WithdrawForm(), total=total,
         page=page, page_size=PAGE_SIZE, state=state, workflow=WORKFLOWS["application"],
         summaries=summaries, pool_names=[(row.id, row.name) for row in progress],
-        commission=ops.is_commission(call), chair=ops.chair_of(call))
+        commission=ops.is_commission(call), chair=ops.chair_of(call),
+        shown_states=[s for s in SHOWN_STATES if s != "third_review" or call.type.uses("request_third_review")])
 
 
 def _back(call_id: int, **args):

@@ -279,6 +279,7 @@ def declare_conflict(card: Scorecard, user: User, reason: str, now: datetime | N
     card.status, card.conflict_reason, card.ended_at = ScorecardStatus.CONFLICT, reason.strip(), now or utcnow()
     audit.record("evaluation:conflict:declared", actor=user, obj=card.application, data={"scorecard": card.id})
     _tell_officers(card, "evaluation_conflict", _l("An evaluator declared a conflict of interest"))
+    _after_ending(card, card.ended_at)
 
 
 def withdraw(card: Scorecard, actor: User, reason: str, now: datetime | None = None) -> None:
@@ -288,7 +289,15 @@ def withdraw(card: Scorecard, actor: User, reason: str, now: datetime | None = N
         raise Refusal(_l("Only an assignment not yet submitted can be taken back."), status=409)
     card.status, card.withdrawn_reason, card.ended_at = ScorecardStatus.WITHDRAWN, reason.strip(), now or utcnow()
     audit.record("evaluation:scorecard:withdrawn", actor=actor, obj=card.application,
-                 data={"scorecard": card.id, "evaluator": card.evaluator_id})
+                 data={"scorecard": card.id, "evaluator": card.evaluator_id, "reason": card.withdrawn_reason})
+    _after_ending(card, card.ended_at)
+
+
+def _after_ending(card: Scorecard, now: datetime) -> None:
+    """A commission member who leaves is not replaced: when every other vote is in, the vote is complete."""
+    db.session.flush()
+    if is_commission(card.application.call):
+        advance(card.application, now)
 
 
 def program_officers() -> list[User]:
@@ -381,7 +390,8 @@ def submit(card: Scorecard, user: User, now: datetime | None = None) -> None:
                           comment=card.comment)
     if errors:
         raise Refusal(_l("Not submitted: vote and give your reason first.") if is_commission(call) else
-                      _l("Not submitted: complete every criterion first."), status=422, errors=errors)
+                      _l("Not submitted: points, justifications or the recommendation are missing (marked below)."),
+                      status=422, errors=errors)
     card.total = _total(call, card).quantize(Decimal("0.01"))
     card.content_hash = hashlib.sha256(json.dumps(content_of(card), sort_keys=True, ensure_ascii=False,
                                                   separators=(",", ":")).encode()).hexdigest()
@@ -466,7 +476,9 @@ def summarise(application: Application, cards: list[Scorecard], round_: int) -> 
     stage = stage_cards(application, cards, round_)
     complete = len(stage) >= max(needed(application, round_, cards), 1) and all(c.status == ScorecardStatus.SUBMITTED
                                                                 for c in stage)
-    return {"complete": complete, "stage": stage,
+    # Once complete, every submitted scorecard of the round is shown (the third evaluation with the first two).
+    scores = [c for c in cards if c.round == round_ and c.status == ScorecardStatus.SUBMITTED] if complete else []
+    return {"complete": complete, "stage": stage, "scores": scores,
             "discrepancy": complete and round_ == 1 and discrepancy(application, cards),
             "places": places_left(application, cards, round_)}
 

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import delete, func, insert, select, update
 
 from grants.applications.models import Application
@@ -128,8 +129,10 @@ def compute(call: Call, actor: User | None, now: datetime | None = None) -> Rank
     unfinished = db.session.scalar(select(func.count()).select_from(Application)
                                    .where(Application.call_id == call.id, Application.status.in_(UNFINISHED)))
     if unfinished:
-        raise Refusal(_l("%(n)d applications are still in the formal check, in evaluation or in appeal: the "
-                         "ranking waits for them.", n=unfinished), status=409)
+        raise Refusal(lazy_ngettext("%(num)d application is still in the formal check, in evaluation or in appeal: "
+                                    "the ranking waits for it.",
+                                    "%(num)d applications are still in the formal check, in evaluation or in appeal: "
+                                    "the ranking waits for them.", unfinished), status=409)
     try:
         rows = candidates(call)
     except ValueError as error:  # e.g. an application requesting nothing: it cannot be ranked
@@ -198,6 +201,8 @@ def publish(ranking: Ranking, actor: User, now: datetime | None = None) -> int:
                                                      .where(RankingEntry.ranking_id == ranking.id))))}
     outcomes = {"selected": _l("selected for funding"), "reserve": _l("placed on the reserve list"),
                 "rejected": _l("not selected")}
+    reductions = {r.application_id: r for r in db.session.scalars(
+        select(AmountReduction).where(AmountReduction.application_id.in_(list(applications))))}
     for entry in entries(ranking):
         application = applications[entry.application_id]
         if application.status != "scored":
@@ -206,7 +211,9 @@ def publish(ranking: Ranking, actor: User, now: datetime | None = None) -> int:
         fire(application, TRIGGERS[entry.outcome], SYSTEM_ACTOR, now=now, amount=Decimal(entry.amount),
              notice_at=now, ranking=ranking.id)
         ops.notify_applicants(application, "results", _l("Results of the call %(call)s", call=call.title),
-                              outcome=outcomes[entry.outcome], appeal_due_at=application.appeal_due_at)
+                              outcome=outcomes[entry.outcome], appeal_due_at=application.appeal_due_at,
+                              amount=Decimal(entry.amount) if entry.outcome == "selected" else None,
+                              reduction=reductions.get(application.id))
     # Ranked again after an appeal: the earlier places of these applications no longer stand.
     superseded = db.session.execute(
         update(RankingEntry).where(RankingEntry.application_id.in_(list(applications)),

@@ -19,7 +19,7 @@ from grants.applications.views import version_context
 from grants.calls.models import Call
 from grants.evaluation import operations as ops
 from grants.evaluation.forms import ConfirmForm, ConflictForm, scorecard_form_class
-from grants.evaluation.models import Scorecard, ScorecardStatus
+from grants.evaluation.models import AmountReduction, Scorecard, ScorecardStatus
 from grants.evaluation.permissions import can_hold_scorecard, can_read_assigned_application, can_read_results
 from grants.extensions import db
 from grants.services import audit, pdf, uploads
@@ -149,7 +149,8 @@ def save(card_id: int):
     if "submit" in request.form:
         ops.submit(card, current_user)
         db.session.commit()
-        flash(_("Scorecard submitted and sealed."), "success")
+        flash(_("Vote submitted and sealed.") if ops.is_commission(card.application.call) else
+              _("Scorecard submitted and sealed."), "success")
         return redirect(url_for("evaluation.queue"), 303)
     db.session.commit()
     flash(_("Draft saved."), "success")
@@ -189,6 +190,7 @@ def download(card_id: int, attachment_id: int):
     return uploads.send_stored(attachment)
 
 
+AWARDED_STATES = ("selected", "agreement", "implementation", "settlement", "durability", "closed")
 PUBLISHED_STATES = ("selected", "reserve", "rejected", "appeal", "agreement", "implementation", "settlement",
                     "durability", "recovery", "closed", "cancelled")
 
@@ -209,7 +211,9 @@ def application_results(application_id: int):
     if staff and application.status in ops.REVIEW_STATES and not ops.summarise(application, cards, round_)["complete"]:
         cards = [c for c in cards if c.round < round_]  # the current stage's points once all are in
     cards = [c for c in cards if c.status == ScorecardStatus.SUBMITTED]
+    awarded = application.awarded_amount if application.status in AWARDED_STATES else None
+    reduction = db.session.scalar(select(AmountReduction).where(AmountReduction.application_id == application.id))
     return render_template("evaluation/results.html", application=application, cards=cards, staff=staff,
                            score=ops.final_score(application), criteria=ops.criteria_scored(application.call),
-                           commission=ops.is_commission(application.call),
+                           commission=ops.is_commission(application.call), awarded=awarded, reduction=reduction,
                            workflow=WORKFLOWS["application"])

@@ -159,3 +159,22 @@ def test_only_a_commission_has_a_chair_and_only_a_member_chairs_it(db, commissio
     with pytest.raises(Refusal) as caught:
         ops.set_chair(scored_call, outsider, officer)
     assert "no chair" in caught.value.text("en") and ops.chair_of(scored_call) is None
+
+
+def test_a_member_taken_off_an_application_is_not_replaced_and_the_others_votes_decide(db, commission):
+    """Before: taking back the last open card left the application in merit review for good (no draw could
+    fill the place, and nothing moved it on)."""
+    officer, members, call = commission["officer"], commission["members"], commission["call"]
+    ops.set_chair(call, members[0], officer)
+    ops.draw(call, officer)
+    application = commission["applications"][0]
+    cards = {c.evaluator_id: c for c in db.session.scalars(
+        select(Scorecard).where(Scorecard.application_id == application.id))}
+    for member, yes in zip(members[:3], (True, True, False)):
+        _vote(cards[member.id], member, yes)
+    db.session.commit()
+    assert db.session.get(Application, application.id).status == "merit_review"
+    ops.withdraw(cards[members[3].id], officer, "Nie odpowiada od dwóch tygodni.")
+    db.session.commit()
+    assert db.session.get(Application, application.id).status == "scored"
+    assert all(row[0] != application.id for row in ops.draw(call, officer).result)  # nobody replaces them

@@ -17,6 +17,7 @@ from grants.evaluation import operations as ops
 from grants.evaluation import results
 from grants.evaluation.models import Draw, Ranking, Scorecard, ScorecardStatus
 from grants.services.audit import AuditEntry
+from grants.types import utcnow
 from tests import factories
 from tests.conftest import csrf_token
 
@@ -546,6 +547,39 @@ def test_after_an_appeal_the_reserve_list_follows_scores_across_the_published_li
     fire(db.session.get(Application, c.id), "promote", officer)
     db.session.commit()
     assert db.session.get(Application, c.id).status == "selected"
+
+
+def test_an_appeal_decided_once_cannot_be_brought_again_and_the_applicant_is_told_why(db, setting):
+    """Before: after a dismissal the page said the appeal period had ended, while the deadline was days away."""
+    _scored(setting, db, [(40, 30), (20, 20), (30, 30)])
+    officer = setting["officer"]
+    results.publish(results.compute(setting["call"], officer), officer)
+    db.session.commit()
+    reserve = db.session.get(Application, setting["applications"][1].id)
+    owner = reserve.organisation.memberships[0].user
+    fire(reserve, "appeal", owner, "Plan oceniono zbyt nisko.")
+    fire(reserve, "dismiss", officer, "Ocena jest zgodna z kryteriami.")
+    db.session.commit()
+    reserve = db.session.get(Application, reserve.id)
+    assert reserve.status == "reserve" and reserve.appeal_due_at > utcnow()
+    with refusal_saying("already been decided"):
+        fire(reserve, "appeal", owner, "Jeszcze raz.")
+
+
+def test_the_applicant_reads_the_amount_awarded_and_why_it_was_reduced(client, auth, db, setting):
+    from grants.services.mail import OutboxMessage
+
+    _scored(setting, db, [(40, 30), (20, 20), (30, 30)])
+    officer, first = setting["officer"], setting["applications"][0]
+    results.reduce_amount(first, officer, Decimal("50000.00"), "Koszty sprzętu zawyżone.")
+    results.publish(results.compute(setting["call"], officer), officer)
+    db.session.commit()
+    owner = first.organisation.memberships[0].user
+    mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == owner.email)).one()
+    assert "50" in mail.body_text and "Koszty sprzętu zawyżone." in mail.body_text
+    auth.login(owner.email)
+    page = client.get(f"/evaluation/results/{first.id}").get_data(as_text=True)
+    assert 'data-testid="awarded"' in page and "Koszty sprzętu zawyżone." in page
 
 
 def test_officers_never_score_and_applicants_never_score_their_own(db, setting):

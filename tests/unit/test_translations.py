@@ -1,7 +1,7 @@
 """The Polish catalogue covers every translatable string in the source and stays usable.
 
 Plain tests with no app or database fixtures, so each runs once. The extraction mirrors the
-Makefile's `extract-messages` target (babel.cfg, default keywords plus `_l` and `lazy_gettext`),
+Makefile's `extract-messages` target (babel.cfg, default keywords plus `_l`, `lazy_gettext` and `lazy_ngettext`),
 so a new `_("...")` or `_l("...")` that nobody translated makes the first test fail.
 """
 from __future__ import annotations
@@ -53,7 +53,7 @@ def extracted(tmp_path_factory):
         status = CommandLineInterface().run([
             "pybabel", "-q", "extract",
             "-F", "babel.cfg",
-            "-k", "_l", "-k", "lazy_gettext",
+            "-k", "_l", "-k", "lazy_gettext", "-k", "lazy_ngettext:1,2",
             "-o", str(pot),
             "--no-location", "--sort-output",
             ".",
