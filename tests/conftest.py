@@ -148,11 +148,30 @@ def migrated_database(db_kind, tmp_path_factory, request):
         return template
     owner_url, app_url = request.getfixturevalue("postgres_roles")
     _migrate(app_url, instance, owner_url=owner_url)
+    _remember_seeded(request.getfixturevalue("postgres_url"))
     return app_url
 
 
+# Tables the migrations fill with reference data (the published rates): emptied with the rest between tests
+# and put back as the migrations left them, as the SQLite template copy does by itself.
+SEEDED_TABLES = ("rate",)
+_seeded: dict[str, list[dict]] = {}
+
+
+def _engine(url: str):
+    return create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+
+
+def _remember_seeded(url: str) -> None:
+    engine = _engine(url)
+    with engine.connect() as conn:
+        for table in SEEDED_TABLES:
+            _seeded[table] = [dict(row._mapping) for row in conn.execute(text(f'SELECT * FROM "{table}"'))]
+    engine.dispose()
+
+
 def _reset_postgres(url: str) -> None:
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = _engine(url)
     with engine.begin() as conn:
         tables = [r[0] for r in conn.execute(text(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
@@ -160,6 +179,13 @@ def _reset_postgres(url: str) -> None:
             # Replica mode skips user triggers, so the append-only audit table can be emptied between tests.
             conn.execute(text("SET LOCAL session_replication_role = replica"))
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        for table, rows in _seeded.items():
+            if rows:
+                columns = list(rows[0])
+                conn.execute(text(f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES '
+                                  f'({", ".join(":" + c for c in columns)})'), rows)
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                                  f'(SELECT max(id) FROM "{table}"))'))
     engine.dispose()
 
 

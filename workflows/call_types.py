@@ -6,7 +6,6 @@ the call is published, after which they are frozen (DESIGN §2). Money is Decima
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -45,27 +44,9 @@ COMMON_PARAMETERS: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True)
-class RateTable:
-    """A dated table: the value in force on a day is the last one starting on or before it."""
-
-    name: str
-    rows: tuple[tuple[date, Decimal], ...]
-
-    def on(self, day: date) -> Decimal:
-        applicable = [value for start, value in sorted(self.rows) if start <= day]
-        if not applicable:
-            raise LookupError(f"no {self.name} in force on {day.isoformat()}")
-        return applicable[-1]
-
-
-# Per-job rate for job-creation support (e.g. 35,212 PLN per job from 2024-07-01).
-JOB_RATE = RateTable("job_rate", ((date(2024, 7, 1), Decimal("35212.00")),))
-# Monthly cap of bridging support per job at full time (the minimum wage in force).
-BRIDGING_MONTHLY_CAP = RateTable("bridging_monthly_cap", (
-    (date(2024, 1, 1), Decimal("4242.00")), (date(2024, 7, 1), Decimal("4300.00")),
-    (date(2025, 1, 1), Decimal("4666.00")), (date(2026, 1, 1), Decimal("4806.00")),
-))
+# Dated tables an agreement reads on its date (kept by administrators: grants/finance/rates.py). A call type
+# names the tables it uses; the values are data, not code.
+RATE_TABLES = frozenset({"job_create", "job_maintain", "minimum_wage", "eur_rate", "de_minimis_ceiling"})
 # Full-time equivalents a job may have, as fractions of the per-job rate.
 JOB_FTES = (Decimal("1"), Decimal("0.75"), Decimal("0.5"))
 
@@ -123,10 +104,10 @@ JOB_SUPPORT = CallType(
     uses_workflows=("payment", "report", "job", "bridging_extension", "control", "recovery"),
     parameters={
         "max_jobs": 10,
-        "job_rate_table": JOB_RATE.name,
+        "job_rate_table": "job_create",
         "bridging_basic_months": 6,
         "bridging_extended_months": 6,
-        "bridging_cap_table": BRIDGING_MONTHLY_CAP.name,
+        "bridging_cap_table": "minimum_wage",
         "financed_months": 12,
         "durability_months": 6,
         "ps_status_months": 6,
@@ -161,4 +142,3 @@ DEVELOPMENT_PACKAGE = CallType(
 )
 
 CALL_TYPES: dict[str, CallType] = {ct.name: ct for ct in (RESTRUCTURING_GRANT, JOB_SUPPORT, DEVELOPMENT_PACKAGE)}
-RATE_TABLES: dict[str, RateTable] = {rt.name: rt for rt in (JOB_RATE, BRIDGING_MONTHLY_CAP)}

@@ -1,16 +1,18 @@
-"""Payments: tranches, instalments and purchases, each moving through the payment workflow."""
+"""Payments: tranches, instalments and purchases, each moving through the payment workflow; and the dated rate
+tables agreements read (grants/finance/rates.py)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.applications.models import ApplicationPart
+from grants.auth.models import User
 from grants.engine.models import status_column
 from grants.extensions import db
-from grants.types import UTCDateTime
+from grants.types import UTCDateTime, utcnow
 
 
 class Payment(ApplicationPart, db.Model):
@@ -25,3 +27,21 @@ class Payment(ApplicationPart, db.Model):
     status: Mapped[str] = status_column("payment")
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     prepared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class Rate(db.Model):
+    """One row of a dated table: `value` from `starts_on` until the next row's start."""
+
+    __tablename__ = "rate"
+    __table_args__ = (UniqueConstraint("name", "starts_on", name="uq_rate_name_start"),
+                      CheckConstraint("value > 0", name="value_positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    starts_on: Mapped[date] = mapped_column(Date)
+    value: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    source: Mapped[str | None] = mapped_column(Text)  # where the value was published
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    set_by: Mapped[User | None] = relationship()

@@ -139,10 +139,7 @@ def test_call_type_defaults_match_the_design():
     assert package["evaluators_per_application"] == 1 and package["package_cap"] == Decimal("5000.00")
     assert CALL_TYPES["restructuring_grant"].defaults()["evaluators_per_application"] == 2
     assert CALL_TYPES["restructuring_grant"].defaults()["correction_days"] == 7
-    from datetime import date
-    assert RATE_TABLES["job_rate"].on(date(2024, 7, 1)) == Decimal("35212.00")
-    with pytest.raises(LookupError):
-        RATE_TABLES["job_rate"].on(date(2024, 6, 30))
+    assert job["job_rate_table"] == "job_create" and job["bridging_cap_table"] == "minimum_wage"
 
 
 def test_workflows_package_does_not_import_flask():
