@@ -188,5 +188,6 @@ def withdraw(call_id: int, card_id: int):
     on_refusal(lambda refusal: _back(call.id))
     ops.withdraw(card, current_user, form.reason.data)
     db.session.commit()
-    flash(_("The assignment is taken back; assign someone else."), "info")
+    flash(_("The assignment is taken back; the vote stands on the other members.") if ops.is_commission(call) else
+          _("The assignment is taken back; assign someone else."), "info")
     return _back(call.id)
