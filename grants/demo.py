@@ -38,6 +38,8 @@ ACCOUNTS = [
 ]
 DEMO_ORGANISATION = "Spółdzielnia Socjalna „Pomost”"
 DEMO_GROUP = "Grupa nieformalna „Sąsiedzi z Zatorza”"
+# Valid accounts of real banks (the check digits hold; the agreement shows the bank's name from them).
+DEMO_ACCOUNT, DEMO_PATRON_ACCOUNT = "PL61109010140000071219812874", "PL27114020040000300201355387"
 # (call type, title, budget, [(application title, organisation, requested, steps to fire)])
 DEMO_CALLS = [
     ("restructuring_grant", "Granty na restrukturyzację spółdzielni socjalnych 2026", "400000.00", [
@@ -87,13 +89,14 @@ def seed() -> int:
     applicant = User.by_email(ACCOUNTS[0][0])
     if db.session.scalar(select(Organisation).where(Organisation.name == DEMO_ORGANISATION)) is None:
         organisation = Organisation(name=DEMO_ORGANISATION, type=OrganisationType.SOCIAL_COOPERATIVE,
-                                    nip="5261040828", krs="0000123456")
+                                    nip="5261040828", krs="0000123456", bank_account=DEMO_ACCOUNT)
         organisation.memberships.append(Membership(user=applicant, role=MembershipRole.OWNER))
         db.session.add(organisation)
         created += 1
     if db.session.scalar(select(Organisation).where(Organisation.name == DEMO_GROUP)) is None:
         group = Organisation(name=DEMO_GROUP, type=OrganisationType.INFORMAL_GROUP,
-                             patron_name="Stowarzyszenie Zatorze Razem", patron_krs="0000098765")
+                             patron_name="Stowarzyszenie Zatorze Razem", patron_krs="0000098765",
+                             bank_account=DEMO_PATRON_ACCOUNT)
         group.memberships.append(Membership(user=applicant, role=MembershipRole.OWNER))
         group.group_members = [
             GroupMember(full_name=name, birth_date=born, is_leader=leader, pesel=pesel)
@@ -183,6 +186,23 @@ EVALUATED_CALLS = [
 ]
 
 
+def _seed_agreement(call: Call, officer: User, applicant: User) -> None:
+    """The first selected package gets its agreement, with the scan uploaded for the officer to record the
+    signing; the next one waits for the officer to prepare it."""
+    from grants.finance import agreements
+
+    selected = db.session.scalar(select(Application).where(Application.call_id == call.id,
+                                                           Application.status == "selected")
+                                 .order_by(Application.id).limit(1))
+    if selected is None:
+        return
+    today = utcnow().date()
+    agreement = agreements.prepare(selected, officer, agreements.Terms(
+        award=selected.awarded_amount, award_reason=None, schedule_model="package_items", starts_on=today,
+        ends_on=today + timedelta(days=90), bank_account=DEMO_PATRON_ACCOUNT))
+    agreements.add_signed_scan(agreement, applicant, io.BytesIO(DEMO_PDF), "umowa-podpisana.pdf")
+
+
 def _seed_evaluation(applicant: User, officer: User) -> int:
     """Calls already closed, whose applications stand at every step of merit evaluation: waiting for the demo
     evaluator's declaration, in progress, scored, at a third evaluation; and a package call whose ranking is
@@ -244,5 +264,6 @@ def _seed_evaluation(applicant: User, officer: User) -> int:
             if appealing is not None:
                 fire(appealing, "appeal", applicant, "Naszym zdaniem komisja nie wzięła pod uwagę listów "
                                                      "poparcia od rady osiedla.")
+            _seed_agreement(call, officer, applicant)
         created += 1
     return created

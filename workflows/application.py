@@ -76,8 +76,10 @@ TRANSITIONS = (
     t("dismiss", "appeal", "reserve", PROGRAM_OFFICER, "Oddal odwołanie", "Dismiss the appeal",
       guards=(g.appealed_from_reserve,), reason_required=True),
     t("prepare_agreement", "selected", "agreement", PROGRAM_OFFICER, "Przygotuj umowę", "Prepare the agreement"),
-    t("sign", "agreement", "implementation", APPLICANT, "Podpisz umowę", "Sign the agreement", relation=MEMBER,
-      guards=(g.agreement_conditions_met,)),
+    # The applicant uploads the signed scan; the officer records the signing once every condition is met.
+    t("sign", "agreement", "implementation", PROGRAM_OFFICER, "Zarejestruj podpisanie umowy", "Record the signing",
+      guards=(g.agreement_prepared, g.security_accepted, g.de_minimis_checked, g.bank_account_verified,
+              g.signed_scan_uploaded)),
     t("resign", ("selected", "agreement"), "cancelled", APPLICANT, "Zrezygnuj", "Resign", relation=MEMBER,
       reason_required=True),
     t("submit_settlement", "implementation", "settlement", APPLICANT, "Złóż rozliczenie", "Submit the settlement",

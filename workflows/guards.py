@@ -146,10 +146,31 @@ appealed_from_reserve = Guard(
     routing=True)
 
 
-@_guard("agreement_conditions_met", "Brakuje przyjętego zabezpieczenia lub zaświadczenia de minimis.",
-        "An accepted security or the de minimis certificate is missing.")
-def agreement_conditions_met(ctx: Context) -> bool:
-    return not ctx["agreement_conditions_missing"]
+# The signing of an agreement waits for each of these; a refusal names every one still missing.
+@_guard("agreement_prepared", "Umowa nie została jeszcze przygotowana.", "The agreement has not been prepared yet.")
+def agreement_prepared(ctx: Context) -> bool:
+    return "agreement" not in ctx["agreement_missing"]
+
+
+@_guard("security_accepted", "Zabezpieczenie nie zostało jeszcze przyjęte.", "The security has not been accepted yet.")
+def security_accepted(ctx: Context) -> bool:
+    return "security" not in ctx["agreement_missing"]
+
+
+@_guard("de_minimis_checked", "Pomoc de minimis nie została sprawdzona.", "The de minimis aid has not been checked.")
+def de_minimis_checked(ctx: Context) -> bool:
+    return "de_minimis" not in ctx["agreement_missing"]
+
+
+@_guard("bank_account_verified", "Rachunek bankowy nie został potwierdzony.", "The bank account is not verified.")
+def bank_account_verified(ctx: Context) -> bool:
+    return "bank_account" not in ctx["agreement_missing"]
+
+
+@_guard("signed_scan_uploaded", "Wnioskodawca nie przesłał skanu podpisanej umowy.",
+        "The applicant has not uploaded the scan of the signed agreement.")
+def signed_scan_uploaded(ctx: Context) -> bool:
+    return "signed_scan" not in ctx["agreement_missing"]
 
 
 @_guard("durability_required", "Ta dotacja nie ma okresu trwałości.", "This grant has no durability period.",

@@ -30,7 +30,8 @@ from workflows import WORKFLOWS
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 WORKFLOW = WORKFLOWS["application"]
 # Triggers with a form of their own on the page (the generic buttons leave them out).
-OWN_FORMS = ("submit", "resubmit", "request_correction")
+# Transitions fired from their own pages: the edit form, the correction panel, the agreement (grants/finance).
+OWN_FORMS = ("submit", "resubmit", "request_correction", "prepare_agreement", "sign")
 # While these hold, staff see the formal-check panel.
 FORMAL_STAGE = ("submitted", "formal_check", "correction")
 
@@ -83,6 +84,7 @@ def version_context(application: Application, versions: list, number: str | None
 
 # Where the page links to the evaluation's results: staff from the merit review on, applicants once published.
 APPLICANT_RESULT_STATES = ("selected", "reserve", "rejected", "appeal")
+AGREEMENT_STATES = ("selected", "agreement", "implementation", "settlement", "durability", "recovery", "closed")
 STAFF_RESULT_STATES = ("merit_review", "third_review", "scored", *APPLICANT_RESULT_STATES)
 
 
@@ -122,6 +124,7 @@ def render_case(application: Application, form: TransitionForm | None = None, co
         attachments=attachments, rules=eligibility.evaluate(application, utcnow().date()) if staff_view else [],
         missing_answers=missing_answer_labels(application), missing_attachments=missing_attachments,
         shows_results=application.status in (STAFF_RESULT_STATES if staff_view else APPLICANT_RESULT_STATES),
+        shows_agreement=application.status in AGREEMENT_STATES,
         correction=correction, can_request_correction=staff_view and "request_correction" in triggers,
         checklist=[(item_id, localised(label), (application.formal_checklist or {}).get(item_id, False))
                    for item_id, label in queries.formal_checklist(application.call)],

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.applications.models import ApplicationPart
+from grants.applications.models import Application, ApplicationPart
 from grants.auth.models import User
 from grants.engine.models import status_column
 from grants.extensions import db
+from grants.services.uploads import StoredFile
 from grants.types import UTCDateTime, utcnow
 
 
@@ -45,3 +46,49 @@ class Rate(db.Model):
     set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     set_by: Mapped[User | None] = relationship()
+
+
+class Agreement(db.Model):
+    """The grant agreement of a selected application: the amount, dates, account, security, the de minimis check,
+    the rates in force on its date, the generated document (its sha256) and the signed scan."""
+
+    __tablename__ = "agreement"
+    __table_args__ = (CheckConstraint("award > 0", name="award_positive"),
+                      CheckConstraint("ends_on >= starts_on", name="dates_in_order"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)  # UM/2026/0001: a sequence per year
+    award: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    award_reason: Mapped[str | None] = mapped_column(Text)  # why less than requested
+    schedule_model: Mapped[str] = mapped_column(String(30))  # lump_sum, advance_and_final, package_items
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    bank_account: Mapped[str] = mapped_column(String(34))
+    bank_name: Mapped[str | None] = mapped_column(String(200))
+    account_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    security_kind: Mapped[str | None] = mapped_column(String(20))  # promissory_note, guarantee
+    security_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    security_received_on: Mapped[date | None] = mapped_column(Date)
+    security_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    de_minimis_prior_eur: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # declared, last three years
+    de_minimis_award_eur: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    de_minimis_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rates: Mapped[dict] = mapped_column(JSON, default=dict)  # the dated tables' values on the agreement date
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    document_key: Mapped[str | None] = mapped_column(String(300))
+    prepared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    prepared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    application: Mapped[Application] = relationship()
+
+
+class AgreementFile(StoredFile, db.Model):
+    """A file of an agreement: the signed scan the applicant uploads, the security document."""
+
+    __tablename__ = "agreement_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # signed_scan, security

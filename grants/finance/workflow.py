@@ -3,16 +3,20 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
 
 import grants.applications.workflow  # noqa: F401 - Application is bound before this area plugs into it
 from grants.applications.models import Application
 from grants.applications.queries import counts_by_call
 from grants.engine.registry import bind, plug
+from grants.evaluation.operations import program_officers
 from grants.extensions import db
+from grants.finance import agreements
 from grants.finance.models import Payment
 from grants.identifiers import valid_bank_account
 from grants.reporting.models import Report
+from grants.services.mail import queue_mail
 from workflows.base import NOT_PREPARER, Context
 from workflows.guards import GRANT
 
@@ -60,9 +64,27 @@ PLUG = plug(
     effects={"request": _record_preparer, "release": _record_preparer},
 )
 
-# Agreements are not stored yet: a condition the call requires (security, de minimis) counts as
-# missing until the agreements area records it.
+def _signed(application: Application, actor, ctx: Context, from_state: str) -> None:
+    with db.session.no_autoflush:
+        agreement = agreements.for_application(application)
+    agreement.signed_at = ctx.now
+
+
+def _resigned(application: Application, actor, ctx: Context, from_state: str) -> None:
+    """A resignation before any payment: the schedule's planned payments go, the award is freed (a cancelled
+    application holds no money) and the officers are told, so the reserve list can move up."""
+    with db.session.no_autoflush:
+        dropped = db.session.scalars(select(Payment.id).where(Payment.application_id == application.id,
+                                                              Payment.status == "planned")).all()
+        officers = program_officers()
+    if dropped:
+        db.session.execute(delete(Payment).where(Payment.id.in_(dropped)))
+    for officer in officers:
+        queue_mail(officer.email, _l("%(number)s resigned: the budget it held is free", number=application.number),
+                   "agreement_resigned", locale=officer.locale, application=application, reason=ctx.reason)
+
+
+# The signing waits for what the agreement still lacks (each a guard of its own, so a refusal lists them all).
 APPLICATION_PLUG = plug(Application, facts={
-    "agreement_conditions_missing": lambda application, now: [
-        name for name in ("security", "de_minimis") if application.call.parameter(f"requires_{name}")],
-})
+    "agreement_missing": lambda application, now: agreements.missing(application),
+}, effects={"sign": _signed, "resign": _resigned})

@@ -12,6 +12,7 @@ from grants.applications.models import Application, ApplicationVersion
 from grants.auth.models import Membership, MembershipRole, Role
 from grants.engine.models import TransitionHistory
 from grants.engine.registry import binding_for
+from grants.finance.models import Payment
 from grants.services.audit import AuditEntry
 from grants.services.mail import OutboxMessage
 from grants.types import utcnow
@@ -59,6 +60,12 @@ MARKS = {
     "uphold": lambda db, application, before: _told(db, application) and (
         application.status == "merit_review") == _reevaluations(db, application),
     "dismiss": lambda db, application, before: _told(db, application),
+    # The officer records a signing once the agreement has everything (grants/finance): never bare.
+    "sign": None,
+    # A resignation drops the planned payments and tells the officers the budget is free.
+    "resign": lambda db, application, before: _count(db, Payment, application_id=application.id) == 0
+    and db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                          .where(OutboxMessage.body_text.like(f"%/manage/calls/{application.call_id}/ranking/%"))) == 1,
 }
 
 
@@ -106,6 +113,9 @@ def _arrange(db, trigger: str):
         application.correction_items = ["answer:summary"]
     if trigger == "appeal":
         application.appealed_from = None
+    if trigger == "resign":
+        factories.user(Role.PROGRAM_OFFICER)
+        db.session.add(Payment(application_id=application.id, kind="lump_sum", amount=1000, status="planned"))
     db.session.commit()
     return application, actor
 

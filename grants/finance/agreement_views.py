@@ -1,0 +1,142 @@
+"""The agreement of an application: the officer prepares it and records the signing, the applicant reads it and
+uploads the signed scan, finance officers and auditors read it (/agreements/<application id>)."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from grants.access import Permission, get_or_404, require
+from grants.applications.models import Application
+from grants.engine.core import fire
+from grants.extensions import db
+from grants.finance import agreements as ops
+from grants.finance.forms import AgreementForm, ScanForm
+from grants.finance.models import AgreementFile
+from grants.finance.permissions import can_prepare_agreement, can_read_agreement, is_applicant_side
+from grants.forms import BaseForm
+from grants.services import uploads
+from grants.types import utcnow
+from grants.web import on_refusal
+
+bp = Blueprint("agreements", __name__, url_prefix="/agreements")
+SHOWN_FROM = ("selected", "agreement", "implementation", "settlement", "durability", "recovery", "closed", "cancelled")
+
+
+def _application(application_id: int, check=can_read_agreement) -> Application:
+    application = get_or_404(Application, application_id, check)
+    if application.status not in SHOWN_FROM:
+        abort(404)
+    return application
+
+
+def _form(application: Application, agreement, formdata=None) -> AgreementForm:
+    form = AgreementForm(formdata, obj=agreement) if formdata is not None else AgreementForm(obj=agreement)
+    form.schedule_model.choices = [(m, str(ops.SCHEDULE_LABELS[m])) for m in ops.schedule_models(application)]
+    if agreement is None and formdata is None:
+        today = utcnow().date()
+        form.award.data = application.awarded_amount or application.requested_amount
+        form.bank_account.data = application.organisation.bank_account
+        form.starts_on.data, form.schedule_model.data = today, (form.schedule_model.choices or [("", "")])[0][0]
+    return form
+
+
+def _page(application: Application, form=None, errors=None, status: int = 200):
+    agreement = ops.for_application(application)
+    officer = can_prepare_agreement(current_user, application)
+    return render_template(
+        "finance/agreement.html", application=application, agreement=agreement,
+        form=form or (_form(application, agreement) if officer else None), errors=errors or {},
+        officer=officer, applicant=is_applicant_side(current_user, application), scan_form=ScanForm(),
+        confirm=BaseForm(), payments=ops.planned(application), missing=ops.missing(application),
+        scans=ops.scans(agreement) if agreement else [], security_kinds=ops.SECURITY_KINDS,
+        schedules=ops.SCHEDULE_LABELS, models=ops.schedule_models(application)), status
+
+
+@bp.route("/<int:application_id>")
+@require(Permission.ACCOUNT_SELF_MANAGE)
+def show(application_id: int):
+    return _page(_application(application_id))
+
+
+def _terms(form: AgreementForm) -> ops.Terms:
+    fields = ("award", "award_reason", "schedule_model", "starts_on", "ends_on", "bank_account", "security_amount",
+              "security_received_on", "de_minimis_prior_eur")
+    return ops.Terms(security_kind=form.security_kind.data or None, **{f: form[f].data for f in fields})
+
+
+@bp.route("/<int:application_id>", methods=["POST"])
+@require(Permission.CALL_ANY_MANAGE)
+def prepare(application_id: int):
+    application = _application(application_id, can_prepare_agreement)
+    form = _form(application, ops.for_application(application), request.form)
+    if not form.validate_on_submit():
+        flash(_("The agreement is not saved: correct the marked fields."), "danger")
+        return _page(application, form, status=422)
+    on_refusal(lambda refusal: _page(application, form, refusal.errors, refusal.status or 422))
+    agreement = ops.prepare(application, current_user, _terms(form))
+    db.session.commit()
+    flash(_("Agreement %(number)s is saved with its schedule and document.", number=agreement.number), "success")
+    return redirect(url_for("agreements.show", application_id=application.id), 303)
+
+
+@bp.route("/<int:application_id>/<any(security, account, sign):step>", methods=["POST"])
+@require(Permission.CALL_ANY_MANAGE)
+def record(application_id: int, step: str):
+    """The officer accepts the security, confirms the account, or records the signing (once nothing is missing)."""
+    application = _application(application_id, can_prepare_agreement)
+    agreement = ops.for_application(application)
+    if agreement is None or not BaseForm().validate_on_submit():
+        abort(404)
+    on_refusal(lambda refusal: redirect(url_for("agreements.show", application_id=application.id), 303))
+    if step == "security":
+        ops.accept_security(agreement, current_user)
+    elif step == "account":
+        ops.verify_account(agreement, current_user)
+    else:
+        fire(application, "sign", current_user)
+    db.session.commit()
+    flash({"security": _("The security is accepted."), "account": _("The bank account is confirmed."),
+           "sign": _("The signing is recorded: the grant is in implementation.")}[step], "success")
+    return redirect(url_for("agreements.show", application_id=application.id), 303)
+
+
+@bp.route("/<int:application_id>/scan", methods=["POST"])
+@require(Permission.ACCOUNT_SELF_MANAGE)
+def upload_scan(application_id: int):
+    application = _application(application_id, is_applicant_side)
+    agreement = ops.for_application(application)
+    form = ScanForm()
+    if agreement is None:
+        abort(404)
+    if not form.validate_on_submit() or "scan" not in request.files:
+        flash(_("Choose the file of the signed agreement."), "danger")
+        return _page(application, status=422)
+    on_refusal(lambda refusal: _page(application, status=refusal.status or 422))
+    ops.add_signed_scan(agreement, current_user, request.files["scan"].stream, request.files["scan"].filename)
+    db.session.commit()
+    flash(_("The signed scan is uploaded; the officer records the signing."), "success")
+    return redirect(url_for("agreements.show", application_id=application.id), 303)
+
+
+@bp.route("/<int:application_id>/agreement.pdf")
+@require(Permission.ACCOUNT_SELF_MANAGE)
+def document(application_id: int):
+    agreement = ops.for_application(_application(application_id))
+    if agreement is None or agreement.document_key is None:
+        abort(404)
+    return uploads.send_stored(SimpleNamespace(
+        storage_key=agreement.document_key, original_name=f"{agreement.number.replace('/', '-')}.pdf",
+        content_type="application/pdf", size=ops.document_size(agreement)))
+
+
+@bp.route("/<int:application_id>/scans/<int:file_id>")
+@require(Permission.ACCOUNT_SELF_MANAGE)
+def scan(application_id: int, file_id: int):
+    agreement = ops.for_application(_application(application_id))
+    stored = db.session.get(AgreementFile, file_id)
+    if agreement is None or stored is None or stored.agreement_id != agreement.id:
+        abort(404)
+    return uploads.send_stored(stored)

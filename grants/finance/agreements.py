@@ -1,0 +1,319 @@
+"""Grant agreements: what the program officer prepares from a selected application, what the applicant signs,
+and the conditions the signing waits for (DESIGN §3.1 agreement, §3.2 payment models).
+
+- The award is at most what the ranking awarded (the requested or reduced amount); less needs a reason, and
+  the difference goes back to the call's budget for the reserve list.
+- The number is a per-year sequence of the programme (UM/2026/0001).
+- The schedule follows the call type's payment model: one lump sum, or an advance and a final tranche (the
+  final one waits for the accepted settlement), or a package's cash part. Its payments are planned payments of
+  the payment workflow, regenerated while the agreement is unsigned.
+- The rates in force on the agreement's date are frozen into it; de minimis aid declared for the last three
+  years plus this award, in euros at the rate of the day, must stay within the ceiling of the day.
+- The agreement is a PDF made from a template in the recipient's language; its sha256 is recorded.
+"""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from grants.applications.models import Application
+from grants.applications.workflow import members_to_notify
+from grants.auth.models import User
+from grants.engine.core import fire
+from grants.errors import Refusal
+from grants.extensions import db
+from grants.finance import rates
+from grants.finance.models import Agreement, AgreementFile, Payment
+from grants.identifiers import normalise_bank_account, valid_bank_account
+from grants.locking import lock
+from grants.services import audit, pdf, uploads
+from grants.services.mail import queue_mail
+from grants.services.storage import get_storage
+from grants.types import utcnow
+from workflows.call_types import ADVANCE_AND_FINAL, LUMP_SUM, PACKAGE_ITEMS
+
+CENT = Decimal("0.01")
+PREPARABLE = ("selected", "agreement")
+SECURITY_KINDS = {"promissory_note": _l("Blank promissory note (weksel in blanco) with a declaration"),
+                  "guarantee": _l("Guarantee (bank or insurance)")}
+SCHEDULE_LABELS = {LUMP_SUM: _l("One lump sum"), ADVANCE_AND_FINAL: _l("An advance, then the final tranche"),
+                   PACKAGE_ITEMS: _l("The package's cash part")}
+SCAN_TYPES = ("application/pdf", "image/jpeg", "image/png")
+SCAN_MAX = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What the officer sets; money as Decimal."""
+
+    award: Decimal
+    award_reason: str | None
+    schedule_model: str
+    starts_on: date
+    ends_on: date
+    bank_account: str
+    security_kind: str | None = None
+    security_amount: Decimal | None = None
+    security_received_on: date | None = None
+    de_minimis_prior_eur: Decimal | None = None
+
+
+def schedule_models(application: Application) -> tuple[str, ...]:
+    """The payment models an agreement of this call may use."""
+    model = application.call.type.payment_model
+    if model == ADVANCE_AND_FINAL:
+        return (LUMP_SUM, ADVANCE_AND_FINAL)
+    if model == PACKAGE_ITEMS:
+        return (PACKAGE_ITEMS,)
+    return ()  # job-creation support: its schedule (jobs, bridging months) is not prepared here yet
+
+
+def schedule(terms: Terms, application: Application) -> list[tuple[str, Decimal, date]]:
+    """(kind, amount, due on) of each payment; the amounts add up to the award exactly."""
+    if terms.schedule_model == ADVANCE_AND_FINAL:
+        percent = Decimal(application.call.parameter("advance_percent") or 0)
+        advance = (terms.award * percent / 100).quantize(CENT, rounding=ROUND_DOWN)
+        parts = [("advance", advance, terms.starts_on), ("final", terms.award - advance, terms.ends_on)]
+        return [part for part in parts if part[1] > 0]
+    kind = "package" if terms.schedule_model == PACKAGE_ITEMS else "lump_sum"
+    return [(kind, terms.award, terms.starts_on)]
+
+
+def bank_name(account: str) -> str | None:
+    """The bank's name from the routing number (the IBAN's bank code), where the registry knows it."""
+    from schwifty import IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    try:
+        return IBAN(normalise_bank_account(account)).bank_name
+    except (SchwiftyException, ValueError):
+        return None
+
+
+def _check(application: Application, terms: Terms) -> dict[str, object]:
+    """Errors per field; empty when the terms can be agreed."""
+    errors: dict[str, object] = {}
+    ceiling = Decimal(application.awarded_amount or application.requested_amount)
+    if terms.award is None or terms.award <= 0:
+        errors["award"] = _l("Give the amount to award.")
+    elif terms.award > ceiling:
+        errors["award"] = _l("At most %(amount)s: what the ranking awarded.", amount=str(ceiling))
+    elif terms.award < ceiling and not (terms.award_reason or "").strip():
+        errors["award_reason"] = _l("Say why less than the ranking awarded is agreed.")
+    if terms.schedule_model not in schedule_models(application):
+        errors["schedule_model"] = _l("Choose a payment schedule this call allows.")
+    if terms.ends_on < terms.starts_on:
+        errors["ends_on"] = _l("The end comes after the start.")
+    if not valid_bank_account(terms.bank_account):
+        errors["bank_account"] = _l("This is not a valid account number (IBAN or the 26 digits of a Polish NRB).")
+    if terms.security_kind is not None and terms.security_kind not in SECURITY_KINDS:
+        errors["security_kind"] = _l("Choose a kind of security.")
+    if application.call.parameter("requires_security") and terms.security_kind is None:
+        errors["security_kind"] = _l("This call requires a security: choose its kind.")
+    if terms.security_kind == "guarantee" and not terms.security_amount:
+        errors["security_amount"] = _l("Give the guarantee's amount.")
+    if application.call.parameter("requires_de_minimis") and terms.de_minimis_prior_eur is None:
+        errors["de_minimis_prior_eur"] = _l("Give the de minimis aid received in the last three years (0 if none).")
+    return errors
+
+
+def _de_minimis(application: Application, terms: Terms, day: date) -> tuple[dict, Decimal | None]:
+    """The frozen rates and the award in euros; refused when the aid would pass the ceiling."""
+    if terms.de_minimis_prior_eur is None:
+        return {}, None
+    eur_rate, ceiling = rates.value_on("eur_rate", day), rates.value_on("de_minimis_ceiling", day)
+    award_eur = (terms.award / eur_rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    total = terms.de_minimis_prior_eur + award_eur
+    if total > ceiling:
+        raise Refusal(_l("De minimis aid would reach EUR %(total)s (EUR %(prior)s declared for the last three years "
+                         "plus EUR %(award)s of this award at %(rate)s PLN/EUR), over the ceiling of EUR %(ceiling)s "
+                         "in force on %(day)s: the agreement cannot be made for this amount.",
+                         total=str(total), prior=str(terms.de_minimis_prior_eur), award=str(award_eur),
+                         rate=str(eur_rate), ceiling=str(ceiling), day=day.isoformat()), status=422,
+                      errors={"de_minimis_prior_eur": _l("Over the ceiling with this award.")})
+    return {"eur_rate": str(eur_rate), "de_minimis_ceiling": str(ceiling)}, award_eur
+
+
+def _next_number(year: int) -> str:
+    prefix = f"UM/{year}/"
+    last = db.session.scalar(select(func.max(Agreement.number)).where(Agreement.number.like(prefix + "%")))
+    return f"{prefix}{(int(last.rsplit('/', 1)[1]) if last else 0) + 1:04d}"
+
+
+def for_application(application: Application) -> Agreement | None:
+    return db.session.scalar(select(Agreement).where(Agreement.application_id == application.id))
+
+
+def prepare(application: Application, actor: User, terms: Terms, now: datetime | None = None) -> Agreement:
+    """Prepare the agreement (or change it while unsigned): its terms, schedule and document."""
+    now = now or utcnow()
+    lock(application)
+    if application.status not in PREPARABLE:
+        raise Refusal(_l("An agreement is prepared for a selected application, and changed until it is signed."),
+                      status=409)
+    terms = Terms(**{**terms.__dict__, "bank_account": normalise_bank_account(terms.bank_account)})
+    errors = _check(application, terms)
+    if errors:
+        raise Refusal(_l("The agreement is not saved: correct the marked fields."), status=422, errors=errors)
+    frozen, award_eur = _de_minimis(application, terms, now.date())
+    agreement = for_application(application)
+    new = agreement is None
+    if new:
+        agreement = _numbered(application, now)
+    _apply(agreement, terms, frozen, award_eur, actor, now)
+    if application.awarded_amount != terms.award:  # less than the ranking awarded: the rest goes back
+        application.awarded_amount = terms.award
+    if application.status == "selected":
+        fire(application, "prepare_agreement", actor, now=now)
+    _replan(application, agreement, terms)
+    _document(agreement)
+    if new:  # the applicant reviews it, signs it and uploads the scan
+        for member in members_to_notify(application):
+            queue_mail(member.email, _l("Your agreement %(number)s is ready to sign", number=agreement.number),
+                       "agreement_ready", locale=member.locale, application=application, agreement=agreement)
+    audit.record("finance:agreement:prepared", actor=actor, obj=application,
+                 data={"agreement": agreement.number, "award": str(agreement.award),
+                       "schedule": [[k, str(a), d.isoformat()] for k, a, d in schedule(terms, application)],
+                       "rates": agreement.rates, "sha256": agreement.document_sha256})
+    return agreement
+
+
+def _numbered(application: Application, now: datetime) -> Agreement:
+    """A new agreement with the next number of the year; two officers at once: the later one takes the next."""
+    for _ in range(5):
+        agreement = Agreement(application_id=application.id, number=_next_number(now.year), award=Decimal(1),
+                              schedule_model="", starts_on=now.date(), ends_on=now.date(), bank_account="")
+        try:
+            with db.session.begin_nested():
+                db.session.add(agreement)
+            return agreement
+        except IntegrityError:
+            continue
+    raise Refusal(_l("Agreement numbers are being given out just now: try again."), status=409)
+
+
+def _apply(agreement: Agreement, terms: Terms, frozen: dict, award_eur, actor: User, now: datetime) -> None:
+    if agreement.signed_at is not None:
+        raise Refusal(_l("A signed agreement changes only by an annex."), status=409)
+    security_changed = (agreement.security_kind, agreement.security_amount) != (terms.security_kind,
+                                                                                terms.security_amount)
+    account_changed = agreement.bank_account != terms.bank_account
+    for field in ("award", "award_reason", "schedule_model", "starts_on", "ends_on", "bank_account",
+                  "security_kind", "security_amount", "security_received_on", "de_minimis_prior_eur"):
+        setattr(agreement, field, getattr(terms, field))
+    agreement.award_reason = (terms.award_reason or "").strip() or None
+    agreement.bank_name = bank_name(terms.bank_account)
+    agreement.rates, agreement.de_minimis_award_eur = frozen, award_eur
+    agreement.de_minimis_checked_at = now if award_eur is not None else None
+    agreement.prepared_by_id, agreement.prepared_at = actor.id, now
+    if security_changed:
+        agreement.security_accepted_at = None  # a changed security is accepted again
+    if account_changed:
+        agreement.account_verified_at = None
+
+
+def _replan(application: Application, agreement: Agreement, terms: Terms) -> None:
+    """The schedule's planned payments, made again from the terms (nothing of an unsigned agreement is paid)."""
+    db.session.execute(delete(Payment).where(Payment.application_id == application.id,
+                                             Payment.status == "planned"))
+    for kind, amount, due_on in schedule(terms, application):
+        db.session.add(Payment(application_id=application.id, kind=kind, amount=amount,
+                               currency=application.call.currency, bank_account=agreement.bank_account,
+                               due_at=datetime(due_on.year, due_on.month, due_on.day, 12, tzinfo=timezone.utc),
+                               status="planned"))
+    db.session.flush()
+
+
+def _document(agreement: Agreement) -> None:
+    """The agreement as a PDF in the applicant's language, stored; its sha256 recorded."""
+    application = agreement.application
+    owner = next((m.user for m in application.organisation.memberships), None)
+    locale = getattr(owner, "locale", None) or "pl"
+    with force_locale(locale):
+        html = render_template("finance/agreement_pdf.html", agreement=agreement, application=application,
+                               payments=planned(application), locale=locale,
+                               security_kinds=SECURITY_KINDS, schedules=SCHEDULE_LABELS)
+    document = pdf.html_to_pdf(html, [Path(current_app.static_folder, "css", "pdf.css")])
+    key = f"agreements/{application.id}/{re.sub(r'[^0-9A-Za-z]+', '-', agreement.number)}-{len(document)}.pdf"
+    stored = get_storage().put(key, io.BytesIO(document), content_type="application/pdf")
+    agreement.document_key, agreement.document_sha256 = stored.key, stored.sha256
+
+
+def planned(application: Application) -> list[Payment]:
+    return list(db.session.scalars(select(Payment).where(Payment.application_id == application.id)
+                                   .order_by(Payment.due_at, Payment.id)))
+
+
+def accept_security(agreement: Agreement, actor: User, now: datetime | None = None) -> None:
+    lock(agreement)
+    if agreement.security_kind is None:
+        raise Refusal(_l("The agreement names no security to accept."), status=409)
+    if agreement.security_received_on is None:
+        raise Refusal(_l("Record the day the security was received first."), status=409)
+    agreement.security_accepted_at = now or utcnow()
+    audit.record("finance:agreement:security_accepted", actor=actor, obj=agreement.application,
+                 data={"agreement": agreement.number, "kind": agreement.security_kind,
+                       "amount": None if agreement.security_amount is None else str(agreement.security_amount)})
+
+
+def verify_account(agreement: Agreement, actor: User, now: datetime | None = None) -> None:
+    """The officer confirms the account belongs to the grantee (e.g. against a bank statement or certificate)."""
+    lock(agreement)
+    agreement.account_verified_at = now or utcnow()
+    audit.record("finance:agreement:account_verified", actor=actor, obj=agreement.application,
+                 data={"agreement": agreement.number, "account": agreement.bank_account, "bank": agreement.bank_name})
+
+
+def add_signed_scan(agreement: Agreement, user: User, stream, filename: str | None) -> AgreementFile:
+    lock(agreement)
+    if agreement.signed_at is not None:
+        raise Refusal(_l("The agreement is already signed."), status=409)
+    upload = uploads.store(stream, filename, key_prefix=f"agreements/{agreement.application_id}/signed",
+                           allowed_types=SCAN_TYPES, max_size=SCAN_MAX)
+    with uploads.recorded(upload):
+        scan = AgreementFile(agreement_id=agreement.id, kind="signed_scan", uploaded_by_id=user.id)
+        scan.take(upload)
+        db.session.add(scan)
+        db.session.flush()
+    audit.record("finance:agreement:scan_uploaded", actor=user, obj=agreement.application,
+                 data={"agreement": agreement.number, "file": scan.id, "sha256": scan.sha256})
+    return scan
+
+
+def scans(agreement: Agreement) -> list[AgreementFile]:
+    return list(db.session.scalars(select(AgreementFile).where(AgreementFile.agreement_id == agreement.id,
+                                                               AgreementFile.kind == "signed_scan")
+                                   .order_by(AgreementFile.id.desc())))
+
+
+def missing(application: Application) -> list[str]:
+    """What the signing still waits for (the sign transition's guards read it)."""
+    agreement = for_application(application)
+    if agreement is None:
+        return ["agreement"]
+    unmet = []
+    call = application.call
+    if call.parameter("requires_security") and agreement.security_accepted_at is None:
+        unmet.append("security")
+    if call.parameter("requires_de_minimis") and agreement.de_minimis_checked_at is None:
+        unmet.append("de_minimis")
+    if agreement.account_verified_at is None:
+        unmet.append("bank_account")
+    if not db.session.scalar(select(func.count()).select_from(AgreementFile)
+                             .where(AgreementFile.agreement_id == agreement.id, AgreementFile.kind == "signed_scan")):
+        unmet.append("signed_scan")
+    return unmet
+
+
+def document_size(agreement: Agreement) -> int:
+    return get_storage().size(agreement.document_key)
