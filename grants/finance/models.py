@@ -29,6 +29,8 @@ class Payment(ApplicationPart, db.Model):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     prepared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
+    prepared_by: Mapped[User | None] = relationship(foreign_keys=[prepared_by_id])
+
 
 class Rate(db.Model):
     """One row of a dated table: `value` from `starts_on` until the next row's start."""

@@ -20,3 +20,7 @@ def can_prepare_agreement(user, application) -> bool:
 
 def is_applicant_side(user, application) -> bool:
     return membership_role(user, application.organisation_id) is not None
+
+
+def can_read_payments(user, payment) -> bool:
+    return has_permission(user, Permission.PAYMENT_ANY_MANAGE)

@@ -24,11 +24,20 @@ COMMITTED_STATES = ("approved", "exported", "paid")
 GRANT_RUNNING = ("implementation", "settlement", "durability")
 
 
+HOLD_LABELS = {
+    "grant_not_running": _l("The grant is not running: its agreement is not signed, or it has ended."),
+    "report_overdue": _l("A report of the grant is overdue."),
+    "settlement_not_accepted": _l("The final tranche waits for the accepted settlement."),
+}
+
+
 def holds(payment: Payment) -> list[str]:
     """Why this payment may not go out now."""
     reasons = []
     if payment.application.status not in GRANT_RUNNING:
         reasons.append("grant_not_running")
+    elif payment.kind == "final" and payment.application.status in ("implementation", "settlement"):
+        reasons.append("settlement_not_accepted")
     overdue = db.session.scalar(select(func.count()).select_from(Report)
                                 .where(Report.application_id == payment.application_id, Report.status == "overdue"))
     if overdue:

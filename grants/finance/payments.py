@@ -1,0 +1,68 @@
+"""What finance officers read of payments: a filtered page of them and their sums per state, in a fixed number
+of queries whatever their number (columns, not objects)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from grants.applications.models import Application
+from grants.auth.models import Organisation
+from grants.calls.models import Call
+from grants.extensions import db
+from grants.finance.models import Payment
+from grants.search import fold
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Filters:
+    call_id: int | None = None
+    status: str | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+    grantee: str | None = None
+
+    def apply(self, query, *, with_status: bool = True):
+        if self.call_id:
+            query = query.where(Application.call_id == self.call_id)
+        if with_status and self.status:
+            query = query.where(Payment.status == self.status)
+        if self.due_from:
+            query = query.where(Payment.due_at >= datetime.combine(self.due_from, time(), timezone.utc))
+        if self.due_to:
+            query = query.where(Payment.due_at < datetime.combine(self.due_to, time.max, timezone.utc))
+        if self.grantee:
+            query = query.where(Organisation.search_text.contains(fold(self.grantee)))
+        return query
+
+
+def _joined(*columns):
+    return (select(*columns).select_from(Payment).join(Application, Application.id == Payment.application_id)
+            .join(Organisation, Organisation.id == Application.organisation_id))
+
+
+def page(filters: Filters, number: int) -> tuple[list, int]:
+    """A page of payments (plain rows) and how many match."""
+    rows = db.session.execute(filters.apply(_joined(
+        Payment.id, Payment.kind, Payment.amount, Payment.currency, Payment.status, Payment.due_at,
+        Application.id.label("application_id"), Application.number, Organisation.name.label("grantee")))
+        .order_by(Payment.due_at, Payment.id).limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
+    total = db.session.scalar(filters.apply(_joined(func.count())))
+    return rows, total
+
+
+def sums(filters: Filters) -> dict[str, tuple[int, Decimal]]:
+    """{state: (count, sum)} of the payments the filters match, whatever their state, summed in SQL."""
+    return {status: (count, Decimal(total)) for status, count, total in db.session.execute(
+        filters.apply(_joined(Payment.status, func.count(), func.coalesce(func.sum(Payment.amount), 0)),
+                      with_status=False).group_by(Payment.status))}
+
+
+def calls() -> list[tuple[int, str]]:
+    return list(db.session.execute(select(Call.id, Call.title).where(
+        Call.id.in_(select(Application.call_id).join(Payment, Payment.application_id == Application.id)))
+        .order_by(Call.title)))
