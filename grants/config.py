@@ -81,6 +81,10 @@ class Defaults:
     # per-attachment limit, and this caps any request so a huge upload is refused before it is read.
     MAX_CONTENT_LENGTH = 210 * 1024 * 1024
     UPLOAD_MAX_SIZE = 20 * 1024 * 1024  # per attachment, where a call's requirement sets none
+    # The operator's own account, the payer of the bank files (Elixir-O, SEPA); none: no bank file is made.
+    PAYER_NAME = None
+    PAYER_ACCOUNT = None
+    PAYER_BIC = None
 
 
 def load(app, overrides: dict | None = None) -> None:
@@ -97,6 +101,8 @@ def load(app, overrides: dict | None = None) -> None:
         cfg["SESSION_COOKIE_SECURE"] = cfg["REMEMBER_COOKIE_SECURE"] = False
     if cfg["DEMO"] and "MAIL_BACKEND" not in explicit:
         cfg["MAIL_BACKEND"] = "console"
+    if cfg["DEMO"] and not cfg["PAYER_ACCOUNT"]:
+        cfg["PAYER_NAME"], cfg["PAYER_ACCOUNT"] = "OWES Pomost (demo)", "PL10105000997603123456789123"
     if (cfg["DEMO"] or app.debug or app.testing) and "REQUIRE_STAFF_2FA" not in explicit:
         cfg["REQUIRE_STAFF_2FA"] = False
     if not isinstance(cfg["PROXY_COUNT"], int) or isinstance(cfg["PROXY_COUNT"], bool) or cfg["PROXY_COUNT"] < 0:

@@ -28,6 +28,8 @@ from grants.types import utcnow
 PASSWORD = "pomost-demo"
 # Two more evaluators, so that calls have a pool (and third evaluations someone to go to); same password.
 EXPERTS = [("ekspert1@pomost.example", "Edward Ekspert"), ("ekspert2@pomost.example", "Elżbieta Ekspertka")]
+# A second finance officer, so that one prepares a payment and the other approves it; same password.
+SECOND_FINANCE = ("finanse2@pomost.example", "Franciszka Finansowa")
 ACCOUNTS = [
     ("applicant@pomost.example", "Anna Wnioskodawczyni", Role.APPLICANT),
     ("officer@pomost.example", "Piotr Opiekun", Role.PROGRAM_OFFICER),
@@ -187,9 +189,10 @@ EVALUATED_CALLS = [
 
 
 def _seed_agreement(call: Call, officer: User, applicant: User) -> None:
-    """The first selected package gets its agreement, with the scan uploaded for the officer to record the
-    signing; the next one waits for the officer to prepare it."""
+    """The first selected package gets its agreement, signed, with its payment prepared by the demo finance
+    officer for the second one to approve; the next selected package waits for the officer's agreement."""
     from grants.finance import agreements
+    from grants.finance.models import Payment
 
     selected = db.session.scalar(select(Application).where(Application.call_id == call.id,
                                                            Application.status == "selected")
@@ -201,6 +204,13 @@ def _seed_agreement(call: Call, officer: User, applicant: User) -> None:
         award=selected.awarded_amount, award_reason=None, schedule_model="package_items", starts_on=today,
         ends_on=today + timedelta(days=90), bank_account=DEMO_PATRON_ACCOUNT))
     agreements.add_signed_scan(agreement, applicant, io.BytesIO(DEMO_PDF), "umowa-podpisana.pdf")
+    agreements.verify_account(agreement, officer)
+    fire(selected, "sign", officer)
+    finance = User.by_email(ACCOUNTS[3][0])
+    if User.by_email(SECOND_FINANCE[0]) is None:
+        ops.create_user(*SECOND_FINANCE, PASSWORD, roles=[Role.FINANCE_OFFICER], confirmed=True)
+    for payment in db.session.scalars(select(Payment).where(Payment.application_id == selected.id)):
+        fire(payment, "request", finance)
 
 
 def _seed_evaluation(applicant: User, officer: User) -> int:

@@ -11,6 +11,7 @@ from flask_login import current_user
 from grants.access import Permission, get_or_404, require
 from grants.applications.models import Application
 from grants.engine.core import fire
+from grants.evaluation.permissions import can_read_results
 from grants.extensions import db
 from grants.finance import agreements as ops
 from grants.finance.forms import AgreementForm, ScanForm
@@ -52,7 +53,8 @@ def _page(application: Application, form=None, errors=None, status: int = 200):
         officer=officer, applicant=is_applicant_side(current_user, application), scan_form=ScanForm(),
         confirm=BaseForm(), payments=ops.planned(application), missing=ops.missing(application),
         scans=ops.scans(agreement) if agreement else [], security_kinds=ops.SECURITY_KINDS,
-        schedules=ops.SCHEDULE_LABELS, models=ops.schedule_models(application)), status
+        schedules=ops.SCHEDULE_LABELS, models=ops.schedule_models(application), ceiling=ops.ceiling(application),
+        opens_application=can_read_results(current_user, application)), status
 
 
 @bp.route("/<int:application_id>")

@@ -21,14 +21,15 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, format_currency
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from grants.applications.models import Application
+from grants.applications.queries import budget_available
 from grants.applications.workflow import members_to_notify
-from grants.auth.models import User
+from grants.auth.models import Programme, User
 from grants.engine.core import fire
 from grants.errors import Refusal
 from grants.extensions import db
@@ -100,20 +101,29 @@ def bank_name(account: str) -> str | None:
         return None
 
 
+def ceiling(application: Application, agreement: Agreement | None = None) -> Decimal:
+    """What the ranking awarded: the most an agreement may give, however often it was lowered before signing."""
+    agreement = agreement or for_application(application)
+    if agreement is not None:
+        return Decimal(agreement.ranking_award)
+    return Decimal(application.awarded_amount or application.requested_amount)
+
+
 def _check(application: Application, terms: Terms) -> dict[str, object]:
     """Errors per field; empty when the terms can be agreed."""
     errors: dict[str, object] = {}
-    ceiling = Decimal(application.awarded_amount or application.requested_amount)
+    most = ceiling(application)
     if terms.award is None or terms.award <= 0:
         errors["award"] = _l("Give the amount to award.")
-    elif terms.award > ceiling:
-        errors["award"] = _l("At most %(amount)s: what the ranking awarded.", amount=str(ceiling))
-    elif terms.award < ceiling and not (terms.award_reason or "").strip():
-        errors["award_reason"] = _l("Say why less than the ranking awarded is agreed.")
+    elif terms.award > most:
+        errors["award"] = _l("At most %(amount)s: what the ranking awarded.",
+                             amount=format_currency(most, application.call.currency))
+    elif terms.award < most and not (terms.award_reason or "").strip():
+        errors["award_reason"] = _l("Give the reason for agreeing less than the ranking awarded.")
     if terms.schedule_model not in schedule_models(application):
         errors["schedule_model"] = _l("Choose a payment schedule this call allows.")
     if terms.ends_on < terms.starts_on:
-        errors["ends_on"] = _l("The end comes after the start.")
+        errors["ends_on"] = _l("Choose an end after the start.")
     if not valid_bank_account(terms.bank_account):
         errors["bank_account"] = _l("This is not a valid account number (IBAN or the 26 digits of a Polish NRB).")
     if terms.security_kind is not None and terms.security_kind not in SECURITY_KINDS:
@@ -165,6 +175,14 @@ def prepare(application: Application, actor: User, terms: Terms, now: datetime |
     errors = _check(application, terms)
     if errors:
         raise Refusal(_l("The agreement is not saved: correct the marked fields."), status=422, errors=errors)
+    raised = terms.award - Decimal(application.awarded_amount or 0)
+    if raised > 0 and application.status == "agreement":  # back up towards the ranking's award: if still free
+        lock(application.call)
+        if raised > budget_available(application.call_id, application.call.budget):
+            raise Refusal(_l("The call's budget no longer has %(amount)s free to raise this award: it went to "
+                             "another application meanwhile.",
+                             amount=format_currency(raised, application.call.currency)),
+                          status=409, errors={"award": _l("More than the budget has free.")})
     frozen, award_eur = _de_minimis(application, terms, now.date())
     agreement = for_application(application)
     new = agreement is None
@@ -192,7 +210,8 @@ def _numbered(application: Application, now: datetime) -> Agreement:
     """A new agreement with the next number of the year; two officers at once: the later one takes the next."""
     for _ in range(5):
         agreement = Agreement(application_id=application.id, number=_next_number(now.year), award=Decimal(1),
-                              schedule_model="", starts_on=now.date(), ends_on=now.date(), bank_account="")
+                              ranking_award=ceiling(application, None), schedule_model="", starts_on=now.date(),
+                              ends_on=now.date(), bank_account="")
         try:
             with db.session.begin_nested():
                 db.session.add(agreement)
@@ -241,6 +260,7 @@ def _document(agreement: Agreement) -> None:
     locale = getattr(owner, "locale", None) or "pl"
     with force_locale(locale):
         html = render_template("finance/agreement_pdf.html", agreement=agreement, application=application,
+                               operator=current_app.config.get("PAYER_NAME") or Programme.current().name,
                                payments=planned(application), locale=locale,
                                security_kinds=SECURITY_KINDS, schedules=SCHEDULE_LABELS)
     document = pdf.html_to_pdf(html, [Path(current_app.static_folder, "css", "pdf.css")])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.applications.models import Application, ApplicationPart
@@ -29,7 +29,16 @@ class Payment(ApplicationPart, db.Model):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     prepared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("payment_batch.id"), index=True)  # the bank file
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    bank_reference: Mapped[str | None] = mapped_column(String(100))
+
     prepared_by: Mapped[User | None] = relationship(foreign_keys=[prepared_by_id])
+
+    @property
+    def reference(self) -> str:
+        """Ours, in every transfer's title, so a statement line can be matched back."""
+        return f"PMST-{self.id}"
 
 
 class Rate(db.Model):
@@ -62,7 +71,8 @@ class Agreement(db.Model):
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)  # UM/2026/0001: a sequence per year
     award: Mapped[Decimal] = mapped_column(Numeric(14, 2))
-    award_reason: Mapped[str | None] = mapped_column(Text)  # why less than requested
+    award_reason: Mapped[str | None] = mapped_column(Text)  # why less than the ranking awarded
+    ranking_award: Mapped[Decimal] = mapped_column(Numeric(14, 2))  # the most it may be, kept while it is lowered
     schedule_model: Mapped[str] = mapped_column(String(30))  # lump_sum, advance_and_final, package_items
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
@@ -94,3 +104,22 @@ class AgreementFile(StoredFile, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # signed_scan, security
+
+
+class PaymentBatch(db.Model):
+    """Approved payments exported together as one bank file; the file is stored, so it downloads the same."""
+
+    __tablename__ = "payment_batch"
+    __table_args__ = (CheckConstraint("total > 0", name="total_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    format: Mapped[str] = mapped_column(String(10))  # elixir, sepa
+    count: Mapped[int] = mapped_column(Integer)
+    total: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    storage_key: Mapped[str] = mapped_column(String(300), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by: Mapped[User] = relationship()

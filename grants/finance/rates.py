@@ -38,7 +38,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
           _l("Calls on the 2021–2027 model pay this each month of the financed period, prorated by FTE.")),
     Table("minimum_wage", _l("Minimum monthly wage"), "PLN",
           _l("Caps each month of bridging support per full-time job (prorated by FTE).")),
-    Table("eur_rate", _l("Euro rate for de minimis aid"), "PLN per EUR",
+    Table("eur_rate", _l("Euro rate for de minimis aid"), _l("PLN per EUR"),
           _l("Converts an award into euros for the de minimis ceiling."), places=4),
     Table("de_minimis_ceiling", _l("De minimis ceiling over three years"), "EUR",
           _l("The aid an undertaking may receive over three years, this award included.")),

@@ -1,6 +1,7 @@
 """Binds the payment workflow to Payment, and tells the application workflow what an agreement needs."""
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -10,6 +11,7 @@ import grants.applications.workflow  # noqa: F401 - Application is bound before 
 from grants.applications.models import Application
 from grants.applications.queries import counts_by_call
 from grants.engine.registry import bind, plug
+from grants.errors import Refusal
 from grants.evaluation.operations import program_officers
 from grants.extensions import db
 from grants.finance import agreements
@@ -57,6 +59,20 @@ def _record_preparer(payment: Payment, actor, ctx: Context, from_state: str) -> 
     payment.prepared_by_id = getattr(actor, "id", None)
 
 
+def _exported(payment: Payment, actor, ctx: Context, from_state: str) -> None:
+    """A payment leaves only inside a bank file (grants/finance/batches.py)."""
+    if ctx.data.get("batch") is None:
+        raise Refusal(_l("A payment is exported with a bank file: use Export on the payments page."), status=422)
+    payment.batch_id = ctx.data["batch"]
+
+
+def _paid(payment: Payment, actor, ctx: Context, from_state: str) -> None:
+    """What the bank confirmed: the day and its reference."""
+    if ctx.data.get("paid_on") is None or not ctx.data.get("bank_reference"):
+        raise Refusal(_l("Give the day the bank paid it and the bank's reference."), status=422)
+    payment.paid_on, payment.bank_reference = date.fromisoformat(ctx.data["paid_on"]), ctx.data["bank_reference"]
+
+
 BINDING = bind(Payment, scopes={GRANT: lambda payment: (Application, payment.application_id)},
                counts=lambda: counts_by_call(Payment))
 PLUG = plug(
@@ -70,7 +86,7 @@ PLUG = plug(
         "due_at": lambda payment, now: payment.due_at,
     },
     relations={NOT_PREPARER: lambda user, payment: payment.prepared_by_id != user.id},
-    effects={"request": _record_preparer, "release": _record_preparer},
+    effects={"request": _record_preparer, "release": _record_preparer, "export": _exported, "confirm_paid": _paid},
 )
 
 def _signed(application: Application, actor, ctx: Context, from_state: str) -> None:

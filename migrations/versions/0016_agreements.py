@@ -22,6 +22,7 @@ def upgrade():
     sa.Column('number', sa.String(length=20), nullable=False),
     sa.Column('award', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('award_reason', sa.Text(), nullable=True),
+    sa.Column('ranking_award', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('schedule_model', sa.String(length=30), nullable=False),
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=False),

@@ -52,9 +52,9 @@ def test_the_officer_prepares_the_agreement_and_the_signing_waits_for_every_cond
     bad_account = auth.post(path, _terms(bank_account="PL61109010140000071219812875"), token_from=path)
     assert bad_account.status_code == 422 and "not a valid account number" in bad_account.get_data(as_text=True)
     too_much = auth.post(path, _terms(award="95000.00"), token_from=path)
-    assert too_much.status_code == 422 and "At most 90000.00" in too_much.get_data(as_text=True)
+    assert too_much.status_code == 422 and "At most PLN90,000.00" in too_much.get_data(as_text=True)
     no_reason = auth.post(path, _terms(award="80000.00"), token_from=path)
-    assert no_reason.status_code == 422 and "Say why less" in no_reason.get_data(as_text=True)
+    assert no_reason.status_code == 422 and "reason for agreeing less" in no_reason.get_data(as_text=True)
     assert _counts(db) == (0, 0)  # refusals leave nothing behind
     saved = auth.post(path, _terms(award="80 000,00", award_reason="Koszty sprzętu zawyżone."), token_from=path)
     assert saved.status_code == 303
@@ -135,3 +135,24 @@ def test_nobody_else_sees_the_agreement(client, auth, db, selected, who):
     for url in (path, f"{path}/agreement.pdf"):
         response = client.get(url)
         assert response.status_code in (403, 404) and "UM/" not in response.get_data(as_text=True)
+
+
+def test_a_lowered_award_can_be_raised_back_before_signing_while_the_budget_has_it(client, auth, db, selected):
+    """Before: once saved lower, the lower amount became the most the agreement could ever give."""
+    path = f"/agreements/{selected['application'].id}"
+    auth.login(selected["officer"].email)
+    lowered = _terms(award="80000.00", award_reason="Koszty zawyżone.")
+    assert auth.post(path, lowered, token_from=path).status_code == 303
+    raised = auth.post(path, _terms(award="90000.00"), token_from=path)
+    assert raised.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Application, selected["application"].id).awarded_amount == Decimal("90000.00")
+    too_much = auth.post(path, _terms(award="90000.01"), token_from=path)
+    assert too_much.status_code == 422 and "At most" in too_much.get_data(as_text=True)
+    # Lowered again, and the freed 10,000 taken by another application: raising back is refused.
+    assert auth.post(path, lowered, token_from=path).status_code == 303
+    other = factories.application(selected["call"], status="selected", awarded_amount=Decimal("320000.00"))
+    db.session.commit()
+    assert other.awarded_amount == Decimal("320000.00")
+    refused = auth.post(path, _terms(award="90000.00"), token_from=path)
+    assert refused.status_code == 409 and "no longer has" in refused.get_data(as_text=True)

@@ -491,15 +491,22 @@ def test_promotions_follow_the_reserve_list_top_first(db):
     db.session.commit()
     a, b, c, d = (db.session.get(Application, x.id) for x in applications)
     assert [x.status for x in (a, b, c, d)] == ["selected", "selected", "reserve", "reserve"]
-    fire(b, "resign", b.organisation.memberships[0].user, "Rezygnujemy.")
-    db.session.commit()
-    with refusal_saying("Promote T/2 first"):
-        fire(db.session.get(Application, d.id), "promote", officer)
-    db.session.rollback()
-    fire(db.session.get(Application, c.id), "promote", officer)
-    db.session.commit()
-    assert db.session.get(Application, c.id).status == "selected"
+    _resign_then_promote_top_first(db, officer, resigning=b, top=c, lower=d)
     assert results.awarded(call) == Decimal("100000.00")
+
+
+def _resign_then_promote_top_first(db, officer, *, resigning, top, lower) -> None:
+    """A selected applicant resigns; the lower reserve application is refused while the top one fits, which
+    is then promoted."""
+    resigning = db.session.get(Application, resigning.id)
+    fire(resigning, "resign", resigning.organisation.memberships[0].user, "Rezygnujemy.")
+    db.session.commit()
+    with refusal_saying(f"Promote {top.number} first"):
+        fire(db.session.get(Application, lower.id), "promote", officer)
+    db.session.rollback()
+    fire(db.session.get(Application, top.id), "promote", officer)
+    db.session.commit()
+    assert db.session.get(Application, top.id).status == "selected"
 
 
 def test_after_an_appeal_the_reserve_list_follows_scores_across_the_published_lists(client, auth, db):
@@ -539,14 +546,7 @@ def test_after_an_appeal_the_reserve_list_follows_scores_across_the_published_li
     assert 'data-testid="lists"' in page and page.count("data-superseded") == 1
     assert "ranked again after an appeal" in page
     auth.logout()
-    fire(db.session.get(Application, b.id), "resign", b.organisation.memberships[0].user, "Rezygnujemy.")
-    db.session.commit()
-    with refusal_saying("Promote T/2 first"):
-        fire(db.session.get(Application, d.id), "promote", officer)
-    db.session.rollback()
-    fire(db.session.get(Application, c.id), "promote", officer)
-    db.session.commit()
-    assert db.session.get(Application, c.id).status == "selected"
+    _resign_then_promote_top_first(db, officer, resigning=b, top=c, lower=d)
 
 
 def test_an_appeal_decided_once_cannot_be_brought_again_and_the_applicant_is_told_why(db, setting):

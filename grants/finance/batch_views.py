@@ -1,0 +1,79 @@
+"""Bank files for finance officers: export the approved payments, download a batch, confirm a payment paid."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import AnyOf, InputRequired, Length
+
+from grants.access import Permission, get_or_404, require
+from grants.extensions import db
+from grants.finance import bankfiles
+from grants.finance import batches as ops
+from grants.finance.models import Payment, PaymentBatch
+from grants.finance.permissions import can_read_payments
+from grants.forms import BaseForm
+from grants.services import uploads
+from grants.web import on_refusal
+
+bp = Blueprint("batches", __name__, url_prefix="/payments")
+
+
+class ExportForm(BaseForm):
+    format = SelectField(choices=[(key, names[0]) for key, names in bankfiles.FORMATS.items()],
+                         validators=[AnyOf(list(bankfiles.FORMATS))])
+
+
+class PaidForm(BaseForm):
+    paid_on = DateField(validators=[InputRequired()])
+    reference = StringField(validators=[InputRequired(), Length(max=100)])
+
+
+@bp.route("/batches/")
+@require(Permission.PAYMENT_ANY_MANAGE)
+def index():
+    return render_template("finance/batches.html", batches=ops.batches(), form=ExportForm(),
+                           formats=bankfiles.FORMATS)
+
+
+@bp.route("/batches/", methods=["POST"])
+@require(Permission.PAYMENT_ANY_MANAGE)
+def export():
+    form = ExportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    on_refusal(lambda refusal: redirect(url_for("batches.index"), 303))
+    batch = ops.export(form.format.data, current_user)
+    db.session.commit()
+    flash(_("Bank file %(id)d: %(n)d payments, %(total)s; download it and send it to the bank.", id=batch.id,
+            n=batch.count, total=str(batch.total)), "success")
+    return redirect(url_for("batches.index"), 303)
+
+
+@bp.route("/batches/<int:batch_id>/file")
+@require(Permission.PAYMENT_ANY_MANAGE)
+def download(batch_id: int):
+    batch = db.session.get(PaymentBatch, batch_id) or abort(404)
+    _, content_type, extension = bankfiles.FORMATS[batch.format]
+    return uploads.send_stored(type("File", (), {"storage_key": batch.storage_key, "size": batch.size,
+                                                 "original_name": f"przelewy-{batch.id}.{extension}",
+                                                 "content_type": content_type}))
+
+
+@bp.route("/<int:payment_id>/paid", methods=["POST"])
+@require(Permission.PAYMENT_ANY_MANAGE)
+def paid(payment_id: int):
+    payment = get_or_404(Payment, payment_id, can_read_payments, for_update=True)
+    form = PaidForm()
+    back = redirect(url_for("payments.show", payment_id=payment.id), 303)
+    if not form.validate_on_submit() or form.paid_on.data > date.today():
+        flash(_("Give the day the bank paid it (not in the future) and the bank's reference."), "danger")
+        return back
+    on_refusal(lambda refusal: back)
+    ops.mark_paid(payment, current_user, form.paid_on.data, form.reference.data)
+    db.session.commit()
+    flash(_("The payment is recorded as paid."), "success")
+    return back
