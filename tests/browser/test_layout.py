@@ -38,6 +38,23 @@ def test_on_a_phone_the_officers_list_scrolls_within_its_card(live_server, brows
         context.close()
 
 
+def test_on_a_phone_the_evaluators_queue_shows_every_button_without_scrolling(live_server, browser, artefacts):
+    """Before: the status column pushed the action buttons past the right edge of a 390 px screen."""
+    context, page = _page(browser, artefacts, 390, 844, "pl-PL")
+    try:
+        sign_in(page, live_server, "evaluator@pomost.example", PASSWORD)
+        page.goto(f"{live_server}/evaluation/")
+        shot(page, "phone-queue")
+        table = page.get_by_test_id("queue")
+        assert table.evaluate("el => el.scrollWidth <= el.parentElement.clientWidth")
+        buttons = table.locator("a.btn")
+        assert buttons.count() >= 3
+        assert all(buttons.nth(i).evaluate("el => el.getBoundingClientRect().right <= window.innerWidth")
+                   for i in range(buttons.count()))
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("locale", ["pl-PL", "en-GB"])
 def test_the_administrators_top_bar_keeps_to_one_line_at_1280_px(live_server, browser, artefacts, locale):
     """Before: seven links, the name, two buttons and the language wrapped onto two lines in Polish."""
