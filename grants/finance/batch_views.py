@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import DateField, SelectField, StringField
@@ -11,7 +11,7 @@ from wtforms.validators import AnyOf, InputRequired, Length
 
 from grants.access import Permission, get_or_404, require
 from grants.extensions import db
-from grants.finance import bankfiles
+from grants.finance import bankfiles, statements
 from grants.finance import batches as ops
 from grants.finance.models import Payment, PaymentBatch
 from grants.finance.permissions import can_read_payments
@@ -27,6 +27,10 @@ class ExportForm(BaseForm):
                          validators=[AnyOf(list(bankfiles.FORMATS))])
 
 
+class StatementForm(BaseForm):
+    """The file itself is read from request.files."""
+
+
 class PaidForm(BaseForm):
     paid_on = DateField(validators=[InputRequired()])
     reference = StringField(validators=[InputRequired(), Length(max=100)])
@@ -36,7 +40,25 @@ class PaidForm(BaseForm):
 @require(Permission.PAYMENT_ANY_MANAGE)
 def index():
     return render_template("finance/batches.html", batches=ops.batches(), form=ExportForm(),
-                           formats=bankfiles.FORMATS)
+                           formats=bankfiles.FORMATS, statement_form=StatementForm(),
+                           imports=statements.imports(), unmatched=statements.unmatched())
+
+
+@bp.route("/statements", methods=["POST"])
+@require(Permission.PAYMENT_ANY_MANAGE)
+def import_statement():
+    form = StatementForm()
+    upload = request.files.get("statement")
+    if not form.validate_on_submit() or upload is None:
+        flash(_("Choose the statement file (MT940 or camt.053)."), "danger")
+        return redirect(url_for("batches.index"), 303)
+    on_refusal(lambda refusal: redirect(url_for("batches.index"), 303))
+    record = statements.import_statement(upload.stream.read(statements.MAX_SIZE + 1), upload.filename,
+                                         current_user)
+    db.session.commit()
+    flash(_("Statement read: %(lines)d lines, %(matched)d payments confirmed paid; the rest are listed below.",
+            lines=record.lines, matched=record.matched), "success")
+    return redirect(url_for("batches.index"), 303)
 
 
 @bp.route("/batches/", methods=["POST"])

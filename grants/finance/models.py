@@ -123,3 +123,31 @@ class PaymentBatch(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     created_by: Mapped[User] = relationship()
+
+
+class StatementImport(db.Model):
+    """A bank statement read once (its sha256 is unique): how many lines, how many paid an exported payment."""
+
+    __tablename__ = "statement_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    format: Mapped[str] = mapped_column(String(10))  # mt940, camt053
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    lines: Mapped[int] = mapped_column(Integer)
+    matched: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StatementLine(db.Model):
+    __tablename__ = "statement_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("statement_import.id"), index=True)
+    booked_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    details: Mapped[str] = mapped_column(Text)
+    account: Mapped[str | None] = mapped_column(String(34))
+    bank_reference: Mapped[str | None] = mapped_column(String(100))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"), index=True)  # None: for a person

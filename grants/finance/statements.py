@@ -1,0 +1,145 @@
+"""Bank statements: MT940 (parsed with the mt-940 library) or camt.053 (ISO 20022 XML) of the operator's account.
+Each line that pays out an exported payment (its PMST-<id> reference in the title, the same amount, and the
+grantee's account where the bank gives it) marks that payment paid with the line's date and the bank's reference;
+the rest are listed for a person to resolve. The same statement file is imported once.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from grants.auth.models import User
+from grants.engine.core import fire
+from grants.errors import Refusal
+from grants.extensions import db
+from grants.finance.models import Payment, StatementImport, StatementLine
+from grants.identifiers import normalise_bank_account
+from grants.locking import lock
+from grants.services import audit
+
+REFERENCE = re.compile(r"PMST-(\d+)")
+ACCOUNT = re.compile(r"\b(?:PL)?\d{26}\b")
+MAX_SIZE = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Line:
+    booked_on: date
+    amount: Decimal  # positive: what left (or reached) the account
+    details: str
+    bank_reference: str | None
+    account: str | None
+
+
+def parse_mt940(data: bytes) -> list[Line]:
+    import mt940
+
+    text = data.decode("utf-8", errors="replace") if data[:3] == b"\xef\xbb\xbf" else data.decode("cp1250", "replace")
+    if not re.search(r"^:(20|25):", text.lstrip("\ufeff"), re.MULTILINE):
+        raise ValueError("no MT940 statement header")
+    lines = []
+    for transaction in mt940.parse(text.lstrip("\ufeff")):
+        d = transaction.data
+        details = d.get("transaction_details") or ""
+        found = ACCOUNT.search(details.replace(" ", ""))
+        lines.append(Line(date(d["date"].year, d["date"].month, d["date"].day), abs(Decimal(d["amount"].amount)),
+                          details, d.get("bank_reference") or None, found.group(0) if found else None))
+    return lines
+
+
+def parse_camt053(data: bytes) -> list[Line]:
+    """Entries of a camt.053 statement (any version: the namespace is ignored)."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as error:
+        raise ValueError(str(error)) from None
+
+    def local(element) -> str:
+        return element.tag.rsplit("}", 1)[-1]
+
+    def find(element, *path):
+        for name in path:
+            element = next((child for child in element if local(child) == name), None)
+            if element is None:
+                return None
+        return element
+
+    lines = []
+    for entry in (e for e in root.iter() if local(e) == "Ntry"):
+        amount, booked = find(entry, "Amt"), find(entry, "BookgDt", "Dt")
+        details = " ".join(t.text or "" for t in entry.iter() if local(t) == "Ustrd")
+        iban = next((t.text for t in entry.iter() if local(t) == "IBAN"), None)
+        reference = find(entry, "AcctSvcrRef")
+        if amount is None or booked is None:
+            continue
+        lines.append(Line(date.fromisoformat(booked.text[:10]), abs(Decimal(amount.text)), details,
+                          reference.text if reference is not None else None, iban))
+    if not lines and local(root) != "Document":
+        raise ValueError("not a camt.053 document")
+    return lines
+
+
+def _match(line: Line) -> Payment | None:
+    found = REFERENCE.search(line.details)
+    if not found:
+        return None
+    payment = db.session.get(Payment, int(found.group(1)))
+    if payment is None or payment.status != "exported" or Decimal(payment.amount) != line.amount:
+        return None
+    if line.account and normalise_bank_account(line.account)[-26:] != normalise_bank_account(
+            payment.bank_account or "")[-26:]:
+        return None
+    return payment
+
+
+def import_statement(data: bytes, filename: str, actor: User) -> StatementImport:
+    """Match every line; mark matched payments paid. Refused whole if the file cannot be read or was imported."""
+    if not data or len(data) > MAX_SIZE:
+        raise Refusal(_l("The statement is empty or too large."), status=422)
+    kind = "camt053" if data.lstrip()[:1] == b"<" else "mt940"
+    try:
+        lines = parse_camt053(data) if kind == "camt053" else parse_mt940(data)
+    except (ValueError, KeyError, AttributeError, TypeError) as error:
+        raise Refusal(_l("This file cannot be read as an MT940 or camt.053 statement."), status=422) from error
+    record = StatementImport(format=kind, filename=(filename or "statement")[:255],
+                             sha256=hashlib.sha256(data).hexdigest(), lines=len(lines), created_by_id=actor.id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+    except IntegrityError:
+        raise Refusal(_l("This statement was imported already; nothing was changed."), status=409) from None
+    matched = 0
+    for line in lines:
+        payment = _match(line)
+        if payment is not None:
+            lock(payment)
+            if payment.status == "exported":  # another line of this file may have paid it
+                fire(payment, "confirm_paid", actor, paid_on=line.booked_on.isoformat(),
+                     bank_reference=(line.bank_reference or f"{kind}:{record.id}")[:100])
+                matched += 1
+            else:
+                payment = None
+        db.session.add(StatementLine(import_id=record.id, booked_on=line.booked_on, amount=line.amount,
+                                     details=line.details[:2000], account=line.account,
+                                     bank_reference=line.bank_reference, payment_id=getattr(payment, "id", None)))
+    record.matched = matched
+    audit.record("finance:statement:imported", actor=actor, obj=record,
+                 data={"format": kind, "sha256": record.sha256, "lines": len(lines), "matched": matched})
+    return record
+
+
+def unmatched(limit: int = 200) -> list[StatementLine]:
+    return list(db.session.scalars(select(StatementLine).where(StatementLine.payment_id.is_(None))
+                                   .order_by(StatementLine.booked_on.desc(), StatementLine.id.desc()).limit(limit)))
+
+
+def imports(limit: int = 20) -> list[StatementImport]:
+    return list(db.session.scalars(select(StatementImport).order_by(StatementImport.id.desc()).limit(limit)))
