@@ -102,3 +102,33 @@ def test_only_finance_officers_handle_payments(client, auth, db, grant, role):
     assert client.get("/payments/").status_code == 403
     assert client.get(f"/payments/{grant['advance'].id}").status_code == 403
     assert db.session.scalar(select(Payment.status).where(Payment.id == grant["advance"].id)) == "planned"
+
+
+def test_approving_asks_for_the_second_factor_again_when_the_approver_uses_one(client, auth, db, grant):
+    import pyotp
+
+    from grants.types import utcnow as now
+
+    secret = pyotp.random_base32()
+    approver = grant["approver"]
+    approver.totp_secret, approver.totp_enabled_at = secret, now()
+    advance = grant["advance"]
+    advance.status, advance.prepared_by_id = "requested", grant["preparer"].id
+    db.session.commit()
+    client.post("/login", data={"csrf_token": csrf_token(client, "/login"), "email": approver.email,
+                                "password": factories.PASSWORD})
+    client.post("/login/verify", data={"csrf_token": csrf_token(client, "/login/verify"),
+                                    "code": pyotp.TOTP(secret).at(now() - timedelta(seconds=30))})
+    assert client.get(f"/payments/{advance.id}").status_code == 200
+    page = f"/payments/{advance.id}"
+    refused = client.post(f"{page}/actions/approve", data={"csrf_token": csrf_token(client, page),
+                                                           "version": advance.version, "code": "000000"})
+    assert refused.status_code == 422 and "authenticator app again" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Payment, advance.id).status == "requested"
+    approved = client.post(f"{page}/actions/approve", data={"csrf_token": csrf_token(client, page),
+                                                            "version": advance.version,
+                                                            "code": pyotp.TOTP(secret).now()})
+    assert approved.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Payment, advance.id).status == "approved"
