@@ -207,6 +207,12 @@ def payment_conditions_met(ctx: Context) -> bool:
     return not ctx["payment_holds"]
 
 
+@_guard("held_automatically", "Płatność wstrzymał pracownik, nie system.",
+        "A person put this payment on hold, not the system.")
+def held_automatically(ctx: Context) -> bool:
+    return bool(ctx["held_automatically"])
+
+
 @_guard("payment_conditions_unmet", "Warunki wypłaty są spełnione.", "The conditions for this payment are met.")
 def payment_conditions_unmet(ctx: Context) -> bool:
     return bool(ctx["payment_holds"])

@@ -33,6 +33,9 @@ WORKFLOW = Workflow(
         t("suspend", ("planned", "requested"), "on_hold", FINANCE_OFFICER, "Wstrzymaj", "Put on hold",
           reason_required=True),
         t("resume", "on_hold", "planned", FINANCE_OFFICER, "Wznów", "Resume", guards=(g.payment_conditions_met,)),
+        # What the scheduler put on hold it takes off once the conditions hold again (an officer's suspension stays).
+        t("unhold", "on_hold", "planned", SYSTEM, "Zwolnij wstrzymanie", "Take off hold",
+          guards=(g.held_automatically, g.payment_conditions_met), timer="due_at"),
         t("approve", "requested", "approved", FINANCE_OFFICER, "Zatwierdź", "Approve", relation=NOT_PREPARER,
           guards=(g.payment_conditions_met, g.within_award, g.bank_account_valid)),
         t("reject", "requested", "rejected", FINANCE_OFFICER, "Odrzuć", "Reject", relation=NOT_PREPARER,

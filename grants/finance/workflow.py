@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 import grants.applications.workflow  # noqa: F401 - Application is bound before this area plugs into it
 from grants.applications.models import Application
 from grants.applications.queries import counts_by_call
+from grants.engine.models import TransitionHistory
 from grants.engine.registry import bind, plug
 from grants.errors import Refusal
 from grants.evaluation.operations import program_officers
@@ -55,6 +56,14 @@ def paid_and_approved_total(payment: Payment) -> Decimal:
                Payment.status.in_(COMMITTED_STATES))))
 
 
+def _held_automatically(payment: Payment) -> bool:
+    """Whether the scheduler (not a person) put the payment on hold: the last transition into the state."""
+    last = db.session.scalar(select(TransitionHistory.trigger).where(
+        TransitionHistory.object_type == "payment", TransitionHistory.object_id == payment.id,
+        TransitionHistory.to_state == "on_hold").order_by(TransitionHistory.id.desc()).limit(1))
+    return last == "hold"
+
+
 def _record_preparer(payment: Payment, actor, ctx: Context, from_state: str) -> None:
     payment.prepared_by_id = getattr(actor, "id", None)
 
@@ -84,6 +93,7 @@ PLUG = plug(
         "award": lambda payment, now: payment.application.awarded_amount or Decimal("0"),
         "bank_account_valid": lambda payment, now: valid_bank_account(payment.bank_account),
         "due_at": lambda payment, now: payment.due_at,
+        "held_automatically": lambda payment, now: _held_automatically(payment),
     },
     relations={NOT_PREPARER: lambda user, payment: payment.prepared_by_id != user.id},
     effects={"request": _record_preparer, "release": _record_preparer, "export": _exported, "confirm_paid": _paid},

@@ -132,3 +132,28 @@ def test_approving_asks_for_the_second_factor_again_when_the_approver_uses_one(c
     assert approved.status_code == 303
     db.session.expire_all()
     assert db.session.get(Payment, advance.id).status == "approved"
+
+
+def test_the_scheduler_holds_a_due_payment_while_its_grant_does_not_run_and_releases_it_after(db, grant):
+    """On hold automatically while a condition is unmet, taken off hold and prepared once it is met; a payment
+    a person suspended stays suspended."""
+    from grants.applications.models import Application
+    from grants.engine.core import fire
+    from grants.engine.tick import tick
+
+    advance, final = grant["advance"], grant["final"]
+    application = db.session.get(Application, grant["application"].id)
+    application.status = "agreement"  # not signed yet: the grant does not run
+    fire(final, "suspend", grant["preparer"], "Czekamy na wyjaśnienia.")
+    db.session.commit()
+    tick()
+    db.session.expire_all()
+    assert db.session.get(Payment, advance.id).status == "on_hold"
+    application = db.session.get(Application, grant["application"].id)
+    application.status = "implementation"  # signed
+    db.session.commit()
+    for _ in range(2):  # off hold, then due: prepared for approval
+        tick()
+    db.session.expire_all()
+    assert db.session.get(Payment, advance.id).status == "requested"
+    assert db.session.get(Payment, final.id).status == "on_hold"  # the person's suspension stays
