@@ -22,7 +22,7 @@ from grants.extensions import db
 from grants.locking import lock
 from grants.services import audit
 from grants.types import utcnow
-from workflows.base import SYSTEM, Context, Label, Transition
+from workflows.base import NOT_PREPARER, SYSTEM, Context, Label, Transition
 
 SYSTEM_ACTOR = None  # the scheduler fires time-based transitions with no user
 
@@ -77,6 +77,9 @@ def _role_refusal(declared: Transition) -> Label:
 
 
 def _relation_refusal(declared: Transition) -> Label:
+    if declared.relation == NOT_PREPARER:  # four eyes: say who may
+        return Label(pl=f"Czynność „{declared.label.pl}” wykonuje ktoś inny niż osoba, która to przygotowała.",
+                     en=f"Someone other than the person who prepared it takes “{declared.label.en}”.")
     return Label(pl=f"Czynność „{declared.label.pl}” może wykonać tylko osoba o właściwym związku z tą sprawą.",
                  en=f"Only someone with the right relation to this case may take “{declared.label.en}”.")
 

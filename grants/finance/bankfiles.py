@@ -103,7 +103,27 @@ def sepa(transfers: list[Transfer], payer: Payer, currency: str = "PLN") -> byte
         document.add_payment({"name": t.name[:70], "IBAN": normalise_bank_account(t.account),
                               "amount": grosze(t.amount), "execution_date": t.execution,
                               "description": f"{t.reference} {t.title}"[:140], "endtoend_id": t.reference[:35]})
-    return document.export(validate=False)
+    return _domestic(document.export(validate=False), currency, payer.bic)
+
+
+def _domestic(xml: bytes, currency: str, bic: str | None) -> bytes:
+    """sepaxml writes the SEPA service level, which only euro transfers may carry: a transfer in another
+    currency (zloty) drops it, and a payer without a BIC names its bank NOTPROVIDED, as banks ask."""
+    import xml.etree.ElementTree as ET
+
+    namespace = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
+    ET.register_namespace("", namespace)
+    root = ET.fromstring(xml)
+    q = f"{{{namespace}}}"
+    for info in root.iter(f"{q}PmtInf"):
+        kind = info.find(f"{q}PmtTpInf")
+        if kind is not None and currency != "EUR":
+            info.remove(kind)
+        agent = info.find(f"{q}DbtrAgt/{q}FinInstnId")
+        if agent is not None and not bic and not list(agent):
+            other = ET.SubElement(agent, f"{q}Othr")
+            ET.SubElement(other, f"{q}Id").text = "NOTPROVIDED"
+    return ET.tostring(root, encoding="UTF-8", xml_declaration=True)
 
 
 def total(transfers: list[Transfer]) -> Decimal:

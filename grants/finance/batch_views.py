@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_currency
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import DateField, SelectField, StringField
@@ -71,7 +72,7 @@ def export():
     batch = ops.export(form.format.data, current_user)
     db.session.commit()
     flash(_("Bank file %(id)d: %(n)d payments, %(total)s; download it and send it to the bank.", id=batch.id,
-            n=batch.count, total=str(batch.total)), "success")
+            n=batch.count, total=format_currency(batch.total, "PLN")), "success")
     return redirect(url_for("batches.index"), 303)
 
 

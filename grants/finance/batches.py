@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -107,4 +108,8 @@ def mark_paid(payment: Payment, actor: User, paid_on: date, reference: str) -> N
     if not (reference or "").strip():
         raise Refusal(_l("Give the bank's reference of the transfer."), status=422,
                       errors={"reference": _l("Give the bank's reference.")})
+    batch = db.session.get(PaymentBatch, payment.batch_id) if payment.batch_id else None
+    if batch is not None and paid_on < batch.created_at.date():
+        raise Refusal(_l("The bank cannot have paid it before %(day)s, when it was sent in a bank file.",
+                         day=format_date(batch.created_at, "long")), status=422)
     fire(payment, "confirm_paid", actor, paid_on=paid_on.isoformat(), bank_reference=reference.strip()[:100])

@@ -56,9 +56,15 @@ def index():
 def _page(payment: Payment, form=None, status: int = 200):
     waiting = [HOLD_LABELS[reason] for reason in holds(payment)] if payment.status in ("planned", "requested",
                                                                                      "on_hold") else []
+    history = history_of(payment)
+    actors = dict(db.session.execute(select(User.id, User.name).where(
+        User.id.in_({row.actor_id for row in history if row.actor_id}))).all())
+    approved = next((row for row in reversed(history) if row.trigger == "approve"), None)
+    mine = payment.status == "requested" and payment.prepared_by_id == current_user.id  # another approves it
     return render_template("finance/payment.html", payment=payment, workflow=WORKFLOW, locale=str(get_locale()),
-                           waiting=waiting,
-                           actions=available_actions(payment, current_user), history=history_of(payment),
+                           waiting=waiting, actors=actors, approved_by=actors.get(getattr(approved, "actor_id", None)),
+                           waits_for_another=mine,
+                           actions=available_actions(payment, current_user), history=history,
                            form=form or TransitionForm(version=payment.version)), status
 
 

@@ -228,7 +228,8 @@ def send_stored(stored_file):
     except StorageError:
         abort(503)
     # The chunks come from an open stream and need no request context while they are sent.
-    return Response(chunks, mimetype=stored_file.content_type, headers={
+    # content_type as stored (a bank file names its own charset; mimetype= would add a second one)
+    return Response(chunks, content_type=stored_file.content_type, headers={
         "Content-Disposition": content_disposition(stored_file.original_name),
         "Content-Length": str(stored_file.size), "Cache-Control": "private, no-store"})
 

@@ -60,7 +60,9 @@ def test_an_elixir_file_carries_every_approved_payment_in_grosze_and_downloads_t
     batch = db.session.scalars(select(PaymentBatch)).one()
     assert _statuses(db, approved["payments"]) == ["exported", "exported"]
     assert batch.count == 2 and batch.total == Decimal("68800.50")
-    first = client.get(f"/payments/batches/{batch.id}/file").data
+    response = client.get(f"/payments/batches/{batch.id}/file")
+    assert response.headers["Content-Type"] == "text/plain; charset=windows-1250"  # one charset, the file's
+    first = response.data
     assert first == client.get(f"/payments/batches/{batch.id}/file").data  # stored: the same bytes again
     assert hashlib.sha256(first).hexdigest() == batch.sha256
     lines = first.decode("cp1250").split("\r\n")
@@ -82,6 +84,8 @@ def test_a_sepa_file_validates_against_the_official_schema(client, auth, db, app
     schema = xmlschema.XMLSchema(str(Path(sepaxml.__file__).parent / "schemas" / "pain.001.001.03.xsd"))
     schema.validate(document.decode())
     assert b"<CtrlSum>68800.50</CtrlSum>" in document and b"<NbOfTxs>2</NbOfTxs>" in document
+    assert b"<SvcLvl>" not in document  # the SEPA service level is for euros only: a zloty file drops it
+    assert b"<Id>NOTPROVIDED</Id>" in document  # the payer's bank, without a BIC
 
 
 def test_an_invalid_account_makes_no_file_and_changes_nothing(client, auth, db, approved):
@@ -138,6 +142,9 @@ def test_a_payment_sent_to_the_bank_is_confirmed_paid_with_the_day_and_reference
     future = auth.post(f"{page}/paid", {"paid_on": (date.today() + timedelta(days=2)).isoformat(), "reference": "X"},
                        token_from=page)
     assert future.status_code == 303 and _statuses(db, [payment]) == ["exported"]
+    before = auth.post(f"{page}/paid", {"paid_on": "2020-01-01", "reference": "X"}, token_from=page)
+    assert before.status_code == 303 and _statuses(db, [payment]) == ["exported"]
+    assert "cannot have paid it before" in client.get(page).get_data(as_text=True)
     done = auth.post(f"{page}/paid", {"paid_on": date.today().isoformat(), "reference": "ELX/2026/123"},
                      token_from=page)
     assert done.status_code == 303

@@ -49,8 +49,9 @@ def test_one_officer_prepares_and_another_approves(client, auth, db, grant):
     db.session.expire_all()
     advance = db.session.get(Payment, advance.id)
     assert advance.status == "requested" and advance.prepared_by_id == grant["preparer"].id
+    assert 'data-testid="four-eyes"' in client.get(f"/payments/{advance.id}").get_data(as_text=True)
     refused = _act(client, advance, "approve")
-    assert refused.status_code == 403 and "prepared" in refused.get_data(as_text=True).lower()
+    assert refused.status_code == 403 and "other than the person who prepared it" in refused.get_data(as_text=True)
     auth.logout()
     auth.login(grant["approver"].email)
     page = client.get(f"/payments/{advance.id}").get_data(as_text=True)
@@ -58,6 +59,8 @@ def test_one_officer_prepares_and_another_approves(client, auth, db, grant):
     assert _act(client, advance, "approve").status_code == 303
     db.session.expire_all()
     assert db.session.get(Payment, advance.id).status == "approved"
+    page = client.get(f"/payments/{advance.id}").get_data(as_text=True)
+    assert "Felicja Zatwierdzająca" in page and 'data-testid="approved-by"' in page  # who approved, recorded
 
 
 def test_the_final_tranche_waits_for_the_accepted_settlement_and_says_so(client, auth, db, grant):
