@@ -78,3 +78,26 @@ def application(call=None, organisation=None, *, owner: User | None = None, stat
     db.session.add(made)
     db.session.flush()
     return made
+
+
+def payments(status: str, *, accounts=("PL61109010140000071219812874", "PL27114020040000300201355387"),
+             amounts=("64000.00", "4800.50"), prefix: str = "P") -> list:
+    """One running grant per account (its organisation named with Polish letters) and its advance, in a state."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from grants.finance.models import Payment
+    from grants.types import utcnow
+
+    grant_call = call(budget="400000.00")
+    made = []
+    for n, (account, amount) in enumerate(zip(accounts, amounts)):
+        grantee = organisation(user(Role.APPLICANT), name=f"Spółdzielnia „Żuraw” {prefix}{n}")
+        grant = application(grant_call, grantee, status="implementation", number=f"{prefix}/{n}",
+                            awarded_amount=Decimal("90000.00"))
+        payment = Payment(application_id=grant.id, kind="advance", amount=Decimal(amount), bank_account=account,
+                          due_at=utcnow() - timedelta(days=1), status=status)
+        db.session.add(payment)
+        made.append(payment)
+    db.session.flush()
+    return made

@@ -15,7 +15,6 @@ from grants.errors import Refusal
 from grants.finance import batches
 from grants.finance.models import Payment, PaymentBatch
 from grants.services.storage import StorageError, get_storage
-from grants.types import utcnow
 from tests import factories
 from tests.conftest import csrf_token
 
@@ -31,16 +30,7 @@ def app_config(app_config):
 @pytest.fixture
 def approved(db):
     officer = factories.user(Role.FINANCE_OFFICER, locale="en")
-    call = factories.call(budget="400000.00")
-    made = []
-    for n, (account, amount) in enumerate(zip(ACCOUNTS, ("64000.00", "4800.50"))):
-        organisation = factories.organisation(factories.user(Role.APPLICANT), name=f"Spółdzielnia „Żuraw” {n}")
-        application = factories.application(call, organisation, status="implementation", number=f"B/{n}",
-                                            awarded_amount=Decimal("90000.00"))
-        payment = Payment(application_id=application.id, kind="advance", amount=Decimal(amount), bank_account=account,
-                          due_at=utcnow() - timedelta(days=1), status="approved")
-        factories.db.session.add(payment)
-        made.append(payment)
+    made = factories.payments("approved", accounts=ACCOUNTS, prefix="B")
     factories.db.session.commit()
     return {"officer": officer, "payments": made}
 

@@ -3,15 +3,13 @@ statement is read once; a file that is not a statement changes nothing."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
 from grants.auth.models import Role
 from grants.finance.models import Payment, StatementImport, StatementLine
-from grants.types import utcnow
 from tests import factories
 from tests.conftest import csrf_token
 
@@ -21,15 +19,7 @@ ACCOUNTS = ("PL61109010140000071219812874", "PL27114020040000300201355387")
 @pytest.fixture
 def exported(db):
     officer = factories.user(Role.FINANCE_OFFICER, locale="en")
-    call = factories.call(budget="400000.00")
-    made = []
-    for n, (account, amount) in enumerate(zip(ACCOUNTS, ("64000.00", "4800.50"))):
-        application = factories.application(call, status="implementation", number=f"S/{n}",
-                                            awarded_amount=Decimal("90000.00"))
-        payment = Payment(application_id=application.id, kind="advance", amount=Decimal(amount), bank_account=account,
-                          due_at=utcnow() - timedelta(days=1), status="exported")
-        factories.db.session.add(payment)
-        made.append(payment)
+    made = factories.payments("exported", accounts=ACCOUNTS, prefix="S")
     factories.db.session.commit()
     return {"officer": officer, "payments": made}
 
