@@ -53,7 +53,8 @@ def _page(application: Application, form=None, errors=None, status: int = 200):
         officer=officer, applicant=is_applicant_side(current_user, application), scan_form=ScanForm(),
         confirm=BaseForm(), payments=ops.planned(application), missing=ops.missing(application),
         scans=ops.scans(agreement) if agreement else [], security_kinds=ops.SECURITY_KINDS,
-        schedules=ops.SCHEDULE_LABELS, models=ops.schedule_models(application), ceiling=ops.ceiling(application),
+        schedules=ops.SCHEDULE_LABELS, kinds=ops.PAYMENT_KINDS,
+        models=ops.schedule_models(application), ceiling=ops.ceiling(application),
         opens_application=can_read_results(current_user, application)), status
 
 

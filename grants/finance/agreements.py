@@ -47,6 +47,9 @@ CENT = Decimal("0.01")
 PREPARABLE = ("selected", "agreement")
 SECURITY_KINDS = {"promissory_note": _l("Blank promissory note (weksel in blanco) with a declaration"),
                   "guarantee": _l("Guarantee (bank or insurance)")}
+# What each payment of a schedule is, as pages and the agreement's document name it.
+PAYMENT_KINDS = {"lump_sum": _l("Lump sum"), "advance": _l("Advance"),
+                 "final": _l("Final tranche (after the settlement is accepted)"), "package": _l("Package (cash part)")}
 SCHEDULE_LABELS = {LUMP_SUM: _l("One lump sum"), ADVANCE_AND_FINAL: _l("An advance, then the final tranche"),
                    PACKAGE_ITEMS: _l("The package's cash part")}
 SCAN_TYPES = ("application/pdf", "image/jpeg", "image/png")
@@ -262,7 +265,7 @@ def _document(agreement: Agreement) -> None:
         html = render_template("finance/agreement_pdf.html", agreement=agreement, application=application,
                                operator=current_app.config.get("PAYER_NAME") or Programme.current().name,
                                payments=planned(application), locale=locale,
-                               security_kinds=SECURITY_KINDS, schedules=SCHEDULE_LABELS)
+                               security_kinds=SECURITY_KINDS, schedules=SCHEDULE_LABELS, kinds=PAYMENT_KINDS)
     document = pdf.html_to_pdf(html, [Path(current_app.static_folder, "css", "pdf.css")])
     key = f"agreements/{application.id}/{re.sub(r'[^0-9A-Za-z]+', '-', agreement.number)}-{len(document)}.pdf"
     stored = get_storage().put(key, io.BytesIO(document), content_type="application/pdf")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_currency
@@ -81,9 +82,9 @@ def export():
 def download(batch_id: int):
     batch = db.session.get(PaymentBatch, batch_id) or abort(404)
     _, content_type, extension = bankfiles.FORMATS[batch.format]
-    return uploads.send_stored(type("File", (), {"storage_key": batch.storage_key, "size": batch.size,
-                                                 "original_name": f"przelewy-{batch.id}.{extension}",
-                                                 "content_type": content_type}))
+    return uploads.send_stored(SimpleNamespace(storage_key=batch.storage_key, size=batch.size,
+                                               original_name=f"przelewy-{batch.id}.{extension}",
+                                               content_type=content_type))
 
 
 @bp.route("/<int:payment_id>/paid", methods=["POST"])

@@ -15,6 +15,7 @@ from grants.auth.operations import verify_totp
 from grants.engine.core import available_actions, fire, history_of
 from grants.extensions import db
 from grants.finance import payments as queries
+from grants.finance.agreements import PAYMENT_KINDS
 from grants.finance.models import Payment
 from grants.finance.permissions import can_read_payments
 from grants.finance.workflow import HOLD_LABELS, holds
@@ -50,7 +51,7 @@ def index():
     rows, total = queries.page(filters, number)
     return render_template("finance/payments.html", rows=rows, total=total, page=number, filters=filters,
                            sums=queries.sums(filters), calls=queries.calls(), workflow=WORKFLOW,
-                           page_size=queries.PAGE_SIZE, locale=str(get_locale()))
+                           page_size=queries.PAGE_SIZE, locale=str(get_locale()), kinds=PAYMENT_KINDS)
 
 
 def _page(payment: Payment, form=None, status: int = 200):
@@ -63,7 +64,7 @@ def _page(payment: Payment, form=None, status: int = 200):
     mine = payment.status == "requested" and payment.prepared_by_id == current_user.id  # another approves it
     return render_template("finance/payment.html", payment=payment, workflow=WORKFLOW, locale=str(get_locale()),
                            waiting=waiting, actors=actors, approved_by=actors.get(getattr(approved, "actor_id", None)),
-                           waits_for_another=mine,
+                           waits_for_another=mine, kinds=PAYMENT_KINDS,
                            actions=available_actions(payment, current_user), history=history,
                            form=form or TransitionForm(version=payment.version)), status
 

@@ -22,7 +22,7 @@ from grants.errors import Refusal
 from grants.extensions import db
 from grants.finance.models import Payment, StatementImport, StatementLine
 from grants.identifiers import normalise_bank_account
-from grants.locking import lock
+from grants.locking import mark_locked
 from grants.services import audit
 
 REFERENCE = re.compile(r"PMST-(\d+)")
@@ -87,11 +87,20 @@ def parse_camt053(data: bytes) -> list[Line]:
     return lines
 
 
-def _match(line: Line) -> Payment | None:
+def _referenced(lines: list[Line]) -> dict[int, Payment]:
+    """The payments the lines name, in one query, locked (each is paid at most once, whoever reads it too)."""
+    ids = {int(found.group(1)) for line in lines if (found := REFERENCE.search(line.details))}
+    if not ids:
+        return {}
+    return {p.id: p for p in db.session.scalars(select(Payment).where(Payment.id.in_(ids)).order_by(Payment.id)
+                                                 .with_for_update())}
+
+
+def _match(line: Line, payments: dict[int, Payment]) -> Payment | None:
     found = REFERENCE.search(line.details)
     if not found:
         return None
-    payment = db.session.get(Payment, int(found.group(1)))
+    payment = payments.get(int(found.group(1)))
     if payment is None or payment.status != "exported" or Decimal(payment.amount) != line.amount:
         return None
     if line.account and normalise_bank_account(line.account)[-26:] != normalise_bank_account(
@@ -116,11 +125,12 @@ def import_statement(data: bytes, filename: str, actor: User) -> StatementImport
             db.session.add(record)
     except IntegrityError:
         raise Refusal(_l("This statement was imported already; nothing was changed."), status=409) from None
-    matched = 0
+    matched, payments = 0, _referenced(lines)
+    for payment in payments.values():
+        mark_locked(payment)
     for line in lines:
-        payment = _match(line)
+        payment = _match(line, payments)
         if payment is not None:
-            lock(payment)
             if payment.status == "exported":  # another line of this file may have paid it
                 fire(payment, "confirm_paid", actor, paid_on=line.booked_on.isoformat(),
                      bank_reference=(line.bank_reference or f"{kind}:{record.id}")[:100])
