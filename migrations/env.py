@@ -1,11 +1,11 @@
 import logging
 from logging.config import fileConfig
 
+from alembic import context
 from flask import current_app
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
-from alembic import context
 from grants.database_roles import app_role, grant_app_privileges
 
 # this is the Alembic Config object, which provides

@@ -22,6 +22,7 @@ INFORMAL_GROUP = "informal_group"
 LUMP_SUM = "lump_sum"  # one transfer after the agreement
 ADVANCE_AND_FINAL = "advance_and_final"  # advance, then the rest after the settlement is accepted
 JOB_GRANT_AND_BRIDGING = "job_grant_and_bridging"  # per-job grant, then monthly bridging instalments
+UNIT_RATES = "unit_rates"  # the 2021–2027 model: a create rate per job, then a maintain rate paid monthly
 PACKAGE_ITEMS = "package_items"  # cash items to the patron/NGO, in-kind items bought by the operator
 PAYMENT_MODELS = frozenset({LUMP_SUM, ADVANCE_AND_FINAL, JOB_GRANT_AND_BRIDGING, PACKAGE_ITEMS})
 
@@ -105,6 +106,10 @@ JOB_SUPPORT = CallType(
     parameters={
         "max_jobs": 10,
         "job_rate_table": "job_create",
+        # The 2021–2027 model: a create rate per job plus a monthly maintain rate over the financed months,
+        # instead of the grant per job and bridging support.
+        "unit_rates": False,
+        "maintain_rate_table": "job_maintain",
         "bridging_basic_months": 6,
         "bridging_extended_months": 6,
         "bridging_cap_table": "minimum_wage",

@@ -63,6 +63,10 @@ PARAMETER_SPECS: dict[str, ParameterSpec] = {
     # payment and afterwards
     "advance_percent": ParameterSpec(_l("Advance (per cent of the grant)"), 0, 100),
     "package_cap": ParameterSpec(_l("Package value cap"), Decimal("0.01")),
+    "unit_rates": ParameterSpec(
+        _l("2021–2027 model: unit rates"),
+        help=_l("A create rate per job and a monthly maintain rate over the financed months, by FTE, instead of a "
+                "grant per job with bridging support.")),
     "bridging_basic_months": ParameterSpec(_l("Basic bridging support (months)"), 0, 24),
     "bridging_extended_months": ParameterSpec(_l("Extended bridging support (months)"), 0, 24),
     "financed_months": ParameterSpec(_l("Financed employment period (months)"), 1, 120),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,19 +15,24 @@ from grants.engine.core import fire
 from grants.evaluation.permissions import can_read_results
 from grants.extensions import db
 from grants.finance import agreements as ops
+from grants.finance import jobs
 from grants.finance.forms import AgreementForm, ScanForm
+from grants.finance.job_support import job_support
 from grants.finance.models import AgreementFile
 from grants.finance.permissions import can_prepare_agreement, can_read_agreement, is_applicant_side
 from grants.forms import BaseForm
 from grants.services import uploads
 from grants.types import utcnow
 from grants.web import on_refusal
+from workflows.call_types import JOB_GRANT_AND_BRIDGING
+from workflows.payment import WORKFLOW as PAYMENT
+from workflows.support import BRIDGING_EXTENSION
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
 SHOWN_FROM = ("selected", "agreement", "implementation", "settlement", "durability", "recovery", "closed", "cancelled")
 
 
-def _application(application_id: int, check=can_read_agreement) -> Application:
+def shown_application(application_id: int, check=can_read_agreement) -> Application:
     application = get_or_404(Application, application_id, check)
     if application.status not in SHOWN_FROM:
         abort(404)
@@ -36,6 +42,8 @@ def _application(application_id: int, check=can_read_agreement) -> Application:
 def _form(application: Application, agreement, formdata=None) -> AgreementForm:
     form = AgreementForm(formdata, obj=agreement) if formdata is not None else AgreementForm(obj=agreement)
     form.schedule_model.choices = [(m, str(ops.SCHEDULE_LABELS[m])) for m in ops.schedule_models(application)]
+    if agreement is not None and formdata is None:
+        form.show_jobs(agreement.jobs)
     if agreement is None and formdata is None:
         today = utcnow().date()
         form.award.data = application.awarded_amount or application.requested_amount
@@ -44,9 +52,10 @@ def _form(application: Application, agreement, formdata=None) -> AgreementForm:
     return form
 
 
-def _page(application: Application, form=None, errors=None, status: int = 200):
+def page(application: Application, form=None, errors=None, status: int = 200, **job_forms):
+    """The agreement's page; a refused form of the job-support part comes back in `job_forms` with `errors`."""
     agreement = ops.for_application(application)
-    officer = can_prepare_agreement(current_user, application)
+    officer, models = can_prepare_agreement(current_user, application), ops.schedule_models(application)
     return render_template(
         "finance/agreement.html", application=application, agreement=agreement,
         form=form or (_form(application, agreement) if officer else None), errors=errors or {},
@@ -54,31 +63,38 @@ def _page(application: Application, form=None, errors=None, status: int = 200):
         confirm=BaseForm(), payments=ops.planned(application), missing=ops.missing(application),
         scans=ops.scans(agreement) if agreement else [], security_kinds=ops.SECURITY_KINDS,
         schedules=ops.SCHEDULE_LABELS, kinds=ops.PAYMENT_KINDS,
-        models=ops.schedule_models(application), ceiling=ops.ceiling(application),
-        opens_application=can_read_results(current_user, application)), status
+        models=models, job_model=models[0] in ops.JOB_MODELS, bridging=JOB_GRANT_AND_BRIDGING in models,
+        extended_months=application.call.parameter("bridging_extended_months") or 0,
+        payment_states=PAYMENT, extension_states=BRIDGING_EXTENSION, proof_states=jobs.PROOF_STATES,
+        locale=str(get_locale()), ceiling=ops.ceiling(application),
+        fte_total=format_decimal(ops.fte_total(agreement)) if agreement else "",
+        opens_application=can_read_results(current_user, application),
+        job=job_support(application, agreement, officer, job_forms)), status
 
 
 @bp.route("/<int:application_id>")
 @require(Permission.ACCOUNT_SELF_MANAGE)
 def show(application_id: int):
-    return _page(_application(application_id))
+    return page(shown_application(application_id))
 
 
 def _terms(form: AgreementForm) -> ops.Terms:
     fields = ("award", "award_reason", "schedule_model", "starts_on", "ends_on", "bank_account", "security_amount",
               "security_received_on", "de_minimis_prior_eur")
-    return ops.Terms(security_kind=form.security_kind.data or None, **{f: form[f].data for f in fields})
+    return ops.Terms(security_kind=form.security_kind.data or None, jobs=form.jobs(),
+                     bridging_months=form.bridging_months.data, bridging_monthly=form.bridging_monthly.data,
+                     **{f: form[f].data for f in fields})
 
 
 @bp.route("/<int:application_id>", methods=["POST"])
 @require(Permission.CALL_ANY_MANAGE)
 def prepare(application_id: int):
-    application = _application(application_id, can_prepare_agreement)
+    application = shown_application(application_id, can_prepare_agreement)
     form = _form(application, ops.for_application(application), request.form)
     if not form.validate_on_submit():
         flash(_("The agreement is not saved: correct the marked fields."), "danger")
-        return _page(application, form, status=422)
-    on_refusal(lambda refusal: _page(application, form, refusal.errors, refusal.status or 422))
+        return page(application, form, status=422)
+    on_refusal(lambda refusal: page(application, form, refusal.errors, refusal.status or 422))
     agreement = ops.prepare(application, current_user, _terms(form))
     db.session.commit()
     flash(_("Agreement %(number)s is saved with its schedule and document.", number=agreement.number), "success")
@@ -89,7 +105,7 @@ def prepare(application_id: int):
 @require(Permission.CALL_ANY_MANAGE)
 def record(application_id: int, step: str):
     """The officer accepts the security, confirms the account, or records the signing (once nothing is missing)."""
-    application = _application(application_id, can_prepare_agreement)
+    application = shown_application(application_id, can_prepare_agreement)
     agreement = ops.for_application(application)
     if agreement is None or not BaseForm().validate_on_submit():
         abort(404)
@@ -109,15 +125,15 @@ def record(application_id: int, step: str):
 @bp.route("/<int:application_id>/scan", methods=["POST"])
 @require(Permission.ACCOUNT_SELF_MANAGE)
 def upload_scan(application_id: int):
-    application = _application(application_id, is_applicant_side)
+    application = shown_application(application_id, is_applicant_side)
     agreement = ops.for_application(application)
     form = ScanForm()
     if agreement is None:
         abort(404)
     if not form.validate_on_submit() or "scan" not in request.files:
         flash(_("Choose the file of the signed agreement."), "danger")
-        return _page(application, status=422)
-    on_refusal(lambda refusal: _page(application, status=refusal.status or 422))
+        return page(application, status=422)
+    on_refusal(lambda refusal: page(application, status=refusal.status or 422))
     ops.add_signed_scan(agreement, current_user, request.files["scan"].stream, request.files["scan"].filename)
     db.session.commit()
     flash(_("The signed scan is uploaded; the officer records the signing."), "success")
@@ -127,7 +143,7 @@ def upload_scan(application_id: int):
 @bp.route("/<int:application_id>/agreement.pdf")
 @require(Permission.ACCOUNT_SELF_MANAGE)
 def document(application_id: int):
-    agreement = ops.for_application(_application(application_id))
+    agreement = ops.for_application(shown_application(application_id))
     if agreement is None or agreement.document_key is None:
         abort(404)
     return uploads.send_stored(SimpleNamespace(
@@ -138,7 +154,7 @@ def document(application_id: int):
 @bp.route("/<int:application_id>/scans/<int:file_id>")
 @require(Permission.ACCOUNT_SELF_MANAGE)
 def scan(application_id: int, file_id: int):
-    agreement = ops.for_application(_application(application_id))
+    agreement = ops.for_application(shown_application(application_id))
     stored = db.session.get(AgreementFile, file_id)
     if agreement is None or stored is None or stored.agreement_id != agreement.id:
         abort(404)

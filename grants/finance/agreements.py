@@ -13,9 +13,10 @@ and the conditions the signing waits for (DESIGN §3.1 agreement, §3.2 payment 
 """
 from __future__ import annotations
 
+import calendar
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -41,7 +42,14 @@ from grants.services import audit, pdf, uploads
 from grants.services.mail import queue_mail
 from grants.services.storage import get_storage
 from grants.types import utcnow
-from workflows.call_types import ADVANCE_AND_FINAL, LUMP_SUM, PACKAGE_ITEMS
+from workflows.call_types import (
+    ADVANCE_AND_FINAL,
+    JOB_FTES,
+    JOB_GRANT_AND_BRIDGING,
+    LUMP_SUM,
+    PACKAGE_ITEMS,
+    UNIT_RATES,
+)
 
 CENT = Decimal("0.01")
 PREPARABLE = ("selected", "agreement")
@@ -49,9 +57,15 @@ SECURITY_KINDS = {"promissory_note": _l("Blank promissory note (weksel in blanco
                   "guarantee": _l("Guarantee (bank or insurance)")}
 # What each payment of a schedule is, as pages and the agreement's document name it.
 PAYMENT_KINDS = {"lump_sum": _l("Lump sum"), "advance": _l("Advance"),
-                 "final": _l("Final tranche (after the settlement is accepted)"), "package": _l("Package (cash part)")}
+                 "final": _l("Final tranche (after the settlement is accepted)"), "package": _l("Package (cash part)"),
+                 "job_grant": _l("Grant for the jobs created"), "bridging": _l("Bridging support"),
+                 "maintain": _l("Maintaining the jobs")}
 SCHEDULE_LABELS = {LUMP_SUM: _l("One lump sum"), ADVANCE_AND_FINAL: _l("An advance, then the final tranche"),
-                   PACKAGE_ITEMS: _l("The package's cash part")}
+                   PACKAGE_ITEMS: _l("The package's cash part"),
+                   JOB_GRANT_AND_BRIDGING: _l("A grant per job created, then monthly bridging support"),
+                   UNIT_RATES: _l("A create rate per job, then a monthly maintain rate (2021–2027 model)")}
+JOB_MODELS = (JOB_GRANT_AND_BRIDGING, UNIT_RATES)
+INSTALMENTS = ("bridging", "maintain")  # monthly: each waits for its month's employment proof
 SCAN_TYPES = ("application/pdf", "image/jpeg", "image/png")
 SCAN_MAX = 20 * 1024 * 1024
 
@@ -70,6 +84,9 @@ class Terms:
     security_amount: Decimal | None = None
     security_received_on: date | None = None
     de_minimis_prior_eur: Decimal | None = None
+    jobs: tuple[Decimal, ...] = ()  # job-creation support: each job's FTE
+    bridging_months: int | None = None
+    bridging_monthly: Decimal | None = None
 
 
 def schedule_models(application: Application) -> tuple[str, ...]:
@@ -79,18 +96,97 @@ def schedule_models(application: Application) -> tuple[str, ...]:
         return (LUMP_SUM, ADVANCE_AND_FINAL)
     if model == PACKAGE_ITEMS:
         return (PACKAGE_ITEMS,)
-    return ()  # job-creation support: its schedule (jobs, bridging months) is not prepared here yet
+    return (UNIT_RATES,) if application.call.parameter("unit_rates") else (JOB_GRANT_AND_BRIDGING,)
 
 
-def schedule(terms: Terms, application: Application) -> list[tuple[str, Decimal, date]]:
-    """(kind, amount, due on) of each payment; the amounts add up to the award exactly."""
+def months_after(day: date, months: int) -> date:
+    """The same day `months` later; the month's last day where it has fewer days."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def monthly_instalments(kind: str, amount: Decimal, first: int, months: int, starts_on: date) -> list[tuple]:
+    """Months `first` … `first + months - 1` of a monthly instalment, each due on its month's first day."""
+    return [(kind, amount, months_after(starts_on, period - 1), period) for period in range(first, first + months)]
+
+
+def per_fte(rate, jobs) -> Decimal:
+    """A per-job rate times each job's FTE, to the grosz, summed."""
+    return sum(((Decimal(rate) * fte).quantize(CENT, rounding=ROUND_HALF_UP) for fte in jobs), Decimal("0"))
+
+
+def schedule(terms: Terms, application: Application, frozen: dict | None = None) -> list[tuple]:
+    """(kind, amount, due on, month or None) of each payment; the amounts add up to the award exactly.
+
+    Job-creation support reads the rates frozen into the agreement (`frozen`): the grant per job by FTE, then
+    the basic bridging months; or, on the 2021–2027 model, the create rate, then the maintain rate each month
+    of the financed period."""
+    if terms.schedule_model in JOB_MODELS:
+        frozen = frozen or {}
+        parts = [("job_grant", per_fte(frozen["job_create"], terms.jobs), terms.starts_on, None)]
+        if terms.schedule_model == UNIT_RATES:
+            months = int(application.call.parameter("financed_months") or 12)
+            parts += monthly_instalments("maintain", per_fte(frozen["job_maintain"], terms.jobs), 1, months,
+                                         terms.starts_on)
+        elif terms.bridging_months and terms.bridging_monthly:
+            parts += monthly_instalments("bridging", terms.bridging_monthly, 1, terms.bridging_months,
+                                         terms.starts_on)
+        return parts
     if terms.schedule_model == ADVANCE_AND_FINAL:
         percent = Decimal(application.call.parameter("advance_percent") or 0)
         advance = (terms.award * percent / 100).quantize(CENT, rounding=ROUND_DOWN)
-        parts = [("advance", advance, terms.starts_on), ("final", terms.award - advance, terms.ends_on)]
+        parts = [("advance", advance, terms.starts_on, None), ("final", terms.award - advance, terms.ends_on, None)]
         return [part for part in parts if part[1] > 0]
     kind = "package" if terms.schedule_model == PACKAGE_ITEMS else "lump_sum"
-    return [(kind, terms.award, terms.starts_on)]
+    return [(kind, terms.award, terms.starts_on, None)]
+
+
+def fte_total(agreement: Agreement) -> Decimal:
+    return sum((Decimal(fte) for fte in agreement.jobs or ()), Decimal("0"))
+
+
+def bridging_cap(jobs, minimum_wage) -> Decimal:
+    """The most one month of bridging support may be: the minimum wage per job, by FTE."""
+    return per_fte(minimum_wage, jobs)
+
+
+def _job_terms(application: Application, terms: Terms, day: date) -> tuple[Terms, dict, dict[str, object]]:
+    """Job-creation support: the award computed from the jobs and months at the rates in force on `day`
+    (frozen into the agreement), with the errors of the job fields."""
+    call, errors = application.call, {}
+    max_jobs = int(call.parameter("max_jobs") or 10)
+    if not terms.jobs:
+        errors["jobs"] = _l("Give each job's FTE, e.g. 1, 1, 0.75.")
+    elif len(terms.jobs) > max_jobs:
+        errors["jobs"] = _l("At most %(n)d jobs per entity.", n=max_jobs)
+    elif any(fte not in JOB_FTES for fte in terms.jobs):
+        errors["jobs"] = _l("A job is full time (1), ¾ (0.75) or ½ (0.5).")
+    if errors:
+        return terms, {}, errors
+    frozen = {"job_create": str(rates.value_on(call.parameter("job_rate_table") or "job_create", day))}
+    if terms.schedule_model == UNIT_RATES:
+        frozen["job_maintain"] = str(rates.value_on(call.parameter("maintain_rate_table") or "job_maintain", day))
+        terms = replace(terms, bridging_months=None, bridging_monthly=None)
+    else:
+        frozen["minimum_wage"] = str(rates.value_on(call.parameter("bridging_cap_table") or "minimum_wage", day))
+        errors = _bridging_errors(call, terms, bridging_cap(terms.jobs, frozen["minimum_wage"]))
+        if not terms.bridging_months:
+            terms = replace(terms, bridging_months=0, bridging_monthly=None)
+    award = sum((part[1] for part in schedule(terms, application, frozen)), Decimal("0"))
+    return replace(terms, award=award), frozen, errors
+
+
+def _bridging_errors(call, terms: Terms, cap: Decimal) -> dict[str, object]:
+    basic = int(call.parameter("bridging_basic_months") or 0)
+    if terms.bridging_months is not None and not 0 <= terms.bridging_months <= basic:
+        return {"bridging_months": _l("Between 0 and %(n)d months of basic bridging support.", n=basic)}
+    if terms.bridging_months and not terms.bridging_monthly:
+        return {"bridging_monthly": _l("Give the monthly amount of bridging support.")}
+    if terms.bridging_months and terms.bridging_monthly > cap:
+        return {"bridging_monthly": _l("At most %(amount)s a month: the minimum wage per job, by FTE.",
+                                       amount=format_currency(cap, call.currency))}
+    return {}
 
 
 def bank_name(account: str) -> str | None:
@@ -112,15 +208,18 @@ def ceiling(application: Application, agreement: Agreement | None = None) -> Dec
     return Decimal(application.awarded_amount or application.requested_amount)
 
 
-def _check(application: Application, terms: Terms) -> dict[str, object]:
-    """Errors per field; empty when the terms can be agreed."""
+def _check(application: Application, terms: Terms, computed: bool = False) -> dict[str, object]:
+    """Errors per field; empty when the terms can be agreed. A `computed` award (jobs × rates) is reported on
+    the jobs, which make it."""
     errors: dict[str, object] = {}
     most = ceiling(application)
     if terms.award is None or terms.award <= 0:
         errors["award"] = _l("Give the amount to award.")
     elif terms.award > most:
-        errors["award"] = _l("At most %(amount)s: what the ranking awarded.",
-                             amount=format_currency(most, application.call.currency))
+        errors["jobs" if computed else "award"] = _l(
+            "%(award)s is more than %(amount)s, what the ranking awarded.",
+            award=format_currency(terms.award, application.call.currency),
+            amount=format_currency(most, application.call.currency))
     elif terms.award < most and not (terms.award_reason or "").strip():
         errors["award_reason"] = _l("Give the reason for agreeing less than the ranking awarded.")
     if terms.schedule_model not in schedule_models(application):
@@ -174,8 +273,13 @@ def prepare(application: Application, actor: User, terms: Terms, now: datetime |
     if application.status not in PREPARABLE:
         raise Refusal(_l("An agreement is prepared for a selected application, and changed until it is signed."),
                       status=409)
-    terms = Terms(**{**terms.__dict__, "bank_account": normalise_bank_account(terms.bank_account)})
-    errors = _check(application, terms)
+    terms = replace(terms, bank_account=normalise_bank_account(terms.bank_account))
+    frozen, job_errors, jobs = {}, {}, terms.schedule_model in JOB_MODELS
+    if jobs and terms.schedule_model in schedule_models(application):
+        terms, frozen, job_errors = _job_terms(application, terms, now.date())
+    errors = _check(application, terms, computed=jobs)
+    if job_errors:  # the award was not computed: the jobs' own errors say why
+        errors = {**{k: v for k, v in errors.items() if k != "award"}, **job_errors}
     if errors:
         raise Refusal(_l("The agreement is not saved: correct the marked fields."), status=422, errors=errors)
     raised = terms.award - Decimal(application.awarded_amount or 0)
@@ -186,7 +290,8 @@ def prepare(application: Application, actor: User, terms: Terms, now: datetime |
                              "another application meanwhile.",
                              amount=format_currency(raised, application.call.currency)),
                           status=409, errors={"award": _l("More than the budget has free.")})
-    frozen, award_eur = _de_minimis(application, terms, now.date())
+    de_minimis, award_eur = _de_minimis(application, terms, now.date())
+    frozen.update(de_minimis)
     agreement = for_application(application)
     new = agreement is None
     if new:
@@ -196,7 +301,7 @@ def prepare(application: Application, actor: User, terms: Terms, now: datetime |
         application.awarded_amount = terms.award
     if application.status == "selected":
         fire(application, "prepare_agreement", actor, now=now)
-    _replan(application, agreement, terms)
+    _replan(application, agreement, terms, frozen)
     _document(agreement)
     if new:  # the applicant reviews it, signs it and uploads the scan
         for member in members_to_notify(application):
@@ -204,7 +309,8 @@ def prepare(application: Application, actor: User, terms: Terms, now: datetime |
                        "agreement_ready", locale=member.locale, application=application, agreement=agreement)
     audit.record("finance:agreement:prepared", actor=actor, obj=application,
                  data={"agreement": agreement.number, "award": str(agreement.award),
-                       "schedule": [[k, str(a), d.isoformat()] for k, a, d in schedule(terms, application)],
+                       "schedule": [[kind, str(amount), day.isoformat(), month]
+                                    for kind, amount, day, month in schedule(terms, application, frozen)],
                        "rates": agreement.rates, "sha256": agreement.document_sha256})
     return agreement
 
@@ -231,8 +337,10 @@ def _apply(agreement: Agreement, terms: Terms, frozen: dict, award_eur, actor: U
                                                                                 terms.security_amount)
     account_changed = agreement.bank_account != terms.bank_account
     for field in ("award", "award_reason", "schedule_model", "starts_on", "ends_on", "bank_account",
-                  "security_kind", "security_amount", "security_received_on", "de_minimis_prior_eur"):
+                  "security_kind", "security_amount", "security_received_on", "de_minimis_prior_eur",
+                  "bridging_months", "bridging_monthly"):
         setattr(agreement, field, getattr(terms, field))
+    agreement.jobs = [str(fte) for fte in terms.jobs] or None
     agreement.award_reason = (terms.award_reason or "").strip() or None
     agreement.bank_name = bank_name(terms.bank_account)
     agreement.rates, agreement.de_minimis_award_eur = frozen, award_eur
@@ -244,12 +352,17 @@ def _apply(agreement: Agreement, terms: Terms, frozen: dict, award_eur, actor: U
         agreement.account_verified_at = None
 
 
-def _replan(application: Application, agreement: Agreement, terms: Terms) -> None:
+def _replan(application: Application, agreement: Agreement, terms: Terms, frozen: dict) -> None:
     """The schedule's planned payments, made again from the terms (nothing of an unsigned agreement is paid)."""
     db.session.execute(delete(Payment).where(Payment.application_id == application.id,
                                              Payment.status == "planned"))
-    for kind, amount, due_on in schedule(terms, application):
-        db.session.add(Payment(application_id=application.id, kind=kind, amount=amount,
+    add_payments(application, agreement, schedule(terms, application, frozen))
+
+
+def add_payments(application: Application, agreement: Agreement, parts: list[tuple]) -> None:
+    """Planned payments of (kind, amount, due on, month) to the agreement's account."""
+    for kind, amount, due_on, period in parts:
+        db.session.add(Payment(application_id=application.id, kind=kind, amount=amount, period=period,
                                currency=application.call.currency, bank_account=agreement.bank_account,
                                due_at=datetime(due_on.year, due_on.month, due_on.day, 12, tzinfo=timezone.utc),
                                status="planned"))

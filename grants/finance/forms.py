@@ -1,9 +1,11 @@
 """Forms of agreements."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, FileField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import DateField, FileField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from grants.calls.forms import AmountField
 from grants.finance.agreements import SCHEDULE_LABELS, SECURITY_KINDS
@@ -11,7 +13,7 @@ from grants.forms import BaseForm
 
 
 class AgreementForm(BaseForm):
-    award = AmountField(_l("Amount to award"), places=2, validators=[InputRequired(message=_l("Give the amount."))])
+    award = AmountField(_l("Amount to award"), places=2, validators=[Optional()])  # job support: computed
     award_reason = TextAreaField(_l("Why less than the ranking awarded (if less)"),
                                  validators=[Optional(), Length(max=2000)])
     schedule_model = RadioField(_l("Payment schedule"), choices=list(SCHEDULE_LABELS.items()),
@@ -26,8 +28,41 @@ class AgreementForm(BaseForm):
     security_received_on = DateField(_l("Security received on"), validators=[Optional()])
     de_minimis_prior_eur = AmountField(_l("De minimis aid in the last three years (EUR, as declared)"), places=2,
                                        validators=[Optional()])
+    # Job-creation support: how many jobs of each FTE, and the basic bridging support.
+    jobs_full = IntegerField(_l("Full-time jobs"), validators=[Optional(), NumberRange(0, 100)])
+    jobs_three_quarters = IntegerField(_l("¾-time jobs"), validators=[Optional(), NumberRange(0, 100)])
+    jobs_half = IntegerField(_l("Half-time jobs"), validators=[Optional(), NumberRange(0, 100)])
+    bridging_months = IntegerField(_l("Months of basic bridging support"), validators=[Optional(), NumberRange(0, 24)])
+    bridging_monthly = AmountField(_l("Bridging support a month (all jobs)"), places=2, validators=[Optional()])
+
+    JOB_FIELDS = (("jobs_full", "1"), ("jobs_three_quarters", "0.75"), ("jobs_half", "0.5"))
+
+    def jobs(self) -> tuple:
+        """Each job's FTE, from the counts."""
+        return tuple(Decimal(fte) for name, fte in self.JOB_FIELDS for _ in range(self[name].data or 0))
+
+    def show_jobs(self, ftes) -> None:
+        """The counts of a saved agreement's jobs."""
+        for name, fte in self.JOB_FIELDS:
+            self[name].data = sum(1 for value in ftes or () if str(value) == fte)
 
 
 class ScanForm(BaseForm):
     scan = FileField(_l("Scan of the signed agreement (PDF, JPEG or PNG)"),
                      validators=[InputRequired(message=_l("Choose the file."))])
+
+
+class ProofForm(BaseForm):
+    period = SelectField(_l("Month"), coerce=int, validators=[InputRequired(message=_l("Choose the month."))])
+    proof = FileField(_l("Proof of employment (PDF, JPEG or PNG)"),
+                      validators=[InputRequired(message=_l("Choose the file."))])
+
+
+class NoteForm(BaseForm):
+    note = TextAreaField(_l("Note for the grantee"), validators=[Optional(), Length(max=2000)])
+
+
+class ExtensionForm(BaseForm):
+    months = IntegerField(_l("More months"), validators=[Optional()])
+    monthly = AmountField(_l("A month"), places=2, validators=[Optional()])
+    justification = TextAreaField(_l("Why the enterprise needs it"), validators=[Optional(), Length(max=4000)])

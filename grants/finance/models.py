@@ -27,6 +27,7 @@ class Payment(ApplicationPart, db.Model):
     bank_account: Mapped[str | None] = mapped_column(String(34))
     status: Mapped[str] = status_column("payment")
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    period: Mapped[int | None] = mapped_column(Integer)  # the month (1, 2, …) a monthly instalment is for
     prepared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("payment_batch.id"), index=True)  # the bank file
@@ -73,7 +74,10 @@ class Agreement(db.Model):
     award: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     award_reason: Mapped[str | None] = mapped_column(Text)  # why less than the ranking awarded
     ranking_award: Mapped[Decimal] = mapped_column(Numeric(14, 2))  # the most it may be, kept while it is lowered
-    schedule_model: Mapped[str] = mapped_column(String(30))  # lump_sum, advance_and_final, package_items
+    schedule_model: Mapped[str] = mapped_column(String(30))  # lump_sum, advance_and_final, package_items, …
+    jobs: Mapped[list | None] = mapped_column(JSON)  # job-creation support: each job's FTE ("1", "0.75", "0.5")
+    bridging_months: Mapped[int | None] = mapped_column(Integer)  # basic bridging support
+    bridging_monthly: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     bank_account: Mapped[str] = mapped_column(String(34))
@@ -104,6 +108,24 @@ class AgreementFile(StoredFile, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # signed_scan, security
+
+
+class EmploymentProof(StoredFile, db.Model):
+    """The grantee's proof of employment in one month of a job-creation grant (payroll, social-insurance
+    declarations): the month's instalment waits until the officer accepts it."""
+
+    __tablename__ = "employment_proof"
+    __table_args__ = (CheckConstraint("period > 0", name="period_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    period: Mapped[int] = mapped_column(Integer)  # the month of the schedule, 1, 2, …
+    status: Mapped[str] = mapped_column(String(10), default="submitted")  # submitted, accepted, returned
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)  # why it was returned
+
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
 class PaymentBatch(db.Model):

@@ -8,18 +8,21 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 import grants.applications.workflow  # noqa: F401 - Application is bound before this area plugs into it
+import grants.support.workflow  # noqa: F401 - so is the bridging extension
 from grants.applications.models import Application
 from grants.applications.queries import counts_by_call
+from grants.applications.workflow import members_to_notify
 from grants.engine.models import TransitionHistory
 from grants.engine.registry import bind, plug
 from grants.errors import Refusal
 from grants.evaluation.operations import program_officers
 from grants.extensions import db
-from grants.finance import agreements
+from grants.finance import agreements, jobs
 from grants.finance.models import Payment
 from grants.identifiers import valid_bank_account
 from grants.reporting.models import Report
 from grants.services.mail import queue_mail
+from grants.support.models import BridgingExtension
 from workflows.base import NOT_PREPARER, Context
 from workflows.guards import GRANT
 
@@ -31,6 +34,8 @@ HOLD_LABELS = {
     "grant_not_running": _l("The grant is not running: its agreement is not signed, or it has ended."),
     "report_overdue": _l("A report of the grant is overdue."),
     "settlement_not_accepted": _l("The final tranche waits for the accepted settlement."),
+    "proof_missing": _l("The month's employment proof is not accepted yet."),
+    "previous_month_unpaid": _l("The previous month's instalment is not paid yet."),
 }
 
 
@@ -45,6 +50,11 @@ def holds(payment: Payment) -> list[str]:
                                 .where(Report.application_id == payment.application_id, Report.status == "overdue"))
     if overdue:
         reasons.append("report_overdue")
+    if payment.kind in agreements.INSTALMENTS and payment.period:
+        if not jobs.proof_accepted(payment.application_id, payment.period):
+            reasons.append("proof_missing")
+        if not jobs.previous_month_settled(payment):
+            reasons.append("previous_month_unpaid")
     return reasons
 
 
@@ -123,3 +133,24 @@ def _resigned(application: Application, actor, ctx: Context, from_state: str) ->
 APPLICATION_PLUG = plug(Application, facts={
     "agreement_missing": lambda application, now: agreements.missing(application),
 }, effects={"sign": _signed, "resign": _resigned})
+
+
+def _extension_approved(extension: BridgingExtension, actor, ctx: Context, from_state: str) -> None:
+    ctx.data.update(jobs.extend_schedule(extension))
+    _tell_extension(extension, ctx, approved=True)
+
+
+def _tell_extension(extension: BridgingExtension, ctx: Context, approved: bool) -> None:
+    application = extension.application
+    for member in members_to_notify(application):
+        queue_mail(member.email, _l("%(number)s: your request for extended bridging support is decided",
+                                    number=application.number),
+                   "extension_decided", locale=member.locale, application=application, extension=extension,
+                   approved=approved, reason=ctx.reason)
+
+
+# An approved extension adds its months to the schedule and the award; either decision is mailed to the grantee.
+EXTENSION_PLUG = plug(BridgingExtension, effects={
+    "approve": _extension_approved,
+    "reject": lambda extension, actor, ctx, from_state: _tell_extension(extension, ctx, approved=False),
+})

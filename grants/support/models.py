@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Integer, Numeric, String
+from sqlalchemy import Boolean, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grants.applications.models import ApplicationPart
@@ -31,6 +31,7 @@ class BridgingExtension(ApplicationPart, db.Model):
     requested_months: Mapped[int] = mapped_column(Integer)
     requested_monthly_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     basic_monthly_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    justification: Mapped[str | None] = mapped_column(Text)  # why the grantee asks for more months
 
 
 class PackageItem(ApplicationPart, db.Model):
