@@ -173,6 +173,15 @@ EVALUATED_CALLS = [
         ("Usługi porządkowe dla wspólnot", "80000.00", [(1, 38, 56, True, "submitted"),
                                                         (2, 10, 15, False, "submitted")]),
     ]),
+    # Job-creation support on both models, each with one application both experts scored well: selected.
+    ("job_support", "Miejsca pracy ze wsparciem pomostowym – nabór wiosenny 2026", "300000.00", {}, [
+        ("Kawiarnia społeczna: trzy nowe etaty", "120000.00", [(1, 38, 55, True, "submitted"),
+                                                               (2, 36, 54, True, "submitted")]),
+    ]),
+    ("job_support", "Miejsca pracy – stawki jednostkowe 2021–2027", "300000.00", {"unit_rates": True}, [
+        ("Pralnia społeczna: półtora etatu", "110000.00", [(1, 37, 52, True, "submitted"),
+                                                            (2, 35, 50, True, "submitted")]),
+    ]),
     ("development_package", "Aktywator społeczny – edycja wiosenna 2026", "9000.00", {}, [
         ("Kino plenerowe na osiedlu", "4800.00", [(1, 35, 50, True, "submitted")]),
         ("Biblioteka rzeczy", "4000.00", [(2, 30, 40, True, "submitted")]),
@@ -207,10 +216,60 @@ def _seed_agreement(call: Call, officer: User, applicant: User) -> None:
     agreements.verify_account(agreement, officer)
     fire(selected, "sign", officer)
     finance = User.by_email(ACCOUNTS[3][0])
-    if User.by_email(SECOND_FINANCE[0]) is None:
-        ops.create_user(*SECOND_FINANCE, PASSWORD, roles=[Role.FINANCE_OFFICER], confirmed=True)
+    _second_finance_officer()
     for payment in db.session.scalars(select(Payment).where(Payment.application_id == selected.id)):
         fire(payment, "request", finance)
+
+
+def _seed_job_agreement(call: Call, officer: User, applicant: User) -> None:
+    """Job-creation support in several states. On the 2014–2020 model: signed, the grant for the jobs paid,
+    month 1's proof accepted and its bridging instalment prepared for the second finance officer, month 2's
+    proof waiting for the officer. On the 2021–2027 model: prepared, waiting for the applicant's signed scan."""
+    from grants.finance import agreements, batches, jobs, rates
+    from grants.finance.models import Payment
+
+    selected = db.session.scalar(select(Application).where(Application.call_id == call.id,
+                                                           Application.status == "selected"))
+    if selected is None:
+        return
+    today = utcnow().date()
+    for name, value, source in (("eur_rate", "4.2500", "NBP, kurs średni (wartość demonstracyjna)"),
+                                ("job_maintain", "2700.00", "Regulamin naboru (wartość demonstracyjna)")):
+        if not rates.rows(name):
+            rates.add(name, date(2024, 1, 1), Decimal(value), officer, source)
+    unit_rates = bool(call.parameter("unit_rates"))
+    agreement = agreements.prepare(selected, officer, agreements.Terms(
+        award=None, award_reason="Półtora etatu zamiast dwóch." if unit_rates else "Trzy etaty, w tym jeden na ½.",
+        schedule_model="unit_rates" if unit_rates else "job_grant_and_bridging", starts_on=today,
+        ends_on=today + timedelta(days=365), bank_account=DEMO_ACCOUNT, security_kind="promissory_note",
+        security_received_on=today, de_minimis_prior_eur=Decimal("12000.00"),
+        jobs=(Decimal(1), Decimal("0.5")) if unit_rates else (Decimal(1), Decimal(1), Decimal("0.5")),
+        bridging_months=None if unit_rates else 6, bridging_monthly=None if unit_rates else Decimal("4000.00")))
+    if unit_rates:
+        return
+    agreements.accept_security(agreement, officer)
+    agreements.verify_account(agreement, officer)
+    agreements.add_signed_scan(agreement, applicant, io.BytesIO(DEMO_PDF), "umowa-podpisana.pdf")
+    fire(selected, "sign", officer)
+    finance, second = User.by_email(ACCOUNTS[3][0]), _second_finance_officer()
+    grant = db.session.scalar(select(Payment).where(Payment.application_id == selected.id,
+                                                    Payment.kind == "job_grant"))
+    fire(grant, "request", finance)
+    fire(grant, "approve", second)
+    batches.export("elixir", second, [grant.id])
+    batches.mark_paid(grant, second, today, "DEMO/ELIXIR/0001")
+    for month in (1, 2):
+        proof = jobs.add_proof(selected, applicant, month, io.BytesIO(DEMO_PDF), f"zus-dra-miesiac-{month}.pdf")
+        if month == 1:
+            jobs.decide_proof(proof, officer, accept=True)
+    first = db.session.scalar(select(Payment).where(Payment.application_id == selected.id,
+                                                    Payment.kind == "bridging", Payment.period == 1))
+    fire(first, "request", finance)
+
+
+def _second_finance_officer() -> User:
+    return User.by_email(SECOND_FINANCE[0]) or ops.create_user(*SECOND_FINANCE, PASSWORD,
+                                                               roles=[Role.FINANCE_OFFICER], confirmed=True)
 
 
 def _seed_evaluation(applicant: User, officer: User) -> int:
@@ -267,6 +326,9 @@ def _seed_evaluation(applicant: User, officer: User) -> int:
                     evaluation.submit(card, person)
             created += 1
         call.closes_at = now - timedelta(days=20)  # submitted while it was open; closed since
+        if call_type == "job_support":
+            results.publish(results.compute(call, officer), officer)
+            _seed_job_agreement(call, officer, applicant)
         if call_type == "development_package" and not evaluation.is_commission(call):
             results.publish(results.compute(call, officer), officer)
             appealing = db.session.scalar(select(Application).where(Application.call_id == call.id,

@@ -11,13 +11,12 @@ from flask_login import current_user
 
 from grants.access import Permission, get_or_404, require
 from grants.applications.models import Application
-from grants.engine.core import fire
+from grants.engine.core import available_actions, fire
 from grants.evaluation.permissions import can_read_results
 from grants.extensions import db
 from grants.finance import agreements as ops
 from grants.finance import jobs
-from grants.finance.forms import AgreementForm, ScanForm
-from grants.finance.job_support import job_support
+from grants.finance.forms import AgreementForm, ExtensionForm, NoteForm, ProofForm, ScanForm
 from grants.finance.models import AgreementFile
 from grants.finance.permissions import can_prepare_agreement, can_read_agreement, is_applicant_side
 from grants.forms import BaseForm
@@ -70,6 +69,24 @@ def page(application: Application, form=None, errors=None, status: int = 200, **
         fte_total=format_decimal(ops.fte_total(agreement)) if agreement else "",
         opens_application=can_read_results(current_user, application),
         job=job_support(application, agreement, officer, job_forms)), status
+
+
+def job_support(application: Application, agreement, officer: bool, forms: dict) -> SimpleNamespace | None:
+    """The job-creation part of a signed agreement's page: each month's instalment and proofs, the forms to upload
+    and decide proofs, and extended bridging support. None for other agreements."""
+    if agreement is None or agreement.signed_at is None or agreement.schedule_model not in ops.JOB_MODELS:
+        return None
+    months, extensions = jobs.months(application), jobs.extensions(application)
+    proof_form = forms.get("proof_form") or ProofForm()
+    proof_form.period.choices = [(m.period, str(m.period)) for m in months if m.instalments and not m.accepted]
+    applicant = is_applicant_side(current_user, application)
+    return SimpleNamespace(
+        months=months, extensions=extensions, proof_form=proof_form,
+        decisions={e.id: available_actions(e, current_user) for e in extensions if officer},
+        open_proofs={p.id for m in months for p in m.proofs if officer and p.status == "submitted"},
+        note_form=forms.get("note_form") or NoteForm(), extension_form=forms.get("extension_form") or ExtensionForm(),
+        may_upload=applicant and application.status in jobs.RUNNING and bool(proof_form.period.choices),
+        may_extend=applicant and jobs.may_extend(application), errors=forms.get("job_errors") or {})
 
 
 @bp.route("/<int:application_id>")

@@ -157,7 +157,7 @@ def _job_terms(application: Application, terms: Terms, day: date) -> tuple[Terms
     call, errors = application.call, {}
     max_jobs = int(call.parameter("max_jobs") or 10)
     if not terms.jobs:
-        errors["jobs"] = _l("Give each job's FTE, e.g. 1, 1, 0.75.")
+        errors["jobs"] = _l("Give how many jobs of each kind the agreement creates.")
     elif len(terms.jobs) > max_jobs:
         errors["jobs"] = _l("At most %(n)d jobs per entity.", n=max_jobs)
     elif any(fte not in JOB_FTES for fte in terms.jobs):

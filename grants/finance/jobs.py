@@ -7,6 +7,7 @@ An approved extension adds its months to the schedule and to the award, within t
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -37,6 +38,29 @@ SETTLED = ("paid",)
 OPEN_EXTENSION = ("requested", "approved")
 JUSTIFICATION_MIN = 20
 PROOF_STATES = {"submitted": _l("To check"), "accepted": _l("Accepted"), "returned": _l("Returned")}
+
+
+@dataclass
+class Month:
+    """One month of the schedule: its instalments and the proofs uploaded for it."""
+
+    period: int
+    instalments: list = field(default_factory=list)
+    proofs: list = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return any(proof.status == "accepted" for proof in self.proofs)
+
+
+def months(application: Application) -> list[Month]:
+    by_period: dict[int, Month] = {}
+    for payment in agreements.planned(application):
+        if payment.period:
+            by_period.setdefault(payment.period, Month(payment.period)).instalments.append(payment)
+    for proof in proofs(application):
+        by_period.setdefault(proof.period, Month(proof.period)).proofs.append(proof)
+    return [by_period[period] for period in sorted(by_period)]
 
 
 def instalment_months(application: Application) -> list[int]:
