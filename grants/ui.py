@@ -15,7 +15,7 @@ from babel.numbers import (
     get_group_symbol,
 )
 from babel.units import format_unit
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 
 from grants.access import Permission, permissions_of
@@ -157,6 +157,13 @@ def money(value, currency: str, locale: str | None = None) -> str:
     if amount.is_signed():
         return negative_prefix + text + negative_suffix
     return prefix + text + suffix
+
+
+def number(value, places: int = 2) -> str:
+    """A decimal in the person's locale, with `places` decimals: "4,2500" in Polish, "4.2500" in English."""
+    if value is None:
+        return ""
+    return format_decimal(Decimal(str(value)), format="#,##0." + "0" * places if places else "#,##0")
 
 
 def country_name(code: str) -> str:

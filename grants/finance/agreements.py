@@ -22,7 +22,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from flask import current_app, render_template
-from flask_babel import force_locale, format_currency
+from flask_babel import force_locale, format_currency, format_date, format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -247,11 +247,13 @@ def _de_minimis(application: Application, terms: Terms, day: date) -> tuple[dict
     award_eur = (terms.award / eur_rate).quantize(CENT, rounding=ROUND_HALF_UP)
     total = terms.de_minimis_prior_eur + award_eur
     if total > ceiling:
-        raise Refusal(_l("De minimis aid would reach EUR %(total)s (EUR %(prior)s declared for the last three years "
-                         "plus EUR %(award)s of this award at %(rate)s PLN/EUR), over the ceiling of EUR %(ceiling)s "
+        euros = {name: format_currency(value, "EUR") for name, value in (
+            ("total", total), ("prior", terms.de_minimis_prior_eur), ("award", award_eur), ("ceiling", ceiling))}
+        raise Refusal(_l("De minimis aid would reach %(total)s (%(prior)s declared for the last three years "
+                         "plus %(award)s of this award at %(rate)s PLN/EUR), over the ceiling of %(ceiling)s "
                          "in force on %(day)s: the agreement cannot be made for this amount.",
-                         total=str(total), prior=str(terms.de_minimis_prior_eur), award=str(award_eur),
-                         rate=str(eur_rate), ceiling=str(ceiling), day=day.isoformat()), status=422,
+                         rate=format_decimal(eur_rate, format="#,##0.0000"), day=format_date(day, "long"), **euros),
+                      status=422,
                       errors={"de_minimis_prior_eur": _l("Over the ceiling with this award.")})
     return {"eur_rate": str(eur_rate), "de_minimis_ceiling": str(ceiling)}, award_eur
 

@@ -114,7 +114,7 @@ def test_de_minimis_aid_over_the_ceiling_blocks_the_agreement_with_the_figures(c
         missing.get_data(as_text=True)
     over = auth.post(path, _terms(de_minimis_prior_eur="290000.00"), token_from=path)
     text = over.get_data(as_text=True)
-    assert over.status_code == 422 and "over the ceiling of EUR 300000.00" in text and "20930.23" in text
+    assert over.status_code == 422 and "over the ceiling of €300,000.00" in text and "€20,930.23" in text
     assert _counts(db) == (0, 0)
     assert auth.post(path, _terms(de_minimis_prior_eur="100000.00"), token_from=path).status_code == 303
     agreement = db.session.scalars(select(Agreement)).one()
