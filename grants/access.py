@@ -53,7 +53,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.CALL_ANY_MANAGE, Permission.APPLICATION_ANY_READ, Permission.WORKFLOW_DEFINITION_READ,
     }),
     Role.EVALUATOR: frozenset({Permission.APPLICATION_ASSIGNED_SCORE}),
-    Role.FINANCE_OFFICER: frozenset({Permission.PAYMENT_ANY_MANAGE, Permission.WORKFLOW_DEFINITION_READ}),
+    # Finance officers read the applications behind the grants they pay (budget, organisation, history).
+    Role.FINANCE_OFFICER: frozenset({Permission.PAYMENT_ANY_MANAGE, Permission.APPLICATION_ANY_READ,
+                                     Permission.WORKFLOW_DEFINITION_READ}),
     Role.AUDITOR: frozenset({
         Permission.APPLICATION_ANY_READ, Permission.AUDIT_LOG_READ, Permission.AUDIT_LOG_VERIFY,
         Permission.CONTROL_ANY_MANAGE, Permission.WORKFLOW_DEFINITION_READ,

@@ -83,5 +83,8 @@ def test_staff_who_read_applications_see_any_organisation(client, auth, db):
     auth.login(factories.user(Role.AUDITOR).email)
     assert client.get(f"/organisations/{org.id}").status_code == 200
     auth.logout()
-    auth.login(factories.user(Role.FINANCE_OFFICER).email)
+    auth.login(factories.user(Role.FINANCE_OFFICER).email)  # who pays a grant reads its grantee
+    assert client.get(f"/organisations/{org.id}").status_code == 200
+    auth.logout()
+    auth.login(factories.user(Role.EVALUATOR).email)
     assert client.get(f"/organisations/{org.id}").status_code == 404

@@ -156,3 +156,20 @@ def test_a_lowered_award_can_be_raised_back_before_signing_while_the_budget_has_
     assert other.awarded_amount == Decimal("320000.00")
     refused = auth.post(path, _terms(award="90000.00"), token_from=path)
     assert refused.status_code == 409 and "no longer has" in refused.get_data(as_text=True)
+
+
+def test_finance_officers_open_the_application_behind_a_grant(client, auth, db, selected):
+    """Before: finance officers paid grants whose applications answered them 404."""
+    path = f"/agreements/{selected['application'].id}"
+    auth.login(selected["officer"].email)
+    assert auth.post(path, _terms(), token_from=path).status_code == 303
+    auth.logout()
+    finance = factories.user(Role.FINANCE_OFFICER)
+    db.session.commit()
+    auth.login(finance.email)
+    agreement_page = client.get(path).get_data(as_text=True)
+    assert f'href="/applications/{selected["application"].id}"' in agreement_page
+    application_page = client.get(f"/applications/{selected['application'].id}")
+    assert application_page.status_code == 200 and selected["application"].title in application_page.get_data(
+        as_text=True)
+    assert 'data-trigger=' not in application_page.get_data(as_text=True)  # reads; the officer acts

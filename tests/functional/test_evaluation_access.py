@@ -53,7 +53,7 @@ def _routes(w) -> list[tuple[str, str, set[str]]]:
         ("POST", f"/evaluation/{waiting}/declare", {"assigned"}),
         ("POST", f"/evaluation/{waiting}/conflict", {"assigned"}),
         ("POST", f"/evaluation/{reading}/scores", {"declared"}),
-        ("GET", f"/evaluation/results/{app}", {"officer", "auditor"}),  # the owner: only once published
+        ("GET", f"/evaluation/results/{app}", {"officer", "auditor", "finance"}),  # the owner: once published
         ("GET", f"{manage}/evaluation/", {"officer"}),
         ("POST", f"{manage}/evaluation/pool", {"officer"}),
         ("POST", f"{manage}/evaluation/pool/{w['people']['unrelated evaluator'].id}/remove", {"officer"}),
