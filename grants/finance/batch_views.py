@@ -8,8 +8,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import format_currency
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import DateField, SelectField, StringField
-from wtforms.validators import AnyOf, InputRequired, Length
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 from grants.access import Permission, get_or_404, require
 from grants.extensions import db
@@ -33,6 +33,11 @@ class StatementForm(BaseForm):
     """The file itself is read from request.files."""
 
 
+class ResolveForm(BaseForm):
+    payment = IntegerField(validators=[Optional()])
+    note = StringField(validators=[Optional(), Length(max=500)])
+
+
 class PaidForm(BaseForm):
     paid_on = DateField(validators=[InputRequired()])
     reference = StringField(validators=[InputRequired(), Length(max=100)])
@@ -41,9 +46,26 @@ class PaidForm(BaseForm):
 @bp.route("/batches/")
 @require(Permission.PAYMENT_ANY_MANAGE)
 def index():
+    unmatched = statements.unmatched()
     return render_template("finance/batches.html", batches=ops.batches(), form=ExportForm(),
-                           formats=bankfiles.FORMATS, statement_form=StatementForm(),
-                           imports=statements.imports(), unmatched=statements.unmatched())
+                           formats=bankfiles.FORMATS, statement_form=StatementForm(), resolve_form=ResolveForm(),
+                           imports=statements.imports(), unmatched=unmatched,
+                           candidates=statements.candidates(unmatched))
+
+
+@bp.route("/statement-lines/<int:line_id>", methods=["POST"])
+@require(Permission.PAYMENT_ANY_MANAGE)
+def resolve_line(line_id: int):
+    """A line no payment matched: the payment it paid, or why it is not ours."""
+    form = ResolveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    on_refusal(lambda refusal: redirect(url_for("batches.index", _anchor="unmatched"), 303))
+    line = statements.resolve(line_id, current_user, form.payment.data, form.note.data)
+    db.session.commit()
+    flash(_("The line is matched: payment %(ref)s is recorded as paid.", ref=f"PMST-{line.payment_id}")
+          if line.payment_id else _("The line is set aside with your note."), "success")
+    return redirect(url_for("batches.index", _anchor="unmatched"), 303)
 
 
 @bp.route("/statements", methods=["POST"])

@@ -173,3 +173,7 @@ class StatementLine(db.Model):
     account: Mapped[str | None] = mapped_column(String(34))
     bank_reference: Mapped[str | None] = mapped_column(String(100))
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"), index=True)  # None: for a person
+    # A person's resolution of a line no payment matched: linked to the payment it paid, or set aside with why.
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    resolution_note: Mapped[str | None] = mapped_column(Text)

@@ -9,7 +9,7 @@ import hashlib
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -24,6 +24,7 @@ from grants.finance.models import Payment, StatementImport, StatementLine
 from grants.identifiers import normalise_bank_account
 from grants.locking import mark_locked
 from grants.services import audit
+from grants.types import utcnow
 
 REFERENCE = re.compile(r"PMST-(\d+)")
 ACCOUNT = re.compile(r"\b(?:PL)?\d{26}\b")
@@ -147,8 +148,48 @@ def import_statement(data: bytes, filename: str, actor: User) -> StatementImport
 
 
 def unmatched(limit: int = 200) -> list[StatementLine]:
-    return list(db.session.scalars(select(StatementLine).where(StatementLine.payment_id.is_(None))
+    """Lines no payment matched that nobody has resolved yet."""
+    return list(db.session.scalars(select(StatementLine).where(StatementLine.payment_id.is_(None),
+                                                               StatementLine.resolved_at.is_(None))
                                    .order_by(StatementLine.booked_on.desc(), StatementLine.id.desc()).limit(limit)))
+
+
+def candidates(lines: list[StatementLine]) -> dict[Decimal, list[Payment]]:
+    """Payments sent to the bank and not yet confirmed, by amount: what each line may have paid (one query)."""
+    amounts = {line.amount for line in lines}
+    found: dict[Decimal, list[Payment]] = {}
+    if amounts:
+        for payment in db.session.scalars(select(Payment).where(Payment.status == "exported",
+                                                                Payment.amount.in_(amounts)).order_by(Payment.id)):
+            found.setdefault(Decimal(payment.amount), []).append(payment)
+    return found
+
+
+def resolve(line_id: int, actor: User, payment_id: int | None = None, note: str | None = None,
+            now: datetime | None = None) -> StatementLine:
+    """A person resolves a line: it paid this exported payment (confirmed paid with the line's day and reference),
+    or it is not a payment of ours (set aside with a note)."""
+    line = db.session.scalar(select(StatementLine).where(StatementLine.id == line_id).with_for_update())
+    if line is None:
+        raise Refusal(_l("No such statement line."), status=404)
+    if line.payment_id is not None or line.resolved_at is not None:
+        raise Refusal(_l("This line is resolved already."), status=409)
+    note = (note or "").strip() or None
+    if payment_id is not None:
+        payment = db.session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update())
+        if payment is None or payment.status != "exported" or Decimal(payment.amount) != Decimal(line.amount):
+            raise Refusal(_l("Choose a payment sent to the bank for exactly this amount."), status=422)
+        mark_locked(payment)
+        fire(payment, "confirm_paid", actor, note, paid_on=line.booked_on.isoformat(),
+             bank_reference=(line.bank_reference or f"statement:{line.import_id}:{line.id}")[:100])
+        line.payment_id = payment.id
+    elif note is None:
+        raise Refusal(_l("Say why the line is not a payment of ours, or choose the payment it paid."), status=422)
+    else:
+        audit.record("finance:statement:line_set_aside", actor=actor, obj=line,
+                     data={"import": line.import_id, "amount": str(line.amount), "note": note})
+    line.resolved_at, line.resolved_by_id, line.resolution_note = now or utcnow(), actor.id, note
+    return line
 
 
 def imports(limit: int = 20) -> list[StatementImport]:

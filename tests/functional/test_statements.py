@@ -88,3 +88,33 @@ def test_a_file_that_is_not_a_statement_changes_nothing(client, auth, db, export
     assert db.session.scalar(select(func.count()).select_from(StatementImport)) == 0
     db.session.expire_all()
     assert [db.session.get(Payment, p.id).status for p in exported["payments"]] == ["exported", "exported"]
+
+
+def test_a_person_resolves_the_lines_no_payment_matched(client, auth, db, exported):
+    """A line whose title lost our reference is linked to the payment it paid; a donation is set aside."""
+    first, second = exported["payments"]
+    auth.login(exported["officer"].email)
+    statement = _mt940(first, "64000,00").replace(f"PMST-{first.id}".encode(), b"zaliczka dla spoldzielni")
+    assert _upload(client, statement, "wyciag.sta").status_code == 303
+    lines = {line.amount: line for line in db.session.scalars(select(StatementLine))}
+    lost, donation = lines[64000], lines[150]
+    page = client.get("/payments/batches/").get_data(as_text=True)
+    assert f'<option value="{first.id}">PMST-{first.id}' in page and f'value="{second.id}"' not in page  # by amount
+    page_path = "/payments/batches/"
+    wrong = auth.post(f"/payments/statement-lines/{lost.id}", {"payment": str(second.id)}, token_from=page_path)
+    assert wrong.status_code == 303 and "exactly this amount" in client.get(page_path).get_data(as_text=True)
+    no_note = auth.post(f"/payments/statement-lines/{donation.id}", {"note": ""}, token_from=page_path)
+    assert no_note.status_code == 303 and "Say why" in client.get(page_path).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Payment, second.id).status == "exported"
+    assert auth.post(f"/payments/statement-lines/{lost.id}", {"payment": str(first.id)},
+                     token_from=page_path).status_code == 303
+    assert auth.post(f"/payments/statement-lines/{donation.id}", {"note": "Darowizna, nie płatność."},
+                     token_from=page_path).status_code == 303
+    db.session.expire_all()
+    paid = db.session.get(Payment, first.id)
+    assert paid.status == "paid" and paid.paid_on == date(2026, 12, 3) and paid.bank_reference == "ELX/1"
+    assert 'data-testid="unmatched"' not in client.get(page_path).get_data(as_text=True)  # nothing left
+    again = auth.post(f"/payments/statement-lines/{lost.id}", {"payment": str(first.id)}, token_from=page_path)
+    assert again.status_code == 303 and "resolved already" in client.get(page_path).get_data(as_text=True)
+    assert db.session.get(StatementLine, donation.id).resolution_note == "Darowizna, nie płatność."
