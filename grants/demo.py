@@ -42,6 +42,7 @@ DEMO_ORGANISATION = "Spółdzielnia Socjalna „Pomost”"
 DEMO_GROUP = "Grupa nieformalna „Sąsiedzi z Zatorza”"
 # Valid accounts of real banks (the check digits hold; the agreement shows the bank's name from them).
 DEMO_ACCOUNT, DEMO_PATRON_ACCOUNT = "PL61109010140000071219812874", "PL27114020040000300201355387"
+DEMO_SUPPLIER_ACCOUNT = "PL03102010260000190201234567"
 # (call type, title, budget, [(application title, organisation, requested, steps to fire)])
 DEMO_CALLS = [
     ("restructuring_grant", "Granty na restrukturyzację spółdzielni socjalnych 2026", "400000.00", [
@@ -198,9 +199,11 @@ EVALUATED_CALLS = [
 
 
 def _seed_agreement(call: Call, officer: User, applicant: User) -> None:
-    """The first selected package gets its agreement, signed, with its payment prepared by the demo finance
-    officer for the second one to approve; the next selected package waits for the officer's agreement."""
-    from grants.finance import agreements
+    """The first selected package gets its agreement, signed, with its cash part prepared by the demo finance
+    officer for the second one to approve, and two items bought in kind: a projector delivered (its invoice's
+    payment planned, the group to take it over) and a gazebo ordered. The next selected package waits for the
+    officer's agreement."""
+    from grants.finance import agreements, items
     from grants.finance.models import Payment
 
     selected = db.session.scalar(select(Application).where(Application.call_id == call.id,
@@ -211,7 +214,7 @@ def _seed_agreement(call: Call, officer: User, applicant: User) -> None:
     today = utcnow().date()
     agreement = agreements.prepare(selected, officer, agreements.Terms(
         award=selected.awarded_amount, award_reason=None, schedule_model="package_items", starts_on=today,
-        ends_on=today + timedelta(days=90), bank_account=DEMO_PATRON_ACCOUNT))
+        ends_on=today + timedelta(days=90), bank_account=DEMO_PATRON_ACCOUNT, in_kind_amount=Decimal("2000.00")))
     agreements.add_signed_scan(agreement, applicant, io.BytesIO(DEMO_PDF), "umowa-podpisana.pdf")
     agreements.verify_account(agreement, officer)
     fire(selected, "sign", officer)
@@ -219,13 +222,18 @@ def _seed_agreement(call: Call, officer: User, applicant: User) -> None:
     _second_finance_officer()
     for payment in db.session.scalars(select(Payment).where(Payment.application_id == selected.id)):
         fire(payment, "request", finance)
+    projector = items.order(selected, officer, "Projektor z ekranem do kina plenerowego", "Sklep RTV „Zatorze”",
+                            "ZAM/2026/014", Decimal("1450.00"))
+    fire(projector, "deliver", finance, invoice_number="FV/2026/11/233", supplier_account=DEMO_SUPPLIER_ACCOUNT)
+    items.order(selected, officer, "Namiot ogrodowy 3×6 m", "Hurtownia Turystyczna Sp. z o.o.", "ZAM/2026/015",
+                Decimal("450.00"))
 
 
 def _seed_job_agreement(call: Call, officer: User, applicant: User) -> None:
-    """Job-creation support in several states. On the 2014–2020 model: signed, the grant for the jobs paid,
+    """Job-creation support in several states. On the 2014–2020 model: signed, the grant for the jobs approved,
     month 1's proof accepted and its bridging instalment prepared for the second finance officer, month 2's
     proof waiting for the officer. On the 2021–2027 model: prepared, waiting for the applicant's signed scan."""
-    from grants.finance import agreements, batches, jobs, rates
+    from grants.finance import agreements, jobs, rates
     from grants.finance.models import Payment
 
     selected = db.session.scalar(select(Application).where(Application.call_id == call.id,
@@ -255,9 +263,7 @@ def _seed_job_agreement(call: Call, officer: User, applicant: User) -> None:
     grant = db.session.scalar(select(Payment).where(Payment.application_id == selected.id,
                                                     Payment.kind == "job_grant"))
     fire(grant, "request", finance)
-    fire(grant, "approve", second)
-    batches.export("elixir", second, [grant.id])
-    batches.mark_paid(grant, second, today, "DEMO/ELIXIR/0001")
+    fire(grant, "approve", second)  # ready to go out in the next bank file
     for month in (1, 2):
         proof = jobs.add_proof(selected, applicant, month, io.BytesIO(DEMO_PDF), f"zus-dra-miesiac-{month}.pdf")
         if month == 1:

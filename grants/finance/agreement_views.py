@@ -15,17 +15,26 @@ from grants.engine.core import available_actions, fire
 from grants.evaluation.permissions import can_read_results
 from grants.extensions import db
 from grants.finance import agreements as ops
-from grants.finance import jobs
-from grants.finance.forms import AgreementForm, ExtensionForm, NoteForm, ProofForm, ScanForm
+from grants.finance import items, jobs
+from grants.finance.forms import (
+    AgreementForm,
+    DeliveryForm,
+    ExtensionForm,
+    ItemForm,
+    NoteForm,
+    ProofForm,
+    ProtocolForm,
+    ScanForm,
+)
 from grants.finance.models import AgreementFile
 from grants.finance.permissions import can_prepare_agreement, can_read_agreement, is_applicant_side
 from grants.forms import BaseForm
 from grants.services import uploads
 from grants.types import utcnow
 from grants.web import on_refusal
-from workflows.call_types import JOB_GRANT_AND_BRIDGING
+from workflows.call_types import JOB_GRANT_AND_BRIDGING, PACKAGE_ITEMS
 from workflows.payment import WORKFLOW as PAYMENT
-from workflows.support import BRIDGING_EXTENSION
+from workflows.support import BRIDGING_EXTENSION, PACKAGE_ITEM
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
 SHOWN_FROM = ("selected", "agreement", "implementation", "settlement", "durability", "recovery", "closed", "cancelled")
@@ -63,12 +72,14 @@ def page(application: Application, form=None, errors=None, status: int = 200, **
         scans=ops.scans(agreement) if agreement else [], security_kinds=ops.SECURITY_KINDS,
         schedules=ops.SCHEDULE_LABELS, kinds=ops.PAYMENT_KINDS,
         models=models, job_model=models[0] in ops.JOB_MODELS, bridging=JOB_GRANT_AND_BRIDGING in models,
+        package_model=PACKAGE_ITEMS in models, item_states=PACKAGE_ITEM,
         extended_months=application.call.parameter("bridging_extended_months") or 0,
         payment_states=PAYMENT, extension_states=BRIDGING_EXTENSION, proof_states=jobs.PROOF_STATES,
         locale=str(get_locale()), ceiling=ops.ceiling(application),
         fte_total=format_decimal(ops.fte_total(agreement)) if agreement else "",
         opens_application=can_read_results(current_user, application),
-        job=job_support(application, agreement, officer, job_forms)), status
+        job=job_support(application, agreement, officer, job_forms),
+        package=package_items(application, agreement, officer, job_forms)), status
 
 
 def job_support(application: Application, agreement, officer: bool, forms: dict) -> SimpleNamespace | None:
@@ -89,6 +100,21 @@ def job_support(application: Application, agreement, officer: bool, forms: dict)
         may_extend=applicant and jobs.may_extend(application), errors=forms.get("job_errors") or {})
 
 
+def package_items(application: Application, agreement, officer: bool, forms: dict) -> SimpleNamespace | None:
+    """The in-kind part of a signed package agreement: its items, what is left to order, the forms."""
+    if agreement is None or agreement.signed_at is None or not agreement.in_kind_amount:
+        return None
+    ordered = items.items(application)
+    actions = {item.id: {a.trigger for a in available_actions(item, current_user) if a.enabled} for item in ordered}
+    return SimpleNamespace(
+        items=ordered, left=items.in_kind_left(agreement), protocols=items.protocols(application),
+        may_order=officer and items.may_order(application, agreement), form=forms.get("item_form") or ItemForm(),
+        deliverable={i for i, triggers in actions.items() if "deliver" in triggers},
+        to_hand_over={i for i, triggers in actions.items() if "hand_over" in triggers},
+        delivery_form=DeliveryForm(), protocol_form=ProtocolForm(), errors=forms.get("item_errors") or {},
+        error_item=forms.get("error_item"))
+
+
 @bp.route("/<int:application_id>")
 @require(Permission.ACCOUNT_SELF_MANAGE)
 def show(application_id: int):
@@ -99,6 +125,7 @@ def _terms(form: AgreementForm) -> ops.Terms:
     fields = ("award", "award_reason", "schedule_model", "starts_on", "ends_on", "bank_account", "security_amount",
               "security_received_on", "de_minimis_prior_eur")
     return ops.Terms(security_kind=form.security_kind.data or None, jobs=form.jobs(),
+                     in_kind_amount=form.in_kind_amount.data,
                      bridging_months=form.bridging_months.data, bridging_monthly=form.bridging_monthly.data,
                      **{f: form[f].data for f in fields})
 

@@ -59,7 +59,7 @@ SECURITY_KINDS = {"promissory_note": _l("Blank promissory note (weksel in blanco
 PAYMENT_KINDS = {"lump_sum": _l("Lump sum"), "advance": _l("Advance"),
                  "final": _l("Final tranche (after the settlement is accepted)"), "package": _l("Package (cash part)"),
                  "job_grant": _l("Grant for the jobs created"), "bridging": _l("Bridging support"),
-                 "maintain": _l("Maintaining the jobs")}
+                 "maintain": _l("Maintaining the jobs"), "item": _l("Item bought in kind (to the supplier)")}
 SCHEDULE_LABELS = {LUMP_SUM: _l("One lump sum"), ADVANCE_AND_FINAL: _l("An advance, then the final tranche"),
                    PACKAGE_ITEMS: _l("The package's cash part"),
                    JOB_GRANT_AND_BRIDGING: _l("A grant per job created, then monthly bridging support"),
@@ -84,6 +84,7 @@ class Terms:
     security_amount: Decimal | None = None
     security_received_on: date | None = None
     de_minimis_prior_eur: Decimal | None = None
+    in_kind_amount: Decimal | None = None  # a package's part the operator buys in kind
     jobs: tuple[Decimal, ...] = ()  # job-creation support: each job's FTE
     bridging_months: int | None = None
     bridging_monthly: Decimal | None = None
@@ -138,8 +139,10 @@ def schedule(terms: Terms, application: Application, frozen: dict | None = None)
         advance = (terms.award * percent / 100).quantize(CENT, rounding=ROUND_DOWN)
         parts = [("advance", advance, terms.starts_on, None), ("final", terms.award - advance, terms.ends_on, None)]
         return [part for part in parts if part[1] > 0]
-    kind = "package" if terms.schedule_model == PACKAGE_ITEMS else "lump_sum"
-    return [(kind, terms.award, terms.starts_on, None)]
+    if terms.schedule_model == PACKAGE_ITEMS:  # the cash part; items bought in kind are paid to their suppliers
+        cash = terms.award - (terms.in_kind_amount or 0)
+        return [("package", cash, terms.starts_on, None)] if cash > 0 else []
+    return [("lump_sum", terms.award, terms.starts_on, None)]
 
 
 def fte_total(agreement: Agreement) -> Decimal:
@@ -224,6 +227,8 @@ def _check(application: Application, terms: Terms, computed: bool = False) -> di
         errors["award_reason"] = _l("Give the reason for agreeing less than the ranking awarded.")
     if terms.schedule_model not in schedule_models(application):
         errors["schedule_model"] = _l("Choose a payment schedule this call allows.")
+    if terms.in_kind_amount is not None and terms.award and not 0 <= terms.in_kind_amount <= terms.award:
+        errors["in_kind_amount"] = _l("Between nothing and the whole package.")
     if terms.ends_on < terms.starts_on:
         errors["ends_on"] = _l("Choose an end after the start.")
     if not valid_bank_account(terms.bank_account):
@@ -340,8 +345,10 @@ def _apply(agreement: Agreement, terms: Terms, frozen: dict, award_eur, actor: U
     account_changed = agreement.bank_account != terms.bank_account
     for field in ("award", "award_reason", "schedule_model", "starts_on", "ends_on", "bank_account",
                   "security_kind", "security_amount", "security_received_on", "de_minimis_prior_eur",
-                  "bridging_months", "bridging_monthly"):
+                  "bridging_months", "bridging_monthly", "in_kind_amount"):
         setattr(agreement, field, getattr(terms, field))
+    if terms.schedule_model != PACKAGE_ITEMS:
+        agreement.in_kind_amount = None
     agreement.jobs = [str(fte) for fte in terms.jobs] or None
     agreement.award_reason = (terms.award_reason or "").strip() or None
     agreement.bank_name = bank_name(terms.bank_account)

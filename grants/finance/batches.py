@@ -29,7 +29,9 @@ from grants.services import audit
 from grants.services.storage import StorageError, get_storage
 from grants.types import utcnow
 
-KIND_TITLES = {"lump_sum": "dotacja", "advance": "zaliczka", "final": "transza koncowa", "package": "pakiet"}
+KIND_TITLES = {"lump_sum": "dotacja", "advance": "zaliczka", "final": "transza koncowa", "package": "pakiet",
+               "job_grant": "dotacja na miejsca pracy", "bridging": "wsparcie pomostowe", "maintain": "utrzymanie",
+               "item": "zakup rzeczowy"}
 
 
 def payer() -> bankfiles.Payer:
@@ -56,8 +58,10 @@ def _transfers(payments: list[Payment], today: date) -> list[bankfiles.Transfer]
                                       .where(Agreement.application_id.in_({p.application_id for p in payments}))).all())
     return [bankfiles.Transfer(
         reference=p.reference, amount=Decimal(p.amount), account=p.bank_account or "",
-        name=p.application.organisation.name,
-        title=f"{numbers.get(p.application_id, p.application.number or '')} {KIND_TITLES.get(p.kind, p.kind)}",
+        name=p.payee or p.application.organisation.name,
+        title=" ".join(filter(None, (numbers.get(p.application_id, p.application.number or ""),
+                                     KIND_TITLES.get(p.kind, p.kind), f"{p.period}" if p.period else "",
+                                     p.payee_reference))),
         execution=max(today, p.due_at.date()) if p.due_at else today) for p in payments]
 
 

@@ -28,6 +28,7 @@ class AgreementForm(BaseForm):
     security_received_on = DateField(_l("Security received on"), validators=[Optional()])
     de_minimis_prior_eur = AmountField(_l("De minimis aid in the last three years (EUR, as declared)"), places=2,
                                        validators=[Optional()])
+    in_kind_amount = AmountField(_l("Part bought in kind by the operator"), places=2, validators=[Optional()])
     # Job-creation support: how many jobs of each FTE, and the basic bridging support.
     jobs_full = IntegerField(_l("Full-time jobs"), validators=[Optional(), NumberRange(0, 100)])
     jobs_three_quarters = IntegerField(_l("¾-time jobs"), validators=[Optional(), NumberRange(0, 100)])
@@ -66,3 +67,20 @@ class ExtensionForm(BaseForm):
     months = IntegerField(_l("More months"), validators=[Optional()])
     monthly = AmountField(_l("A month"), places=2, validators=[Optional()])
     justification = TextAreaField(_l("Why the enterprise needs it"), validators=[Optional(), Length(max=4000)])
+
+
+class ItemForm(BaseForm):
+    name = StringField(_l("Item"), validators=[Optional(), Length(max=200)])
+    supplier = StringField(_l("Supplier"), validators=[Optional(), Length(max=200)])
+    order_number = StringField(_l("Purchase order number"), validators=[Optional(), Length(max=60)])
+    amount = AmountField(_l("Amount"), places=2, validators=[Optional()])
+
+
+class DeliveryForm(BaseForm):
+    invoice_number = StringField(_l("Invoice number"), validators=[Optional(), Length(max=60)])
+    supplier_account = StringField(_l("Supplier's bank account"), validators=[Optional(), Length(max=40)])
+
+
+class ProtocolForm(BaseForm):
+    protocol = FileField(_l("Scan of the signed handover protocol (PDF, JPEG or PNG)"),
+                         validators=[InputRequired(message=_l("Choose the file."))])

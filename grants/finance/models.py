@@ -28,6 +28,9 @@ class Payment(ApplicationPart, db.Model):
     status: Mapped[str] = status_column("payment")
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     period: Mapped[int | None] = mapped_column(Integer)  # the month (1, 2, …) a monthly instalment is for
+    package_item_id: Mapped[int | None] = mapped_column(ForeignKey("package_item.id"))  # a supplier's invoice
+    payee: Mapped[str | None] = mapped_column(String(200))  # None: the grantee; else e.g. the supplier
+    payee_reference: Mapped[str | None] = mapped_column(String(60))  # their reference, e.g. the invoice number
     prepared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("payment_batch.id"), index=True)  # the bank file
@@ -75,6 +78,7 @@ class Agreement(db.Model):
     award_reason: Mapped[str | None] = mapped_column(Text)  # why less than the ranking awarded
     ranking_award: Mapped[Decimal] = mapped_column(Numeric(14, 2))  # the most it may be, kept while it is lowered
     schedule_model: Mapped[str] = mapped_column(String(30))  # lump_sum, advance_and_final, package_items, …
+    in_kind_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # a package's part bought in kind
     jobs: Mapped[list | None] = mapped_column(JSON)  # job-creation support: each job's FTE ("1", "0.75", "0.5")
     bridging_months: Mapped[int | None] = mapped_column(Integer)  # basic bridging support
     bridging_monthly: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
@@ -107,7 +111,8 @@ class AgreementFile(StoredFile, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # signed_scan, security
+    kind: Mapped[str] = mapped_column(String(20))  # signed_scan, security, handover
+    package_item_id: Mapped[int | None] = mapped_column(ForeignKey("package_item.id"))  # a handover protocol
 
 
 class EmploymentProof(StoredFile, db.Model):

@@ -17,12 +17,12 @@ from grants.engine.registry import bind, plug
 from grants.errors import Refusal
 from grants.evaluation.operations import program_officers
 from grants.extensions import db
-from grants.finance import agreements, jobs
+from grants.finance import agreements, items, jobs
 from grants.finance.models import Payment
 from grants.identifiers import valid_bank_account
 from grants.reporting.models import Report
 from grants.services.mail import queue_mail
-from grants.support.models import BridgingExtension
+from grants.support.models import BridgingExtension, PackageItem
 from workflows.base import NOT_PREPARER, Context
 from workflows.guards import GRANT
 
@@ -154,3 +154,7 @@ EXTENSION_PLUG = plug(BridgingExtension, effects={
     "approve": _extension_approved,
     "reject": lambda extension, actor, ctx, from_state: _tell_extension(extension, ctx, approved=False),
 })
+
+# A package's item bought in kind: delivered with the supplier's invoice (its payment planned), then taken over
+# by the group with the protocol its leader signed.
+ITEM_PLUG = plug(PackageItem, effects={"deliver": items.delivered, "hand_over": items.handed_over})

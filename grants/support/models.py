@@ -42,3 +42,8 @@ class PackageItem(ApplicationPart, db.Model):
     name: Mapped[str] = mapped_column(String(200))
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     in_kind: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bought by the operator for the group: the order, the supplier's invoice, and whom the invoice is paid to.
+    supplier: Mapped[str | None] = mapped_column(String(200))
+    order_number: Mapped[str | None] = mapped_column(String(60))
+    invoice_number: Mapped[str | None] = mapped_column(String(60))
+    supplier_account: Mapped[str | None] = mapped_column(String(34))

@@ -19,7 +19,7 @@ def test_seeding_twice_changes_nothing_and_every_account_signs_in(app, db, clien
     second = runner.invoke(args=["pomost", "seed-demo"])
     assert "nothing new" in second.output
     assert (db.session.scalar(select(func.count()).select_from(Call)),
-            db.session.scalar(select(func.count()).select_from(Application))) == counts == (6, 16)
+            db.session.scalar(select(func.count()).select_from(Application))) == counts == (8, 18)
     states = set(db.session.scalars(select(Application.status)))
     assert {"draft", "submitted", "formal_check", "correction", "merit_review", "formally_rejected",
             "third_review", "scored", "selected", "appeal"} <= states
