@@ -93,6 +93,7 @@ def job_support(application: Application, agreement, officer: bool, forms: dict)
     applicant = is_applicant_side(current_user, application)
     return SimpleNamespace(
         months=months, extensions=extensions, proof_form=proof_form,
+        approved=[e for e in extensions if e.status == "approved"],
         decisions={e.id: available_actions(e, current_user) for e in extensions if officer},
         open_proofs={p.id for m in months for p in m.proofs if officer and p.status == "submitted"},
         note_form=forms.get("note_form") or NoteForm(), extension_form=forms.get("extension_form") or ExtensionForm(),

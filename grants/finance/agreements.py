@@ -160,7 +160,7 @@ def _job_terms(application: Application, terms: Terms, day: date) -> tuple[Terms
     call, errors = application.call, {}
     max_jobs = int(call.parameter("max_jobs") or 10)
     if not terms.jobs:
-        errors["jobs"] = _l("Give how many jobs of each kind the agreement creates.")
+        errors["jobs"] = _l("The agreement creates at least one job: give how many of each kind.")
     elif len(terms.jobs) > max_jobs:
         errors["jobs"] = _l("At most %(n)d jobs per entity.", n=max_jobs)
     elif any(fte not in JOB_FTES for fte in terms.jobs):
@@ -220,7 +220,7 @@ def _check(application: Application, terms: Terms, computed: bool = False) -> di
         errors["award"] = _l("Give the amount to award.")
     elif terms.award > most:
         errors["jobs" if computed else "award"] = _l(
-            "%(award)s is more than %(amount)s, what the ranking awarded.",
+            "%(award)s is more than the %(amount)s the ranking awarded.",
             award=format_currency(terms.award, application.call.currency),
             amount=format_currency(most, application.call.currency))
     elif terms.award < most and not (terms.award_reason or "").strip():

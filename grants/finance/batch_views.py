@@ -60,12 +60,12 @@ def resolve_line(line_id: int):
     form = ResolveForm()
     if not form.validate_on_submit():
         abort(400)
-    on_refusal(lambda refusal: redirect(url_for("batches.index", _anchor="unmatched"), 303))
+    on_refusal(lambda refusal: redirect(url_for("batches.index"), 303))
     line = statements.resolve(line_id, current_user, form.payment.data, form.note.data)
     db.session.commit()
     flash(_("The line is matched: payment %(ref)s is recorded as paid.", ref=f"PMST-{line.payment_id}")
           if line.payment_id else _("The line is set aside with your note."), "success")
-    return redirect(url_for("batches.index", _anchor="unmatched"), 303)
+    return redirect(url_for("batches.index"), 303)
 
 
 @bp.route("/statements", methods=["POST"])

@@ -5,15 +5,24 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, FileField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from grants.calls.forms import AmountField
 from grants.finance.agreements import SCHEDULE_LABELS, SECURITY_KINDS
 from grants.forms import BaseForm
 
 
+def cents(form, field) -> None:
+    """Money has two decimal places: 3999,999 is refused, not rounded."""
+    if field.data is not None and field.data != field.data.quantize(Decimal("0.01")):
+        raise ValidationError(_l("At most two decimal places."))
+
+
+JOBS = [Optional(), NumberRange(0, 100, message=_l("A whole number, 0 or more."))]
+
+
 class AgreementForm(BaseForm):
-    award = AmountField(_l("Amount to award"), places=2, validators=[Optional()])  # job support: computed
+    award = AmountField(_l("Amount to award"), places=2, validators=[Optional(), cents])  # job support: computed
     award_reason = TextAreaField(_l("Why less than the ranking awarded (if less)"),
                                  validators=[Optional(), Length(max=2000)])
     schedule_model = RadioField(_l("Payment schedule"), choices=list(SCHEDULE_LABELS.items()),
@@ -24,17 +33,17 @@ class AgreementForm(BaseForm):
                                validators=[InputRequired(message=_l("Give the account number.")), Length(max=40)])
     security_kind = SelectField(_l("Security"), choices=[("", _l("None"))] + list(SECURITY_KINDS.items()),
                                 validators=[Optional()])
-    security_amount = AmountField(_l("Security amount (a guarantee)"), places=2, validators=[Optional()])
+    security_amount = AmountField(_l("Security amount (a guarantee)"), places=2, validators=[Optional(), cents])
     security_received_on = DateField(_l("Security received on"), validators=[Optional()])
     de_minimis_prior_eur = AmountField(_l("De minimis aid in the last three years (EUR, as declared)"), places=2,
-                                       validators=[Optional()])
-    in_kind_amount = AmountField(_l("Part bought in kind by the operator"), places=2, validators=[Optional()])
+                                       validators=[Optional(), cents])
+    in_kind_amount = AmountField(_l("Part bought in kind by the operator"), places=2, validators=[Optional(), cents])
     # Job-creation support: how many jobs of each FTE, and the basic bridging support.
-    jobs_full = IntegerField(_l("Full-time jobs"), validators=[Optional(), NumberRange(0, 100)])
-    jobs_three_quarters = IntegerField(_l("¾-time jobs"), validators=[Optional(), NumberRange(0, 100)])
-    jobs_half = IntegerField(_l("Half-time jobs"), validators=[Optional(), NumberRange(0, 100)])
-    bridging_months = IntegerField(_l("Months of basic bridging support"), validators=[Optional(), NumberRange(0, 24)])
-    bridging_monthly = AmountField(_l("Bridging support a month (all jobs)"), places=2, validators=[Optional()])
+    jobs_full = IntegerField(_l("Full-time jobs"), validators=JOBS)
+    jobs_three_quarters = IntegerField(_l("¾-time jobs"), validators=JOBS)
+    jobs_half = IntegerField(_l("Half-time jobs"), validators=JOBS)
+    bridging_months = IntegerField(_l("Months of basic bridging support"), validators=JOBS)
+    bridging_monthly = AmountField(_l("Bridging support a month (all jobs)"), places=2, validators=[Optional(), cents])
 
     JOB_FIELDS = (("jobs_full", "1"), ("jobs_three_quarters", "0.75"), ("jobs_half", "0.5"))
 
@@ -65,7 +74,7 @@ class NoteForm(BaseForm):
 
 class ExtensionForm(BaseForm):
     months = IntegerField(_l("More months"), validators=[Optional()])
-    monthly = AmountField(_l("A month"), places=2, validators=[Optional()])
+    monthly = AmountField(_l("Amount a month"), places=2, validators=[Optional(), cents])
     justification = TextAreaField(_l("Why the enterprise needs it"), validators=[Optional(), Length(max=4000)])
 
 
@@ -73,7 +82,7 @@ class ItemForm(BaseForm):
     name = StringField(_l("Item"), validators=[Optional(), Length(max=200)])
     supplier = StringField(_l("Supplier"), validators=[Optional(), Length(max=200)])
     order_number = StringField(_l("Purchase order number"), validators=[Optional(), Length(max=60)])
-    amount = AmountField(_l("Amount"), places=2, validators=[Optional()])
+    amount = AmountField(_l("Amount"), places=2, validators=[Optional(), cents])
 
 
 class DeliveryForm(BaseForm):

@@ -33,7 +33,7 @@ def _item(application, item_id: int) -> PackageItem:
 
 
 def _back(application):
-    return redirect(url_for("agreements.show", application_id=application.id, _anchor="items"), 303)
+    return redirect(url_for("agreements.show", application_id=application.id), 303)
 
 
 @bp.route("/<int:application_id>/items", methods=["POST"])

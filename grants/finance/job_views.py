@@ -22,7 +22,8 @@ bp = Blueprint("grant_jobs", __name__, url_prefix="/agreements")
 
 
 def _back(application):
-    return redirect(url_for("agreements.show", application_id=application.id, _anchor="job-support"), 303)
+    """Back to the top of the agreement's page, where the message about what was done shows."""
+    return redirect(url_for("agreements.show", application_id=application.id), 303)
 
 
 @bp.route("/<int:application_id>/proofs", methods=["POST"])
@@ -33,9 +34,8 @@ def upload_proof(application_id: int):
     form.period.choices = [(month, str(month)) for month in ops.instalment_months(application)]
     if not form.validate_on_submit() or "proof" not in request.files:
         flash(_("Choose the month and the file of the proof."), "danger")
-        return page(application, status=422, proof_form=form)
-    on_refusal(lambda refusal: page(application, status=refusal.status or 422, proof_form=form,
-                                    job_errors=refusal.errors))
+        return _back(application)
+    on_refusal(lambda refusal: _back(application))  # the refusal's message is flashed
     ops.add_proof(application, current_user, form.period.data, request.files["proof"].stream,
                   request.files["proof"].filename)
     db.session.commit()
@@ -80,7 +80,8 @@ def request_extension(application_id: int):
     form = ExtensionForm()
     if not form.validate_on_submit():
         flash(_("The request is not sent: correct the marked fields."), "danger")
-        return page(application, status=422, extension_form=form)
+        return page(application, status=422, extension_form=form,
+                    job_errors={name: errors[0] for name, errors in form.errors.items()})
     on_refusal(lambda refusal: page(application, status=refusal.status or 422, extension_form=form,
                                     job_errors=refusal.errors))
     ops.request_extension(application, current_user, form.months.data, form.monthly.data, form.justification.data)

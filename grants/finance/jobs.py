@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import format_currency
 from flask_babel import lazy_gettext as _l
@@ -177,7 +177,9 @@ def request_extension(application: Application, user: User, months: int | None, 
     errors = {}
     if not months or not 1 <= months <= most:
         errors["months"] = _l("Between 1 and %(n)d months.", n=most)
-    if not monthly or monthly <= 0 or monthly > basic:
+    if not monthly or monthly <= 0:
+        errors["monthly"] = _l("Give the amount a month, more than zero.")
+    elif monthly > basic:
         errors["monthly"] = _l("At most %(amount)s a month: extended support may not exceed the basic support.",
                                amount=format_currency(basic, application.call.currency))
     if len((justification or "").strip()) < JUSTIFICATION_MIN:
@@ -208,6 +210,14 @@ def extend_schedule(extension: BridgingExtension) -> dict[str, str]:
     if added > budget_available(application.call_id, application.call.budget):
         raise Refusal(_l("The call's budget has less than the %(amount)s this extension needs.",
                          amount=format_currency(added, application.call.currency)), status=409)
+    if agreement.de_minimis_award_eur is not None:  # more aid: the same check, at the agreement's frozen rates
+        award_eur = ((Decimal(agreement.award) + added) / Decimal(agreement.rates["eur_rate"])).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP)
+        ceiling = Decimal(agreement.rates["de_minimis_ceiling"])
+        if Decimal(agreement.de_minimis_prior_eur or 0) + award_eur > ceiling:
+            raise Refusal(_l("With this extension de minimis aid would pass the ceiling of %(ceiling)s.",
+                             ceiling=format_currency(ceiling, "EUR")), status=409)
+        agreement.de_minimis_award_eur = award_eur
     last = max(instalment_months(application), default=0)
     agreements.add_payments(application, agreement, agreements.monthly_instalments(
         "bridging", Decimal(extension.requested_monthly_amount), last + 1, extension.requested_months,

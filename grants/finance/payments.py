@@ -48,8 +48,8 @@ def _joined(*columns):
 def page(filters: Filters, number: int) -> tuple[list, int]:
     """A page of payments (plain rows) and how many match."""
     rows = db.session.execute(filters.apply(_joined(
-        Payment.id, Payment.kind, Payment.amount, Payment.currency, Payment.status, Payment.due_at,
-        Application.id.label("application_id"), Application.number, Organisation.name.label("grantee")))
+        Payment.id, Payment.kind, Payment.period, Payment.amount, Payment.currency, Payment.status, Payment.due_at,
+        Payment.payee, Application.id.label("application_id"), Application.number, Organisation.name.label("grantee")))
         .order_by(Payment.due_at, Payment.id).limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
     total = db.session.scalar(filters.apply(_joined(func.count())))
     return rows, total

@@ -148,7 +148,8 @@ def test_a_months_instalment_waits_for_its_proof_and_the_previous_month(client, 
     not_a_proof = client.post(f"{path}/proofs", data={"csrf_token": csrf_token(client, path), "period": "1",
                                                       "proof": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "lista.pdf")},
                               content_type="multipart/form-data")
-    assert not_a_proof.status_code == 422 and db.session.scalar(select(func.count()).select_from(EmploymentProof)) == 0
+    assert not_a_proof.status_code == 303 and db.session.scalar(select(func.count()).select_from(EmploymentProof)) == 0
+    assert "not accepted here" in client.get(path).get_data(as_text=True)  # the refusal, flashed on the page
     uploaded = client.post(f"{path}/proofs", data={"csrf_token": csrf_token(client, path), "period": "1",
                                                    "proof": (io.BytesIO(SCAN), "zus-dra-1.pdf")},
                            content_type="multipart/form-data")
@@ -229,6 +230,12 @@ def test_extended_bridging_support_is_asked_for_decided_and_added_within_the_bud
     assert too_long.status_code == 422 and "Between 1 and 6 months" in too_long.get_data(as_text=True)
     over_basic = auth.post(f"{path}/extension", {**ask, "monthly": "4000,01"}, token_from=path)
     assert over_basic.status_code == 422 and "may not exceed the basic support" in over_basic.get_data(as_text=True)
+    rounded = auth.post(f"{path}/extension", {**ask, "monthly": "3999,999"}, token_from=path)  # not rounded up
+    assert rounded.status_code == 422 and "At most two decimal places" in rounded.get_data(as_text=True)
+    not_a_number = auth.post(f"{path}/extension", {**ask, "months": "abc"}, token_from=path)
+    assert not_a_number.status_code == 422 and 'class="invalid-feedback"' in not_a_number.get_data(as_text=True)
+    nothing = auth.post(f"{path}/extension", {**ask, "monthly": "-100"}, token_from=path)
+    assert nothing.status_code == 422 and "more than zero" in nothing.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(BridgingExtension)) == 0
     assert auth.post(f"{path}/extension", ask, token_from=path).status_code == 303
     again = auth.post(f"{path}/extension", ask, token_from=path)
@@ -242,7 +249,11 @@ def test_extended_bridging_support_is_asked_for_decided_and_added_within_the_bud
     assert [row for row in _schedule(application) if row[0] == "bridging"] == [
         ("bridging", month, Decimal("4000.00")) for month in range(1, 13)]
     assert db.session.get(Application, application.id).awarded_amount == Decimal("112030.00") + 24000
-    assert db.session.scalars(select(Agreement)).one().award == Decimal("136030.00")
+    agreement = db.session.scalars(select(Agreement)).one()
+    assert agreement.award == Decimal("136030.00")
+    assert agreement.de_minimis_award_eur == Decimal("31634.88")  # 136,030 at 4.30, checked again
+    page = auth.client.get(path).get_data(as_text=True)
+    assert "6 more months" in page and "Less than the ranking awarded" not in page  # 136,030 > 120,000 now
     told = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == job_call["owner"].email,
                                                           OutboxMessage.subject.contains("is decided"))).all()
     assert len(told) == 1 and "is approved" in told[0].body_text
@@ -269,3 +280,19 @@ def test_an_extension_the_budget_cannot_hold_is_refused_and_a_rejection_needs_a_
                      token_from=path).status_code == 303
     db.session.expire_all()
     assert extension.status == "rejected"
+
+
+def test_an_extension_that_would_pass_the_de_minimis_ceiling_is_refused(auth, db, job_call):
+    application = job_call["application"]
+    _signed(job_call, de_minimis_prior_eur=Decimal("273000.00"))  # + 26,053.49 of the basic award: under 300,000
+    extension = BridgingExtension(application_id=application.id, status="requested", requested_months=6,
+                                  requested_monthly_amount=Decimal("4000.00"),
+                                  basic_monthly_amount=Decimal("4000.00"), justification="Uzasadnienie wniosku.")
+    db.session.add(extension)
+    db.session.commit()
+    path = f"/agreements/{application.id}"
+    auth.login(job_call["officer"].email)
+    refused = auth.post(f"{path}/extension/{extension.id}/approve", {}, token_from=path)
+    assert refused.status_code == 409 and "de minimis aid would pass the ceiling" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert extension.status == "requested" and db.session.scalars(select(Agreement)).one().award == Decimal("112030.00")
