@@ -111,7 +111,7 @@ VIEW_MODULES = (
     "processes.views", "organisations.views", "calls.views", "calls.document_views", "calls.manage",
     "evaluation.views", "evaluation.manage", "evaluation.results_views",
     "finance.rates_views", "finance.agreement_views", "finance.payment_views", "finance.batch_views",
-    "finance.job_views", "finance.item_views",
+    "finance.job_views", "finance.item_views", "finance.annex_views",
 )
 
 

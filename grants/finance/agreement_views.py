@@ -15,7 +15,7 @@ from grants.engine.core import available_actions, fire
 from grants.evaluation.permissions import can_read_results
 from grants.extensions import db
 from grants.finance import agreements as ops
-from grants.finance import items, jobs
+from grants.finance import annexes, items, jobs
 from grants.finance.forms import (
     AgreementForm,
     DeliveryForm,
@@ -79,7 +79,12 @@ def page(application: Application, form=None, errors=None, status: int = 200, **
         fte_total=format_decimal(ops.fte_total(agreement)) if agreement else "",
         opens_application=can_read_results(current_user, application),
         job=job_support(application, agreement, officer, job_forms),
-        package=package_items(application, agreement, officer, job_forms)), status
+        package=package_items(application, agreement, officer, job_forms),
+        annex=SimpleNamespace(
+            made=annexes.annexes(agreement) if agreement else [], errors=job_forms.get("annex_errors") or {},
+            values=job_forms.get("annex_values") or {},
+            payments=annexes.changeable(application) if officer and annexes.may_annex(application, agreement) else [],
+            open=officer and annexes.may_annex(application, agreement))), status
 
 
 def job_support(application: Application, agreement, officer: bool, forms: dict) -> SimpleNamespace | None:

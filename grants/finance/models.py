@@ -115,6 +115,26 @@ class AgreementFile(StoredFile, db.Model):
     package_item_id: Mapped[int | None] = mapped_column(ForeignKey("package_item.id"))  # a handover protocol
 
 
+class AgreementAnnex(db.Model):
+    """A change of a signed agreement's schedule, amount or end date, with its reason: what was before and after,
+    and its own document (the original agreement's stays as it was)."""
+
+    __tablename__ = "agreement_annex"
+    __table_args__ = (UniqueConstraint("agreement_id", "number", name="uq_annex_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, … within the agreement
+    reason: Mapped[str] = mapped_column(Text)
+    changes: Mapped[dict] = mapped_column(JSON)  # award, end date and each payment: before and after
+    document_key: Mapped[str | None] = mapped_column(String(300))
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by: Mapped[User] = relationship()
+
+
 class EmploymentProof(StoredFile, db.Model):
     """The grantee's proof of employment in one month of a job-creation grant (payroll, social-insurance
     declarations): the month's instalment waits until the officer accepts it."""
