@@ -40,7 +40,7 @@ with app.app_context(), app.test_request_context():
                               created_by_id=User.by_email(ACCOUNTS[0][0]).id)
     db.session.add(application)
     db.session.commit()
-    print(json.dumps({"application": application.id}))
+    print(json.dumps({"application": application.id, "call": application.call_id}))
 """
 SCAN = b"%PDF-1.4\n% podpisana umowa\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -89,7 +89,7 @@ def test_agreement_signing_payment_approval_bank_file_and_statement(live_server,
 
     # Finance officer A prepares the payment; B approves it (A could not).
     sign_in(page, base, ACCOUNTS[3][0], PASSWORD)
-    page.goto(f"{base}/payments/?grantee=Pomost&status=planned")
+    page.goto(f"{base}/payments/?call={ids['call']}&status=planned")
     page.locator("[data-testid=payments] a:visible").first.click()
     payment_url = page.url
     page.locator("[data-trigger=request]").click()
@@ -106,9 +106,10 @@ def test_agreement_signing_payment_approval_bank_file_and_statement(live_server,
         page.locator("[data-testid=batches] a").first.click()
     content = (tmp_path / "przelewy.pli")
     download.value.save_as(content)
-    line = content.read_bytes().decode("cp1250").splitlines()[0]
     payment_id = payment_url.rstrip("/").rsplit("/", 1)[1]
-    assert line.startswith("110,") and f"PMST-{payment_id}" in line
+    lines = content.read_bytes().decode("cp1250").splitlines()  # with the demo's approved payments
+    line = next(line for line in lines if f'"PMST-{payment_id} ' in line)
+    assert all(line.startswith("110,") for line in lines)
     amount = line.split(",")[2]  # grosze
 
     # The bank's statement marks it paid.
