@@ -20,11 +20,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from grants.applications.models import Application
 from grants.auth.models import User
-from grants.engine.core import fire
+from grants.engine.core import fire, fire_many
 from grants.errors import Refusal
 from grants.extensions import db
 from grants.finance import bankfiles
 from grants.finance.models import Agreement, Payment, PaymentBatch
+from grants.locking import mark_locked
 from grants.services import audit
 from grants.services.storage import StorageError, get_storage
 from grants.types import utcnow
@@ -50,7 +51,10 @@ def _approved(ids: list[int] | None) -> list[Payment]:
              .with_for_update(of=Payment))
     if ids is not None:
         query = query.where(Payment.id.in_(ids))
-    return list(db.session.scalars(query))
+    payments = list(db.session.scalars(query))
+    for payment in payments:
+        mark_locked(payment)  # locked by this query: the engine need not lock each again
+    return payments
 
 
 def _transfers(payments: list[Payment], today: date) -> list[bankfiles.Transfer]:
@@ -91,8 +95,7 @@ def export(fmt: str, actor: User, ids: list[int] | None = None, now: datetime | 
                              sha256=stored.sha256, size=stored.size, created_by_id=actor.id, created_at=now)
         db.session.add(batch)
         db.session.flush()
-        for payment in payments:
-            fire(payment, "export", actor, now=now, batch=batch.id)
+        fire_many([(payment, {"batch": batch.id}) for payment in payments], "export", actor, now=now)
         audit.record("finance:batch:exported", actor=actor, obj=batch,
                      data={"format": fmt, "payments": [p.id for p in payments], "total": str(total),
                            "sha256": batch.sha256})

@@ -13,11 +13,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from grants.auth.models import User
-from grants.engine.core import fire
+from grants.engine.core import fire, fire_many
 from grants.errors import Refusal
 from grants.extensions import db
 from grants.finance.models import Payment, StatementImport, StatementLine
@@ -126,24 +126,26 @@ def import_statement(data: bytes, filename: str, actor: User) -> StatementImport
             db.session.add(record)
     except IntegrityError:
         raise Refusal(_l("This statement was imported already; nothing was changed."), status=409) from None
-    matched, payments = 0, _referenced(lines)
+    payments, paid = _referenced(lines), {}
     for payment in payments.values():
         mark_locked(payment)
+    rows = []
     for line in lines:
         payment = _match(line, payments)
-        if payment is not None:
-            if payment.status == "exported":  # another line of this file may have paid it
-                fire(payment, "confirm_paid", actor, paid_on=line.booked_on.isoformat(),
-                     bank_reference=(line.bank_reference or f"{kind}:{record.id}")[:100])
-                matched += 1
-            else:
-                payment = None
-        db.session.add(StatementLine(import_id=record.id, booked_on=line.booked_on, amount=line.amount,
-                                     details=line.details[:2000], account=line.account,
-                                     bank_reference=line.bank_reference, payment_id=getattr(payment, "id", None)))
-    record.matched = matched
+        if payment is not None and payment.id not in paid:  # another line of this file may have paid it
+            paid[payment.id] = (payment, {"paid_on": line.booked_on.isoformat(),
+                                          "bank_reference": (line.bank_reference or f"{kind}:{record.id}")[:100]})
+        else:
+            payment = None
+        rows.append({"import_id": record.id, "booked_on": line.booked_on, "amount": line.amount,
+                     "details": line.details[:2000], "account": line.account, "bank_reference": line.bank_reference,
+                     "payment_id": getattr(payment, "id", None)})
+    fire_many(list(paid.values()), "confirm_paid", actor)
+    if rows:
+        db.session.execute(insert(StatementLine), rows)
+    record.matched = len(paid)
     audit.record("finance:statement:imported", actor=actor, obj=record,
-                 data={"format": kind, "sha256": record.sha256, "lines": len(lines), "matched": matched})
+                 data={"format": kind, "sha256": record.sha256, "lines": len(lines), "matched": record.matched})
     return record
 
 

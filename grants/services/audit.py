@@ -116,22 +116,22 @@ def _check_tag(action: str) -> None:
         raise ValueError(f"audit action must be 'source:subject:action', got {action!r}")
 
 
-def record(action: str, *, actor=None, obj=None, object_type: str | None = None,
-           object_id: Any = None, data: dict | None = None) -> AuditEntry:
-    """Append one entry in the current transaction; it commits or rolls back with the change it records."""
+def _chain_head():
+    """(id, hash) of the newest entry, or None. On PostgreSQL one round trip takes the chain lock (held until
+    commit, so appends queue up instead of forking the chain) and reads the head; see the migration that
+    creates the function."""
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        last = session.execute(text("SELECT id, hash FROM audit_chain_head(:key)"), {"key": CHAIN_LOCK_KEY}).first()
+        return None if last is None or last.id is None else last
+    return session.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+
+
+def _entry(last, action: str, actor, obj, object_type, object_id, data: dict | None) -> AuditEntry:
     _check_tag(action)
     if obj is not None:
         object_type = object_type or obj.__tablename__
         object_id = obj.id if object_id is None else object_id
-    session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        # One round trip: take the chain lock (held until commit, so appends queue up instead of
-        # forking the chain), then read the head. See the migration that creates the function.
-        last = session.execute(text("SELECT id, hash FROM audit_chain_head(:key)"), {"key": CHAIN_LOCK_KEY}).first()
-        if last is not None and last.id is None:
-            last = None
-    else:
-        last = session.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
     entry = AuditEntry(
         id=(last.id + 1) if last else 1,
         created_at=utcnow(),
@@ -144,9 +144,31 @@ def record(action: str, *, actor=None, obj=None, object_type: str | None = None,
         scheme=KEYED,
     )
     entry.hash = entry.compute_hash()
-    session.add(entry)
-    session.flush()
     return entry
+
+
+def record(action: str, *, actor=None, obj=None, object_type: str | None = None,
+           object_id: Any = None, data: dict | None = None) -> AuditEntry:
+    """Append one entry in the current transaction; it commits or rolls back with the change it records."""
+    _check_tag(action)
+    entry = _entry(_chain_head(), action, actor, obj, object_type, object_id, data)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def record_many(entries: list[tuple[str, Any, Any, dict | None]]) -> list[AuditEntry]:
+    """Append (action, actor, object, data) entries in order, in one write: the chain's head is read (and, on
+    PostgreSQL, locked) once, and each entry seals the one before it as record() would."""
+    for action, *_ in entries:
+        _check_tag(action)
+    last, made = _chain_head(), []
+    for action, actor, obj, data in entries:
+        last = _entry(last, action, actor, obj, None, None, data)
+        made.append(last)
+    db.session.add_all(made)
+    db.session.flush()
+    return made
 
 
 # --- checkpoints: the chain's length and head, kept outside the database -----------------------------

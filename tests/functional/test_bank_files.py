@@ -103,16 +103,13 @@ def test_a_storage_or_database_failure_leaves_no_half_export(app, db, approved, 
         assert "could not be stored" in caught.value.text("en")
     db.session.rollback()
     assert _statuses(db, payments) == ["approved", "approved"]
-    calls = []
-    real_fire = batches.fire
+    real_fire_many = batches.fire_many
 
-    def failing_second(payment, trigger, actor, **kwargs):
-        calls.append(payment.id)
-        if len(calls) == 2:
-            raise RuntimeError("the database went away")
-        return real_fire(payment, trigger, actor, **kwargs)
+    def failing_after_the_payments(batch, trigger, actor, **kwargs):
+        real_fire_many(batch, trigger, actor, **kwargs)  # the payments are marked exported, then the database fails
+        raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(batches, "fire", failing_second)
+    monkeypatch.setattr(batches, "fire_many", failing_after_the_payments)
     with pytest.raises(RuntimeError):
         batches.export("elixir", officer)
     db.session.rollback()

@@ -345,3 +345,31 @@ def test_a_write_that_lost_the_version_race_is_a_conflict_not_a_crash(app, db, m
     db.session.expire_all()
     assert db.session.get(Application, application.id).status == "formal_check"
     assert history_of(application) == []
+
+
+def test_a_batch_fires_each_object_with_its_own_history_and_audit_entry_or_none_at_all(db):
+    """fire_many(): what a bank file and a statement use. Each object is checked as fire() checks it; one
+    refusal refuses the whole batch, and nothing of it is written."""
+    from grants.engine.core import fire_many
+
+    preparer = factories.user(Role.FINANCE_OFFICER)
+    payments = [_payment(db, factories.application(status="implementation", awarded_amount=Decimal("5000.00")))
+                for _ in range(3)]
+    before = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    with pytest.raises(NotAllowed):  # the role is checked as fire() checks it
+        fire_many([(p, {}) for p in payments], "request", factories.user(Role.APPLICANT))
+    db.session.rollback()
+    histories = fire_many([(p, {"note": n}) for n, p in enumerate(payments)], "request", preparer)
+    db.session.commit()
+    assert [(h.object_id, h.trigger, h.data) for h in histories] == [
+        (p.id, "request", {"note": n}) for n, p in enumerate(payments)]
+    assert all(p.status == "requested" and p.prepared_by_id == preparer.id for p in payments)  # effects ran
+    assert [_audit_count(db, "workflow:payment:request", p) for p in payments] == [1, 1, 1]
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == before + 3
+    assert audit.verify().ok  # appended in one write, the chain still links up
+    payments[1].status = "approved"  # one has moved on meanwhile: the batch is refused whole
+    db.session.commit()
+    with pytest.raises(InvalidTransition):
+        fire_many([(p, {}) for p in payments], "reject", factories.user(Role.FINANCE_OFFICER), "Powód")
+    db.session.rollback()
+    assert [p.status for p in payments] == ["requested", "approved", "requested"]
