@@ -373,3 +373,26 @@ def test_a_batch_fires_each_object_with_its_own_history_and_audit_entry_or_none_
         fire_many([(p, {}) for p in payments], "reject", factories.user(Role.FINANCE_OFFICER), "Powód")
     db.session.rollback()
     assert [p.status for p in payments] == ["requested", "approved", "requested"]
+
+
+def test_a_batch_whose_row_was_written_meanwhile_is_refused_whole(db):
+    """The batch writes each shape of change in one UPDATE … WHERE version = :seen; a row another writer bumped
+    is counted missing, and nothing of the batch stays."""
+    from sqlalchemy import update
+
+    from grants.engine.core import fire_many
+    from grants.locking import mark_locked
+
+    preparer = factories.user(Role.FINANCE_OFFICER)
+    payments = [_payment(db, factories.application(status="implementation", awarded_amount=Decimal("5000.00")))
+                for _ in range(3)]
+    for payment in payments:
+        mark_locked(payment)  # as if the batch's SELECT … FOR UPDATE had read them
+    table = Payment.__table__  # behind the session's back, as another process would
+    db.session.execute(update(table).where(table.c.id == payments[2].id).values(version=table.c.version + 1))
+    with pytest.raises(StaleObject):
+        fire_many([(p, {}) for p in payments], "request", preparer)
+    db.session.expire_all()
+    assert [db.session.get(Payment, p.id).status for p in payments] == ["planned"] * 3
+    assert db.session.scalar(select(func.count()).select_from(TransitionHistory)
+                             .where(TransitionHistory.trigger == "request")) == 0
