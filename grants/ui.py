@@ -15,7 +15,7 @@ from babel.numbers import (
     get_group_symbol,
 )
 from babel.units import format_unit
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 
 from grants.access import Permission, permissions_of
@@ -164,6 +164,13 @@ def number(value, places: int = 2) -> str:
     if value is None:
         return ""
     return format_decimal(Decimal(str(value)), format="#,##0." + "0" * places if places else "#,##0")
+
+
+def day(iso: str | None) -> str:
+    """A date kept as ISO text (in JSON) as the person reads dates: "16 marca 2027", "March 16, 2027"."""
+    from datetime import date
+
+    return format_date(date.fromisoformat(iso), "long") if iso else ""
 
 
 def country_name(code: str) -> str:

@@ -114,11 +114,12 @@ def package_items(application: Application, agreement, officer: bool, forms: dic
     actions = {item.id: {a.trigger for a in available_actions(item, current_user) if a.enabled} for item in ordered}
     return SimpleNamespace(
         items=ordered, left=items.in_kind_left(agreement), protocols=items.protocols(application),
-        may_order=officer and items.may_order(application, agreement), form=forms.get("item_form") or ItemForm(),
+        may_order=officer and items.may_order(application, agreement) and items.in_kind_left(agreement) > 0,
+        form=forms.get("item_form") or ItemForm(),
         deliverable={i for i, triggers in actions.items() if "deliver" in triggers},
         to_hand_over={i for i, triggers in actions.items() if "hand_over" in triggers},
         delivery_form=DeliveryForm(), protocol_form=ProtocolForm(), errors=forms.get("item_errors") or {},
-        error_item=forms.get("error_item"))
+        error_item=forms.get("error_item"), values=forms.get("item_values") or {})
 
 
 @bp.route("/<int:application_id>")

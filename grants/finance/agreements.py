@@ -386,7 +386,7 @@ def _document(agreement: Agreement) -> None:
     with force_locale(locale):
         html = render_template("finance/agreement_pdf.html", agreement=agreement, application=application,
                                operator=current_app.config.get("PAYER_NAME") or Programme.current().name,
-                               payments=planned(application), locale=locale,
+                               payments=planned(application), locale=locale, fte_total=fte_total(agreement),
                                security_kinds=SECURITY_KINDS, schedules=SCHEDULE_LABELS, kinds=PAYMENT_KINDS)
     document = pdf.html_to_pdf(html, [Path(current_app.static_folder, "css", "pdf.css")])
     key = f"agreements/{application.id}/{re.sub(r'[^0-9A-Za-z]+', '-', agreement.number)}-{len(document)}.pdf"

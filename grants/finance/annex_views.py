@@ -48,8 +48,7 @@ def make(application_id: int):
                                     annex_values=form))
     annex = annexes.make(application, current_user, changes, _date(form.get("ends_on")), form.get("reason", ""))
     db.session.commit()
-    flash(_("Annex %(n)d is made: the schedule, amount and end date are changed; the applicant is told.",
-            n=annex.number), "success")
+    flash(_("Annex %(n)d is made and listed under Annexes; the applicant is told.", n=annex.number), "success")
     return redirect(url_for("agreements.show", application_id=application.id), 303)
 
 

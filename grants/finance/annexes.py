@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from flask import current_app, render_template
-from flask_babel import force_locale, format_currency
+from flask_babel import force_locale, format_currency, format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -30,7 +30,7 @@ from grants.services.storage import get_storage
 from grants.types import utcnow
 
 CHANGEABLE = ("planned", "on_hold")  # not yet prepared, approved or paid by finance
-NOT_COUNTED = ("cancelled", "rejected")
+FIXED_KINDS = ("item",)  # a supplier's invoice is what it is: the item's price changes with the item
 RUNNING = ("implementation", "settlement", "durability")
 REASON_MIN = 10
 CENT = Decimal("0.01")
@@ -42,10 +42,13 @@ class Change:
     due_on: date
 
 
+def _changeable_query(application: Application):
+    return (select(Payment).where(Payment.application_id == application.id, Payment.status.in_(CHANGEABLE),
+                                  Payment.kind.not_in(FIXED_KINDS)).order_by(Payment.due_at, Payment.id))
+
+
 def changeable(application: Application) -> list[Payment]:
-    return list(db.session.scalars(select(Payment).where(Payment.application_id == application.id,
-                                                         Payment.status.in_(CHANGEABLE))
-                                   .order_by(Payment.due_at, Payment.id)))
+    return list(db.session.scalars(_changeable_query(application)))
 
 
 def annexes(agreement: Agreement) -> list[AgreementAnnex]:
@@ -81,18 +84,15 @@ def _errors(agreement: Agreement, payments: list[Payment], changes: dict[int, Ch
                                                 amount=format_currency(caps[payment.kind], payment.currency))
         if change is None or change.due_on is None:
             errors[f"due_{payment.id}"] = _l("Give the date.")
+        elif ends_on is not None and not agreement.starts_on <= change.due_on <= ends_on:
+            errors[f"due_{payment.id}"] = _l("Within the agreement's period: %(start)s – %(end)s.",
+                                             start=format_date(agreement.starts_on, "long"),
+                                             end=format_date(ends_on, "long"))
     if ends_on is None or ends_on < agreement.starts_on:
         errors["ends_on"] = _l("Choose an end after the start.")
     if len((reason or "").strip()) < REASON_MIN:
         errors["reason"] = _l("Give the reason for the annex (at least %(n)d characters).", n=REASON_MIN)
     return errors
-
-
-def _committed(application: Application, changed_ids: set[int]) -> Decimal:
-    """What the grant's other payments hold: prepared, approved, sent or paid, summed in SQL."""
-    return Decimal(db.session.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(
-        Payment.application_id == application.id, Payment.status.not_in(NOT_COUNTED),
-        Payment.id.not_in(changed_ids or {0}))))
 
 
 def make(application: Application, actor: User, changes: dict[int, Change], ends_on: date | None, reason: str,
@@ -102,15 +102,14 @@ def make(application: Application, actor: User, changes: dict[int, Change], ends
     agreement = agreements.for_application(application)
     if not may_annex(application, agreement):
         raise Refusal(_l("An annex changes a signed agreement while the grant runs."), status=409)
-    payments = list(db.session.scalars(select(Payment).where(Payment.application_id == application.id,
-                                                             Payment.status.in_(CHANGEABLE))
-                                       .order_by(Payment.due_at, Payment.id).with_for_update()))
+    payments = list(db.session.scalars(_changeable_query(application).with_for_update()))
     errors = _errors(agreement, payments, changes, ends_on, reason)
     if errors:
         raise Refusal(_l("The annex is not made: correct the marked fields."), status=422, errors=errors)
     before = {p.id: (Decimal(p.amount), p.due_at.date() if p.due_at else None) for p in payments}
     after = {p.id: (changes[p.id].amount, changes[p.id].due_on) for p in payments}
-    award = _committed(application, set(before)) + sum((a for a, _ in after.values()), Decimal("0"))
+    # The award moves by what the annex changes, and only by that (items ordered in kind keep their share).
+    award = Decimal(agreement.award) + sum((after[i][0] - before[i][0] for i in before), Decimal("0"))
     if before == after and ends_on == agreement.ends_on:
         raise Refusal(_l("The annex changes nothing: change an amount, a date or the end."), status=422)
     _within_limits(application, agreement, award)
@@ -125,16 +124,24 @@ def make(application: Application, actor: User, changes: dict[int, Change], ends
         payment.amount = amount
         payment.due_at = datetime(due_on.year, due_on.month, due_on.day, 12, tzinfo=timezone.utc)
     agreement.award, application.awarded_amount, agreement.ends_on = award, award, ends_on
+    annex = add(agreement, actor, reason.strip(), record, now)
+    audit.record("finance:agreement:annex", actor=actor, obj=application,
+                 data={"agreement": agreement.number, "annex": annex.number, "reason": annex.reason, **record,
+                       "sha256": annex.document_sha256})
+    return annex
+
+
+def add(agreement: Agreement, actor: User, reason: str, record: dict, now: datetime) -> AgreementAnnex:
+    """The next annex of the agreement with its document; the grantee is told. (The caller audits the change it
+    documents: an annex made here, or an approved extension of bridging support.)"""
     number = 1 + (db.session.scalar(select(func.max(AgreementAnnex.number))
                                     .where(AgreementAnnex.agreement_id == agreement.id)) or 0)
-    annex = AgreementAnnex(agreement_id=agreement.id, number=number, reason=reason.strip(), changes=record,
+    annex = AgreementAnnex(agreement_id=agreement.id, number=number, reason=reason, changes=record,
                            created_by_id=actor.id, created_at=now)
     db.session.add(annex)
     db.session.flush()
     _document(annex, agreement)
-    audit.record("finance:agreement:annex", actor=actor, obj=application,
-                 data={"agreement": agreement.number, "annex": number, "reason": annex.reason, **record,
-                       "sha256": annex.document_sha256})
+    application = agreement.application
     for member in members_to_notify(application):
         queue_mail(member.email, _l("Annex %(n)d to your agreement %(number)s", n=number, number=agreement.number),
                    "annex_made", locale=member.locale, application=application, agreement=agreement, annex=annex)

@@ -49,8 +49,8 @@ def index():
     unmatched = statements.unmatched()
     return render_template("finance/batches.html", batches=ops.batches(), form=ExportForm(),
                            formats=bankfiles.FORMATS, statement_form=StatementForm(), resolve_form=ResolveForm(),
-                           imports=statements.imports(), unmatched=unmatched,
-                           candidates=statements.candidates(unmatched))
+                           imports=statements.imports(), unmatched=unmatched, resolved=statements.resolved(),
+                           candidates=statements.candidates(unmatched), readable=statements.readable)
 
 
 @bp.route("/statement-lines/<int:line_id>", methods=["POST"])

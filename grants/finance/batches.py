@@ -32,7 +32,7 @@ from grants.types import utcnow
 
 KIND_TITLES = {"lump_sum": "dotacja", "advance": "zaliczka", "final": "transza koncowa", "package": "pakiet",
                "job_grant": "dotacja na miejsca pracy", "bridging": "wsparcie pomostowe", "maintain": "utrzymanie",
-               "item": "zakup rzeczowy"}
+               "item": "zakup rzeczowy, faktura"}
 
 
 def payer() -> bankfiles.Payer:

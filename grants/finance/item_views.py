@@ -62,7 +62,7 @@ def deliver(application_id: int, item_id: int):
     if not form.validate_on_submit():
         abort(400)
     on_refusal(lambda refusal: page(application, status=refusal.status or 422, item_errors=refusal.errors,
-                                    error_item=item.id))
+                                    error_item=item.id, item_values=request.form))
     fire(item, "deliver", current_user, invoice_number=form.invoice_number.data,
          supplier_account=form.supplier_account.data)
     db.session.commit()

@@ -92,7 +92,7 @@ def delivered(item: PackageItem, actor, ctx: Context, from_state: str) -> None:
     db.session.add(Payment(application_id=item.application_id, kind="item", amount=item.amount,
                            currency=item.application.call.currency, bank_account=item.supplier_account,
                            due_at=ctx.now, status="planned", package_item_id=item.id, payee=item.supplier[:200],
-                           payee_reference=f"FV {invoice}"[:60]))
+                           payee_reference=invoice[:60]))
 
 
 def handed_over(item: PackageItem, actor, ctx: Context, from_state: str) -> None:

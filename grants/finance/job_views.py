@@ -9,6 +9,7 @@ from flask_login import current_user
 from grants.access import Permission, require
 from grants.engine.core import fire
 from grants.extensions import db
+from grants.finance import agreements
 from grants.finance import jobs as ops
 from grants.finance.agreement_views import page, shown_application
 from grants.finance.forms import ExtensionForm, NoteForm, ProofForm
@@ -80,8 +81,12 @@ def request_extension(application_id: int):
     form = ExtensionForm()
     if not form.validate_on_submit():
         flash(_("The request is not sent: correct the marked fields."), "danger")
-        return page(application, status=422, extension_form=form,
-                    job_errors={name: errors[0] for name, errors in form.errors.items()})
+        unreadable = {name: errors[0] for name, errors in form.errors.items()}
+        agreement = agreements.for_application(application)
+        others = ops.extension_errors(application, agreement, None if "months" in unreadable else form.months.data,
+                                      None if "monthly" in unreadable else form.monthly.data,
+                                      form.justification.data) if agreement else {}
+        return page(application, status=422, extension_form=form, job_errors={**others, **unreadable})
     on_refusal(lambda refusal: page(application, status=refusal.status or 422, extension_form=form,
                                     job_errors=refusal.errors))
     ops.request_extension(application, current_user, form.months.data, form.monthly.data, form.justification.data)

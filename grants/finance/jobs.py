@@ -22,7 +22,7 @@ from grants.auth.models import User
 from grants.errors import Refusal
 from grants.evaluation.operations import program_officers
 from grants.extensions import db
-from grants.finance import agreements
+from grants.finance import agreements, annexes
 from grants.finance.models import Agreement, EmploymentProof, Payment
 from grants.locking import lock
 from grants.services import audit, uploads
@@ -173,6 +173,25 @@ def request_extension(application: Application, user: User, months: int | None, 
     if not may_extend(application):
         raise Refusal(_l("Extended bridging support is asked for once, on a signed agreement with bridging "
                          "support, while the grant runs."), status=409)
+    errors = extension_errors(application, agreement, months, monthly, justification)
+    if errors:
+        raise Refusal(_l("The request is not sent: correct the marked fields."), status=422, errors=errors)
+    extension = BridgingExtension(application_id=application.id, status="requested", requested_months=months,
+                                  requested_monthly_amount=monthly, basic_monthly_amount=agreement.bridging_monthly,
+                                  justification=justification.strip())
+    db.session.add(extension)
+    db.session.flush()
+    audit.record("finance:extension:requested", actor=user, obj=application,
+                 data={"extension": extension.id, "months": months, "monthly": str(monthly)})
+    for officer in program_officers():
+        queue_mail(officer.email, _l("%(number)s asks for extended bridging support", number=application.number),
+                   "extension_requested", locale=officer.locale, application=application, extension=extension)
+    return extension
+
+
+def extension_errors(application: Application, agreement: Agreement, months: int | None, monthly: Decimal | None,
+                     justification: str | None) -> dict[str, object]:
+    """Every field's error at once (a field that could not be read at all is None here)."""
     most, basic = int(application.call.parameter("bridging_extended_months") or 0), agreement.bridging_monthly
     errors = {}
     if not months or not 1 <= months <= most:
@@ -185,24 +204,12 @@ def request_extension(application: Application, user: User, months: int | None, 
     if len((justification or "").strip()) < JUSTIFICATION_MIN:
         errors["justification"] = _l("Explain in at least %(n)d characters why the enterprise needs it.",
                                      n=JUSTIFICATION_MIN)
-    if errors:
-        raise Refusal(_l("The request is not sent: correct the marked fields."), status=422, errors=errors)
-    extension = BridgingExtension(application_id=application.id, status="requested", requested_months=months,
-                                  requested_monthly_amount=monthly, basic_monthly_amount=basic,
-                                  justification=justification.strip())
-    db.session.add(extension)
-    db.session.flush()
-    audit.record("finance:extension:requested", actor=user, obj=application,
-                 data={"extension": extension.id, "months": months, "monthly": str(monthly)})
-    for officer in program_officers():
-        queue_mail(officer.email, _l("%(number)s asks for extended bridging support", number=application.number),
-                   "extension_requested", locale=officer.locale, application=application, extension=extension)
-    return extension
+    return errors
 
 
-def extend_schedule(extension: BridgingExtension) -> dict[str, str]:
-    """The approved months follow the basic ones in the schedule; the award grows by them, within the budget.
-    Returns what the approval's audit entry records."""
+def extend_schedule(extension: BridgingExtension, actor: User, now: datetime) -> dict[str, str]:
+    """The approved months follow the basic ones in the schedule; the award grows by them, within the budget,
+    documented by an annex. Returns what the approval's audit entry records."""
     application = extension.application
     agreement = agreements.for_application(application)
     added = Decimal(extension.requested_monthly_amount) * extension.requested_months
@@ -222,7 +229,17 @@ def extend_schedule(extension: BridgingExtension) -> dict[str, str]:
     agreements.add_payments(application, agreement, agreements.monthly_instalments(
         "bridging", Decimal(extension.requested_monthly_amount), last + 1, extension.requested_months,
         agreement.starts_on))
+    before = str(agreement.award)
     application.awarded_amount = Decimal(application.awarded_amount) + added
     agreement.award = Decimal(agreement.award) + added
+    annex = annexes.add(agreement, actor, str(_l(
+        "Extended bridging support: %(months)d more months of %(amount)s, approved on the grantee's request.",
+        months=extension.requested_months, amount=format_currency(extension.requested_monthly_amount,
+                                                                  application.call.currency))),
+        {"award": [before, str(agreement.award)], "ends_on": [agreement.ends_on.isoformat()] * 2,
+         "payments": [{"id": None, "kind": "bridging", "month": last + n, "before": ["0", None],
+                       "after": [str(extension.requested_monthly_amount),
+                                 agreements.months_after(agreement.starts_on, last + n - 1).isoformat()]}
+                      for n in range(1, extension.requested_months + 1)]}, now)
     return {"agreement": agreement.number, "months_from": str(last + 1), "added": str(added),
-            "award": str(agreement.award)}
+            "award": str(agreement.award), "annex": annex.number}

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.applications.models import Application, ApplicationPart
@@ -202,3 +213,6 @@ class StatementLine(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     resolution_note: Mapped[str | None] = mapped_column(Text)
+    debit: Mapped[bool | None] = mapped_column(Boolean)  # out of the operator's account (None: not known)
+
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])

@@ -38,6 +38,19 @@ class Line:
     details: str
     bank_reference: str | None
     account: str | None
+    debit: bool | None = None  # out of the account (a transfer we sent), or in (None: not said)
+
+
+def readable(details: str) -> str:
+    """An MT940 line's text as a person reads it: the title (subfields ~20–~25) and the other party's name
+    (~32, ~33), without the bank's codes; other texts as they are."""
+    if "~" not in details:
+        return details
+    parts = re.split(r"~(\d\d)", details)
+    fields = dict(zip(parts[1::2], parts[2::2]))
+    title = "".join(fields.get(f"{n}", "") for n in range(20, 26)).strip()
+    name = "".join(fields.get(f"{n}", "") for n in (32, 33)).strip()
+    return " · ".join(part for part in (title, name) if part) or details
 
 
 def parse_mt940(data: bytes) -> list[Line]:
@@ -51,8 +64,9 @@ def parse_mt940(data: bytes) -> list[Line]:
         d = transaction.data
         details = d.get("transaction_details") or ""
         found = ACCOUNT.search(details.replace(" ", ""))
-        lines.append(Line(date(d["date"].year, d["date"].month, d["date"].day), abs(Decimal(d["amount"].amount)),
-                          details, d.get("bank_reference") or None, found.group(0) if found else None))
+        amount = Decimal(d["amount"].amount)
+        lines.append(Line(date(d["date"].year, d["date"].month, d["date"].day), abs(amount),
+                          details, d.get("bank_reference") or None, found.group(0) if found else None, amount < 0))
     return lines
 
 
@@ -78,11 +92,12 @@ def parse_camt053(data: bytes) -> list[Line]:
         amount, booked = find(entry, "Amt"), find(entry, "BookgDt", "Dt")
         details = " ".join(t.text or "" for t in entry.iter() if local(t) == "Ustrd")
         iban = next((t.text for t in entry.iter() if local(t) == "IBAN"), None)
-        reference = find(entry, "AcctSvcrRef")
+        reference, direction = find(entry, "AcctSvcrRef"), find(entry, "CdtDbtInd")
         if amount is None or booked is None:
             continue
         lines.append(Line(date.fromisoformat(booked.text[:10]), abs(Decimal(amount.text)), details,
-                          reference.text if reference is not None else None, iban))
+                          reference.text if reference is not None else None, iban,
+                          None if direction is None else direction.text == "DBIT"))
     if not lines and local(root) != "Document":
         raise ValueError("not a camt.053 document")
     return lines
@@ -139,7 +154,7 @@ def import_statement(data: bytes, filename: str, actor: User) -> StatementImport
             payment = None
         rows.append({"import_id": record.id, "booked_on": line.booked_on, "amount": line.amount,
                      "details": line.details[:2000], "account": line.account, "bank_reference": line.bank_reference,
-                     "payment_id": getattr(payment, "id", None)})
+                     "payment_id": getattr(payment, "id", None), "debit": line.debit})
     fire_many(list(paid.values()), "confirm_paid", actor)
     if rows:
         db.session.execute(insert(StatementLine), rows)
@@ -185,6 +200,7 @@ def resolve(line_id: int, actor: User, payment_id: int | None = None, note: str 
         fire(payment, "confirm_paid", actor, note, paid_on=line.booked_on.isoformat(),
              bank_reference=(line.bank_reference or f"statement:{line.import_id}:{line.id}")[:100])
         line.payment_id = payment.id
+        db.session.get(StatementImport, line.import_id).matched += 1
     elif note is None:
         raise Refusal(_l("Say why the line is not a payment of ours, or choose the payment it paid."), status=422)
     else:
@@ -192,6 +208,12 @@ def resolve(line_id: int, actor: User, payment_id: int | None = None, note: str 
                      data={"import": line.import_id, "amount": str(line.amount), "note": note})
     line.resolved_at, line.resolved_by_id, line.resolution_note = now or utcnow(), actor.id, note
     return line
+
+
+def resolved(limit: int = 20) -> list[StatementLine]:
+    """Lines people resolved, newest first: what each paid, or why it was set aside, and who said so."""
+    return list(db.session.scalars(select(StatementLine).where(StatementLine.resolved_at.is_not(None))
+                                   .order_by(StatementLine.resolved_at.desc()).limit(limit)))
 
 
 def imports(limit: int = 20) -> list[StatementImport]:

@@ -136,7 +136,7 @@ APPLICATION_PLUG = plug(Application, facts={
 
 
 def _extension_approved(extension: BridgingExtension, actor, ctx: Context, from_state: str) -> None:
-    ctx.data.update(jobs.extend_schedule(extension))
+    ctx.data.update(jobs.extend_schedule(extension, actor, ctx.now))
     _tell_extension(extension, ctx, approved=True)
 
 

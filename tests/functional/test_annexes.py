@@ -46,7 +46,7 @@ def signed(db):
 
 
 def _annex(signed, **changes) -> dict:
-    form = {"ends_on": (signed["agreement"].ends_on + timedelta(days=30)).isoformat(),
+    form = {"ends_on": (signed["agreement"].ends_on + timedelta(days=60)).isoformat(),
             "reason": "Zmiana harmonogramu na wniosek spółdzielni: opóźniona dostawa pieca."}
     for payment in (signed["advance"], signed["final"]):
         form[f"amount_{payment.id}"] = str(payment.amount).replace(".", ",")
@@ -65,6 +65,9 @@ def test_an_annex_changes_the_schedule_with_a_reason_and_the_original_stays(clie
                      token_from=path)
     assert same.status_code == 422 and "changes nothing" in same.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(AgreementAnnex)) == 0
+    past_the_end = (final.due_at + timedelta(days=61)).date().isoformat()
+    outside = auth.post(f"{path}/annexes", _annex(signed, **{f"due_{final.id}": past_the_end}), token_from=path)
+    assert outside.status_code == 422 and "Within the agreement's period" in outside.get_data(as_text=True)
     later = (final.due_at + timedelta(days=45)).date().isoformat()
     made = auth.post(f"{path}/annexes", _annex(signed, **{f"amount_{final.id}": "10 000,00", f"due_{final.id}": later}),
                      token_from=path)
@@ -105,3 +108,20 @@ def test_an_annex_keeps_to_the_budget_and_leaves_what_finance_holds(client, auth
     auth.logout()
     auth.login(signed["owner"].email)
     assert auth.post(f"{path}/annexes", _annex(signed), token_from=path).status_code == 403
+
+
+def test_an_annex_moving_only_the_end_keeps_the_amount_and_supplier_invoices_are_not_annexed(client, auth, db, signed):
+    """Before: the award was recomputed from the payments, so what was not yet a payment (an item ordered in
+    kind) fell out of it when only the end date moved."""
+    path, application = signed["path"], signed["application"]
+    invoice = Payment(application_id=application.id, kind="item", amount=Decimal("500.00"), bank_account=IBAN,
+                      status="planned", due_at=signed["final"].due_at, payee="Sklep")
+    db.session.add(invoice)
+    db.session.commit()
+    auth.login(signed["officer"].email)
+    page = client.get(path).get_data(as_text=True)
+    assert f'name="amount_{invoice.id}"' not in page  # the supplier's invoice is what it is
+    assert auth.post(f"{path}/annexes", _annex(signed), token_from=path).status_code == 303  # only the end moves
+    db.session.expire_all()
+    assert db.session.scalars(select(Agreement)).one().award == Decimal("90000.00")
+    assert db.session.get(Payment, invoice.id).amount == Decimal("500.00")

@@ -232,8 +232,9 @@ def test_extended_bridging_support_is_asked_for_decided_and_added_within_the_bud
     assert over_basic.status_code == 422 and "may not exceed the basic support" in over_basic.get_data(as_text=True)
     rounded = auth.post(f"{path}/extension", {**ask, "monthly": "3999,999"}, token_from=path)  # not rounded up
     assert rounded.status_code == 422 and "At most two decimal places" in rounded.get_data(as_text=True)
-    not_a_number = auth.post(f"{path}/extension", {**ask, "months": "abc"}, token_from=path)
-    assert not_a_number.status_code == 422 and 'class="invalid-feedback"' in not_a_number.get_data(as_text=True)
+    not_a_number = auth.post(f"{path}/extension", {**ask, "months": "abc", "justification": ""}, token_from=path)
+    shown = not_a_number.get_data(as_text=True)
+    assert not_a_number.status_code == 422 and shown.count('class="invalid-feedback"') == 2  # both fields said
     nothing = auth.post(f"{path}/extension", {**ask, "monthly": "-100"}, token_from=path)
     assert nothing.status_code == 422 and "more than zero" in nothing.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(BridgingExtension)) == 0
@@ -254,6 +255,11 @@ def test_extended_bridging_support_is_asked_for_decided_and_added_within_the_bud
     assert agreement.de_minimis_award_eur == Decimal("31634.88")  # 136,030 at 4.30, checked again
     page = auth.client.get(path).get_data(as_text=True)
     assert "6 more months" in page and "Less than the ranking awarded" not in page  # 136,030 > 120,000 now
+    from grants.finance.models import AgreementAnnex
+
+    annex = db.session.scalars(select(AgreementAnnex)).one()  # the extension is documented by an annex
+    assert annex.changes["award"] == ["112030.00", "136030.00"] and len(annex.changes["payments"]) == 6
+    assert auth.client.get(f"{path}/annexes/1.pdf").data.startswith(b"%PDF-")
     told = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == job_call["owner"].email,
                                                           OutboxMessage.subject.contains("is decided"))).all()
     assert len(told) == 1 and "is approved" in told[0].body_text

@@ -101,7 +101,7 @@ def test_items_are_ordered_within_the_in_kind_part_delivered_paid_to_the_supplie
     from grants.services.storage import get_storage
 
     content = get_storage().open(batch.storage_key).read().decode("cp1250")
-    assert "Sklep" in content and "FV FV/12/2026" in content  # to the supplier, with its invoice number
+    assert "Sklep" in content and "faktura FV/12/2026" in content  # to the supplier, with its invoice number
     auth.logout()
 
     auth.login(package["owner"].email)

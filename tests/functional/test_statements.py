@@ -100,6 +100,8 @@ def test_a_person_resolves_the_lines_no_payment_matched(client, auth, db, export
     lost, donation = lines[64000], lines[150]
     page = client.get("/payments/batches/").get_data(as_text=True)
     assert f'<option value="{first.id}">PMST-{first.id}' in page and f'value="{second.id}"' not in page  # by amount
+    assert "Darowizna od mieszkancow" in page and "~20Darowizna" not in page  # the title, not the bank's codes
+    assert [line.debit for line in (lost, donation)] == [True, False]  # the grant went out, the donation came in
     page_path = "/payments/batches/"
     wrong = auth.post(f"/payments/statement-lines/{lost.id}", {"payment": str(second.id)}, token_from=page_path)
     assert wrong.status_code == 303 and "exactly this amount" in client.get(page_path).get_data(as_text=True)
@@ -114,7 +116,10 @@ def test_a_person_resolves_the_lines_no_payment_matched(client, auth, db, export
     db.session.expire_all()
     paid = db.session.get(Payment, first.id)
     assert paid.status == "paid" and paid.paid_on == date(2026, 12, 3) and paid.bank_reference == "ELX/1"
-    assert 'data-testid="unmatched"' not in client.get(page_path).get_data(as_text=True)  # nothing left
+    after = client.get(page_path).get_data(as_text=True)
+    assert 'data-testid="unmatched"' not in after  # nothing left to resolve; what was done stays readable:
+    assert f"PMST-{first.id}</a>" in after and "set aside: Darowizna, nie płatność." in after
+    assert db.session.scalars(select(StatementImport)).one().matched == 1
     again = auth.post(f"/payments/statement-lines/{lost.id}", {"payment": str(first.id)}, token_from=page_path)
     assert again.status_code == 303 and "resolved already" in client.get(page_path).get_data(as_text=True)
     assert db.session.get(StatementLine, donation.id).resolution_note == "Darowizna, nie płatność."
