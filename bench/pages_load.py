@@ -8,7 +8,8 @@ evaluators, 3 assigned and 2 submitted scorecards per application, an organisati
 Needs `wrk` (Debian package). Prints requests/s and latency percentiles per endpoint and each
 page's throughput as a ratio of the baseline's. Targets (issue 4): ≥ 0.5 of the baseline's
 requests/s and p99 < 100 ms; the list page's median under 50 ms with 10,000 applications; (issue 11) the
-queue and the overview within 0.8 × the list page's requests/s.
+queue and the overview, and (issue 12) the finance officer's payments page over 10 payments per application
+(100,000), within 0.8 × the list page's requests/s.
 Two reference endpoints show where a page's time goes: a signed-in request that only loads the user,
 and one that renders the layout around an empty page.
 """
@@ -158,13 +159,15 @@ def main() -> None:
                     "POMOST_STORAGE_PATH": instance + "/storage", "POMOST_BENCH_ENDPOINTS": "true",
                     "POMOST_MAIL_BACKGROUND": "false"})
         with gunicorn(env, 2) as (base, _server):
-            applicant, officer, evaluator = (login(base, ids[who]) for who in ("owner", "officer", "evaluator"))
+            applicant, officer, evaluator, finance = (login(base, ids[who])
+                                                      for who in ("owner", "officer", "evaluator", "finance"))
             targets = [
                 (BASELINE, f"{base}/_bench/row", None),
                 ("applicant: application page", f"{base}/applications/{ids['application_id']}", applicant),
                 ("officer: list page", f"{base}/manage/calls/{ids['call_id']}/applications/", officer),
                 ("evaluator: queue", f"{base}/evaluation/", evaluator),
                 ("officer: evaluation overview", f"{base}/manage/calls/{ids['call_id']}/evaluation/", officer),
+                ("finance: payments page", f"{base}/payments/", finance),
                 ("reference: signed in, JSON", f"{base}/_bench/signed-in", applicant),
                 ("reference: signed in, layout", f"{base}/_bench/layout", applicant),
             ]
@@ -186,7 +189,7 @@ def main() -> None:
                   f"p50 {statistics.median(r['p50'] for r in runs):7.2f} ms  "
                   f"p99 {max(r['p99'] for r in runs):7.2f} ms  "
                   f"ratio {ratio:.2f}  non-2xx {sum(r['errors'] for r in runs)}")
-        for name in ("evaluator: queue", "officer: evaluation overview"):
+        for name in ("evaluator: queue", "officer: evaluation overview", "finance: payments page"):
             against = statistics.median(r[name]["rps"] / r[LIST_PAGE]["rps"] for r in rounds)
             print(f"{name:<30} {against:.2f} × the officer's list page (target ≥ 0.8)")
     finally:

@@ -16,6 +16,8 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select
 
 EVALUATORS = 52
+PAYMENTS_PER_APPLICATION = 10  # 100,000 payments for 10,000 applications
+ACCOUNT = "PL61109010140000071219812874"
 BATCH = 2000
 CRITERIA = [
     {"id": "quality", "name": {"pl": "Jakość", "en": "Quality"}, "max_points": 40, "weight": "1", "section_min": 10},
@@ -67,6 +69,7 @@ def seed(app, applications: int, password: str) -> dict:
     from grants.engine.models import TransitionHistory
     from grants.evaluation.models import PoolMember, Scorecard
     from grants.extensions import db
+    from grants.finance.models import Payment
     from grants.types import utcnow
 
     execute = db.session.execute
@@ -150,7 +153,16 @@ def seed(app, applications: int, password: str) -> dict:
     for table, data in ((ApplicationVersion, versions), (TransitionHistory, history),
                         (Scorecard, cards)):
         _batches(execute, table, data)
+    finance = ops.create_user("finance@bench.example.org", "Finance", password, roles=[Role.FINANCE_OFFICER],
+                              confirmed=True)
+    # A grant's monthly instalments, PAYMENTS_PER_APPLICATION of them, in every state a payments page shows.
+    states = ("planned", "planned", "on_hold", "requested", "approved", "exported", "paid", "paid", "paid", "cancelled")
+    _batches(execute, Payment, [
+        {"application_id": application_id, "kind": "bridging", "period": month + 1, "amount": Decimal("4000.00"),
+         "currency": "PLN", "bank_account": ACCOUNT, "status": states[(n + month) % len(states)],
+         "due_at": submitted + timedelta(days=30 * month + n % 28), "created_at": submitted, "version": 1}
+        for n, application_id in enumerate(ids) for month in range(PAYMENTS_PER_APPLICATION)])
     db.session.commit()
     evaluator_email = db.session.scalar(select(User.email).where(User.id == evaluators[0]))
     return {"call_id": call.id, "application_id": ids[0], "officer": officer.email, "owner": owner.email,
-            "evaluator": evaluator_email}
+            "evaluator": evaluator_email, "finance": finance.email}

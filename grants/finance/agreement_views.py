@@ -47,6 +47,19 @@ def shown_application(application_id: int, check=can_read_agreement) -> Applicat
     return application
 
 
+def part_of(model, application: Application, object_id: int):
+    """A row of the agreement's parts (a proof, an item) that belongs to this application, else 404."""
+    found = db.session.get(model, object_id)
+    if found is None or found.application_id != application.id:
+        abort(404)
+    return found
+
+
+def back_to(application: Application):
+    """Back to the top of the agreement's page, where the message about what was done shows."""
+    return redirect(url_for("agreements.show", application_id=application.id), 303)
+
+
 def _form(application: Application, agreement, formdata=None) -> AgreementForm:
     form = AgreementForm(formdata, obj=agreement) if formdata is not None else AgreementForm(obj=agreement)
     form.schedule_model.choices = [(m, str(ops.SCHEDULE_LABELS[m])) for m in ops.schedule_models(application)]

@@ -61,7 +61,7 @@ PAYMENT_KINDS = {"lump_sum": _l("Lump sum"), "advance": _l("Advance"),
                  "job_grant": _l("Grant for the jobs created"), "bridging": _l("Bridging support"),
                  "maintain": _l("Maintaining the jobs"), "item": _l("Item bought in kind (to the supplier)")}
 SCHEDULE_LABELS = {LUMP_SUM: _l("One lump sum"), ADVANCE_AND_FINAL: _l("An advance, then the final tranche"),
-                   PACKAGE_ITEMS: _l("The package's cash part"),
+                   PACKAGE_ITEMS: _l("The package's cash part, then the invoices of items bought in kind"),
                    JOB_GRANT_AND_BRIDGING: _l("A grant per job created, then monthly bridging support"),
                    UNIT_RATES: _l("A create rate per job, then a monthly maintain rate (2021–2027 model)")}
 JOB_MODELS = (JOB_GRANT_AND_BRIDGING, UNIT_RATES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,7 +15,7 @@ from grants.auth.models import Programme
 from grants.engine.core import fire
 from grants.extensions import db
 from grants.finance import agreements, items
-from grants.finance.agreement_views import page, shown_application
+from grants.finance.agreement_views import back_to, page, part_of, shown_application
 from grants.finance.forms import DeliveryForm, ItemForm, ProtocolForm
 from grants.finance.permissions import can_prepare_agreement, is_applicant_side
 from grants.services import pdf, uploads
@@ -23,17 +23,6 @@ from grants.support.models import PackageItem
 from grants.web import on_refusal
 
 bp = Blueprint("package_items", __name__, url_prefix="/agreements")
-
-
-def _item(application, item_id: int) -> PackageItem:
-    item = db.session.get(PackageItem, item_id)
-    if item is None or item.application_id != application.id:
-        abort(404)
-    return item
-
-
-def _back(application):
-    return redirect(url_for("agreements.show", application_id=application.id), 303)
 
 
 @bp.route("/<int:application_id>/items", methods=["POST"])
@@ -49,7 +38,7 @@ def order(application_id: int):
                        form.amount.data)
     db.session.commit()
     flash(_("%(name)s is ordered.", name=item.name), "success")
-    return _back(application)
+    return back_to(application)
 
 
 @bp.route("/<int:application_id>/items/<int:item_id>/deliver", methods=["POST"])
@@ -57,7 +46,7 @@ def order(application_id: int):
 def deliver(application_id: int, item_id: int):
     """The workflow lets program and finance officers record it; anyone else is refused by the engine."""
     application = shown_application(application_id)
-    item = _item(application, item_id)
+    item = part_of(PackageItem, application, item_id)
     form = DeliveryForm()
     if not form.validate_on_submit():
         abort(400)
@@ -68,7 +57,7 @@ def deliver(application_id: int, item_id: int):
     db.session.commit()
     flash(_("The delivery of %(name)s is recorded; the invoice's payment waits for finance.", name=item.name),
           "success")
-    return _back(application)
+    return back_to(application)
 
 
 @bp.route("/<int:application_id>/items/<int:item_id>/protocol.pdf")
@@ -76,7 +65,7 @@ def deliver(application_id: int, item_id: int):
 def protocol_form(application_id: int, item_id: int):
     """The handover protocol to print and sign."""
     application = shown_application(application_id)
-    item = _item(application, item_id)
+    item = part_of(PackageItem, application, item_id)
     leader = next((m for m in application.organisation.group_members if m.is_leader), None)
     html = render_template("finance/handover_pdf.html", application=application, item=item, leader=leader,
                            agreement=agreements.for_application(application), locale=str(get_locale()),
@@ -90,23 +79,23 @@ def protocol_form(application_id: int, item_id: int):
 @require(Permission.ACCOUNT_SELF_MANAGE)
 def hand_over(application_id: int, item_id: int):
     application = shown_application(application_id, is_applicant_side)
-    item = _item(application, item_id)
+    item = part_of(PackageItem, application, item_id)
     form = ProtocolForm()
     if not form.validate_on_submit() or "protocol" not in request.files:
         flash(_("Choose the scan of the signed protocol."), "danger")
-        return _back(application)
+        return back_to(application)
     on_refusal(lambda refusal: page(application, status=refusal.status or 422))
     items.hand_over(item, current_user, request.files["protocol"].stream, request.files["protocol"].filename)
     db.session.commit()
     flash(_("%(name)s is taken over: the protocol is stored.", name=item.name), "success")
-    return _back(application)
+    return back_to(application)
 
 
 @bp.route("/<int:application_id>/items/<int:item_id>/protocol")
 @require(Permission.ACCOUNT_SELF_MANAGE)
 def protocol(application_id: int, item_id: int):
     application = shown_application(application_id)
-    stored = items.protocols(application).get(_item(application, item_id).id)
+    stored = items.protocols(application).get(part_of(PackageItem, application, item_id).id)
     if stored is None:
         abort(404)
     return uploads.send_stored(stored)

@@ -2,7 +2,7 @@
 extended bridging support; the program officer accepts or returns proofs and decides the request."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,7 +11,7 @@ from grants.engine.core import fire
 from grants.extensions import db
 from grants.finance import agreements
 from grants.finance import jobs as ops
-from grants.finance.agreement_views import page, shown_application
+from grants.finance.agreement_views import back_to, page, part_of, shown_application
 from grants.finance.forms import ExtensionForm, NoteForm, ProofForm
 from grants.finance.models import EmploymentProof
 from grants.finance.permissions import can_prepare_agreement, is_applicant_side
@@ -22,11 +22,6 @@ from grants.web import on_refusal
 bp = Blueprint("grant_jobs", __name__, url_prefix="/agreements")
 
 
-def _back(application):
-    """Back to the top of the agreement's page, where the message about what was done shows."""
-    return redirect(url_for("agreements.show", application_id=application.id), 303)
-
-
 @bp.route("/<int:application_id>/proofs", methods=["POST"])
 @require(Permission.ACCOUNT_SELF_MANAGE)
 def upload_proof(application_id: int):
@@ -35,33 +30,26 @@ def upload_proof(application_id: int):
     form.period.choices = [(month, str(month)) for month in ops.instalment_months(application)]
     if not form.validate_on_submit() or "proof" not in request.files:
         flash(_("Choose the month and the file of the proof."), "danger")
-        return _back(application)
-    on_refusal(lambda refusal: _back(application))  # the refusal's message is flashed
+        return back_to(application)
+    on_refusal(lambda refusal: back_to(application))  # the refusal's message is flashed
     ops.add_proof(application, current_user, form.period.data, request.files["proof"].stream,
                   request.files["proof"].filename)
     db.session.commit()
     flash(_("The proof for month %(n)d is uploaded; the officer checks it.", n=form.period.data), "success")
-    return _back(application)
-
-
-def _proof(application, proof_id: int) -> EmploymentProof:
-    proof = db.session.get(EmploymentProof, proof_id)
-    if proof is None or proof.application_id != application.id:
-        abort(404)
-    return proof
+    return back_to(application)
 
 
 @bp.route("/<int:application_id>/proofs/<int:proof_id>")
 @require(Permission.ACCOUNT_SELF_MANAGE)
 def proof(application_id: int, proof_id: int):
-    return uploads.send_stored(_proof(shown_application(application_id), proof_id))
+    return uploads.send_stored(part_of(EmploymentProof, shown_application(application_id), proof_id))
 
 
 @bp.route("/<int:application_id>/proofs/<int:proof_id>/<any(accept, return):decision>", methods=["POST"])
 @require(Permission.CALL_ANY_MANAGE)
 def decide_proof(application_id: int, proof_id: int, decision: str):
     application = shown_application(application_id, can_prepare_agreement)
-    proof = _proof(application, proof_id)
+    proof = part_of(EmploymentProof, application, proof_id)
     form = NoteForm()
     if not form.validate_on_submit():
         abort(400)
@@ -71,7 +59,7 @@ def decide_proof(application_id: int, proof_id: int, decision: str):
     db.session.commit()
     flash(_("The proof for month %(n)d is accepted.", n=proof.period) if decision == "accept"
           else _("The proof for month %(n)d is returned to the grantee.", n=proof.period), "success")
-    return _back(application)
+    return back_to(application)
 
 
 @bp.route("/<int:application_id>/extension", methods=["POST"])
@@ -92,7 +80,7 @@ def request_extension(application_id: int):
     ops.request_extension(application, current_user, form.months.data, form.monthly.data, form.justification.data)
     db.session.commit()
     flash(_("Your request for extended bridging support is sent to the program officer."), "success")
-    return _back(application)
+    return back_to(application)
 
 
 @bp.route("/<int:application_id>/extension/<int:extension_id>/<any(approve, reject):trigger>", methods=["POST"])
@@ -109,4 +97,4 @@ def decide_extension(application_id: int, extension_id: int, trigger: str):
     db.session.commit()
     flash(_("Extended bridging support is approved: its months are in the schedule.") if trigger == "approve"
           else _("The request is rejected; the grantee is told why."), "success")
-    return _back(application)
+    return back_to(application)
