@@ -84,3 +84,44 @@ def test_a_statement_imported_twice_at_once_pays_each_payment_once(app, db, app_
     assert db.session.scalar(select(func.count()).select_from(Payment).where(Payment.status == "paid")) == 3
     assert db.session.scalar(select(func.count()).select_from(TransitionHistory)
                              .where(TransitionHistory.trigger == "confirm_paid")) == 3
+
+
+def _approve_extension(sync, actor_id: int, extension_id: int) -> dict:
+    from grants.engine.core import fire
+    from grants.support.models import BridgingExtension
+
+    actor, extension = _db.session.get(User, actor_id), _db.session.get(BridgingExtension, extension_id)
+    sync.together()
+    return attempt(fire, extension, "approve", actor)
+
+
+def test_two_extensions_approved_at_once_never_pass_the_calls_budget(app, db, app_config):
+    """Each approval adds 24,000 to its grant; the call has 40,000 free, so only one may pass (DESIGN §4.1)."""
+    from grants.applications.models import Application
+    from grants.finance.models import Agreement
+    from grants.support.models import BridgingExtension
+
+    call = factories.call("job_support", budget="100000.00")
+    today, extensions = utcnow().date(), []
+    for n in range(2):
+        application = factories.application(call, status="implementation", awarded_amount=Decimal("30000.00"))
+        db.session.add(Agreement(application_id=application.id, number=f"UM/RACE/{n}", award=Decimal("30000.00"),
+                                 ranking_award=Decimal("30000.00"), schedule_model="job_grant_and_bridging",
+                                 starts_on=today, ends_on=today + timedelta(days=365), bank_account=ACCOUNT,
+                                 jobs=["1"], bridging_months=6, bridging_monthly=Decimal("4000.00"),
+                                 signed_at=utcnow()))
+        extension = BridgingExtension(application_id=application.id, status="requested", requested_months=6,
+                                      requested_monthly_amount=Decimal("4000.00"),
+                                      basic_monthly_amount=Decimal("4000.00"), justification="Wyścig.")
+        db.session.add(extension)
+        db.session.flush()
+        extensions.append(extension.id)
+    officers = [factories.user(Role.PROGRAM_OFFICER) for _ in range(2)]
+    db.session.commit()
+    results = run_processes(app_config, {f"officer {n}": (_approve_extension, (officers[n].id, extensions[n]))
+                                         for n in range(2)})
+    db.session.expire_all()
+    assert sorted(outcome["outcome"] for outcome in results.values()) == ["Refusal", "ok"], results
+    awarded = db.session.scalar(select(func.sum(Application.awarded_amount)).where(Application.call_id == call.id))
+    assert awarded == Decimal("84000.00") <= call.budget
+    assert sorted(db.session.scalars(select(BridgingExtension.status))) == ["approved", "requested"]
