@@ -83,6 +83,7 @@ def page(application: Application, form=None, errors=None, status: int = 200, **
         officer=officer, applicant=is_applicant_side(current_user, application), scan_form=ScanForm(),
         confirm=BaseForm(), payments=ops.planned(application), missing=ops.missing(application),
         scans=ops.scans(agreement) if agreement else [], security_kinds=ops.SECURITY_KINDS,
+        security_documents=ops.security_documents(agreement) if agreement else [],
         schedules=ops.SCHEDULE_LABELS, kinds=ops.PAYMENT_KINDS,
         models=models, job_model=models[0] in ops.JOB_MODELS, bridging=JOB_GRANT_AND_BRIDGING in models,
         package_model=PACKAGE_ITEMS in models, item_states=PACKAGE_ITEM,
@@ -202,6 +203,23 @@ def upload_scan(application_id: int):
     db.session.commit()
     flash(_("The signed scan is uploaded; the officer records the signing."), "success")
     return redirect(url_for("agreements.show", application_id=application.id), 303)
+
+
+@bp.route("/<int:application_id>/security-document", methods=["POST"])
+@require(Permission.CALL_ANY_MANAGE)
+def upload_security(application_id: int):
+    application = shown_application(application_id, can_prepare_agreement)
+    agreement = ops.for_application(application)
+    if agreement is None:
+        abort(404)
+    if not ScanForm().validate_on_submit() or "scan" not in request.files:
+        flash(_("Choose the file of the security's document."), "danger")
+        return back_to(application)
+    on_refusal(lambda refusal: back_to(application))
+    ops.add_security_document(agreement, current_user, request.files["scan"].stream, request.files["scan"].filename)
+    db.session.commit()
+    flash(_("The security's document is kept with the agreement."), "success")
+    return back_to(application)
 
 
 @bp.route("/<int:application_id>/agreement.pdf")

@@ -405,6 +405,8 @@ def accept_security(agreement: Agreement, actor: User, now: datetime | None = No
         raise Refusal(_l("The agreement names no security to accept."), status=409)
     if agreement.security_received_on is None:
         raise Refusal(_l("Record the day the security was received first."), status=409)
+    if agreement.security_kind == "guarantee" and not security_documents(agreement):
+        raise Refusal(_l("Upload the guarantee's document first."), status=409)
     agreement.security_accepted_at = now or utcnow()
     audit.record("finance:agreement:security_accepted", actor=actor, obj=agreement.application,
                  data={"agreement": agreement.number, "kind": agreement.security_kind,
@@ -433,6 +435,29 @@ def add_signed_scan(agreement: Agreement, user: User, stream, filename: str | No
     audit.record("finance:agreement:scan_uploaded", actor=user, obj=agreement.application,
                  data={"agreement": agreement.number, "file": scan.id, "sha256": scan.sha256})
     return scan
+
+
+def add_security_document(agreement: Agreement, actor: User, stream, filename: str | None) -> AgreementFile:
+    """The security's document, kept with the agreement: the guarantee, or the note's declaration (scanned)."""
+    lock(agreement)
+    if agreement.security_kind is None or agreement.security_accepted_at is not None:
+        raise Refusal(_l("A security's document is added before the security is accepted."), status=409)
+    upload = uploads.store(stream, filename, key_prefix=f"agreements/{agreement.application_id}/security",
+                           allowed_types=SCAN_TYPES, max_size=SCAN_MAX)
+    with uploads.recorded(upload):
+        document = AgreementFile(agreement_id=agreement.id, kind="security", uploaded_by_id=actor.id)
+        document.take(upload)
+        db.session.add(document)
+        db.session.flush()
+    audit.record("finance:agreement:security_document", actor=actor, obj=agreement.application,
+                 data={"agreement": agreement.number, "file": document.id, "sha256": document.sha256})
+    return document
+
+
+def security_documents(agreement: Agreement) -> list[AgreementFile]:
+    return list(db.session.scalars(select(AgreementFile).where(AgreementFile.agreement_id == agreement.id,
+                                                               AgreementFile.kind == "security")
+                                   .order_by(AgreementFile.id)))
 
 
 def scans(agreement: Agreement) -> list[AgreementFile]:

@@ -173,3 +173,23 @@ def test_finance_officers_open_the_application_behind_a_grant(client, auth, db, 
     assert application_page.status_code == 200 and selected["application"].title in application_page.get_data(
         as_text=True)
     assert 'data-trigger=' not in application_page.get_data(as_text=True)  # reads; the officer acts
+
+
+def test_a_guarantee_is_accepted_only_with_its_document_kept(client, auth, db, selected):
+    path = f"/agreements/{selected['application'].id}"
+    auth.login(selected["officer"].email)
+    guarantee = _terms(security_kind="guarantee", security_amount="20000,00", security_received_on="2027-01-04")
+    assert auth.post(path, guarantee, token_from=path).status_code == 303
+    assert auth.post(f"{path}/security", {}, token_from=path).status_code == 303
+    assert "Upload the guarantee" in client.get(path).get_data(as_text=True)  # refused, and said why
+    assert db.session.scalars(select(Agreement)).one().security_accepted_at is None
+    uploaded = client.post(f"{path}/security-document", data={"csrf_token": csrf_token(client, path),
+                                                             "scan": (io.BytesIO(SCAN), "gwarancja.pdf")},
+                           content_type="multipart/form-data")
+    assert uploaded.status_code == 303
+    assert auth.post(f"{path}/security", {}, token_from=path).status_code == 303
+    db.session.expire_all()
+    assert db.session.scalars(select(Agreement)).one().security_accepted_at is not None
+    page = client.get(path).get_data(as_text=True)
+    assert 'data-testid="security-documents"' in page and "gwarancja.pdf" in page
+    assert 'data-testid="upload-security"' not in page  # accepted: the document is kept as it was
