@@ -21,6 +21,17 @@ def cents(form, field) -> None:
 JOBS = [Optional(), NumberRange(0, 100, message=_l("A whole number, 0 or more."))]
 
 
+class WholeNumberField(IntegerField):
+    """A whole number, with the house's message when what was typed is not one."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Give a whole number, e.g. 3.")) from None
+
+
 class AgreementForm(BaseForm):
     award = AmountField(_l("Amount to award"), places=2, validators=[Optional(), cents])  # job support: computed
     award_reason = TextAreaField(_l("Why less than the ranking awarded (if less)"),
@@ -73,7 +84,7 @@ class NoteForm(BaseForm):
 
 
 class ExtensionForm(BaseForm):
-    months = IntegerField(_l("More months"), validators=[Optional()])
+    months = WholeNumberField(_l("More months"), validators=[Optional()])
     monthly = AmountField(_l("Amount a month"), places=2, validators=[Optional(), cents])
     justification = TextAreaField(_l("Why the enterprise needs it"), validators=[Optional(), Length(max=4000)])
 

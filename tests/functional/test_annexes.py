@@ -125,3 +125,20 @@ def test_an_annex_moving_only_the_end_keeps_the_amount_and_supplier_invoices_are
     db.session.expire_all()
     assert db.session.scalars(select(Agreement)).one().award == Decimal("90000.00")
     assert db.session.get(Payment, invoice.id).amount == Decimal("500.00")
+
+
+def test_with_every_payment_with_finance_an_annex_still_moves_the_end(client, auth, db, signed):
+    """Before: the annex form disappeared once finance held every payment, so the end could not move."""
+    fire(signed["advance"], "request", factories.user(Role.FINANCE_OFFICER))
+    signed["final"].status = "requested"  # as if the settlement were accepted and finance had prepared it
+    db.session.commit()
+    path = signed["path"]
+    auth.login(signed["officer"].email)
+    page = client.get(path).get_data(as_text=True)
+    assert 'data-testid="annex-form"' in page and "moves only the end date" in page
+    later = (signed["agreement"].ends_on + timedelta(days=20)).isoformat()
+    assert auth.post(f"{path}/annexes", {"ends_on": later, "reason": "Opóźnienie dostaw, przesunięcie końca."},
+                     token_from=path).status_code == 303
+    db.session.expire_all()
+    agreement = db.session.scalars(select(Agreement)).one()
+    assert agreement.ends_on.isoformat() == later and agreement.award == Decimal("90000.00")
