@@ -29,7 +29,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, func, select, text, true
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, func, insert, select, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grants.errors import Refusal
@@ -166,8 +166,8 @@ def record_many(entries: list[tuple[str, Any, Any, dict | None]]) -> list[AuditE
     for action, actor, obj, data in entries:
         last = _entry(last, action, actor, obj, None, None, data)
         made.append(last)
-    db.session.add_all(made)
-    db.session.flush()
+    columns = [column.key for column in AuditEntry.__table__.columns]
+    db.session.execute(insert(AuditEntry), [{key: getattr(entry, key) for key in columns} for entry in made])
     return made
 
 
