@@ -48,9 +48,10 @@ def _date(value: str | None):
 @require(Permission.PAYMENT_ANY_MANAGE)
 def index():
     filters, number = _filters(), request.args.get("page", 1, type=page_number)
-    rows, total = queries.page(filters, number)
+    sums = queries.sums(filters)
+    rows, total = queries.page(filters, number, sums)
     return render_template("finance/payments.html", rows=rows, total=total, page=number, filters=filters,
-                           sums=queries.sums(filters), calls=queries.calls(), workflow=WORKFLOW,
+                           sums=sums, calls=queries.calls(), workflow=WORKFLOW,
                            page_size=queries.PAGE_SIZE, locale=str(get_locale()), kinds=PAYMENT_KINDS)
 
 
