@@ -421,20 +421,32 @@ def verify_account(agreement: Agreement, actor: User, now: datetime | None = Non
                  data={"agreement": agreement.number, "account": agreement.bank_account, "bank": agreement.bank_name})
 
 
+def _keep(agreement: Agreement, actor: User, kind: str, folder: str, action: str, stream,
+          filename: str | None) -> AgreementFile:
+    """A file of the agreement, checked by content, stored and recorded, with its audit entry."""
+    upload = uploads.store(stream, filename, key_prefix=f"agreements/{agreement.application_id}/{folder}",
+                           allowed_types=SCAN_TYPES, max_size=SCAN_MAX)
+    with uploads.recorded(upload):
+        kept = AgreementFile(agreement_id=agreement.id, kind=kind, uploaded_by_id=actor.id)
+        kept.take(upload)
+        db.session.add(kept)
+        db.session.flush()
+    audit.record(f"finance:agreement:{action}", actor=actor, obj=agreement.application,
+                 data={"agreement": agreement.number, "file": kept.id, "sha256": kept.sha256})
+    return kept
+
+
+def _files(agreement: Agreement, kind: str) -> list[AgreementFile]:
+    return list(db.session.scalars(select(AgreementFile).where(AgreementFile.agreement_id == agreement.id,
+                                                               AgreementFile.kind == kind)
+                                   .order_by(AgreementFile.id.desc())))
+
+
 def add_signed_scan(agreement: Agreement, user: User, stream, filename: str | None) -> AgreementFile:
     lock(agreement)
     if agreement.signed_at is not None:
         raise Refusal(_l("The agreement is already signed."), status=409)
-    upload = uploads.store(stream, filename, key_prefix=f"agreements/{agreement.application_id}/signed",
-                           allowed_types=SCAN_TYPES, max_size=SCAN_MAX)
-    with uploads.recorded(upload):
-        scan = AgreementFile(agreement_id=agreement.id, kind="signed_scan", uploaded_by_id=user.id)
-        scan.take(upload)
-        db.session.add(scan)
-        db.session.flush()
-    audit.record("finance:agreement:scan_uploaded", actor=user, obj=agreement.application,
-                 data={"agreement": agreement.number, "file": scan.id, "sha256": scan.sha256})
-    return scan
+    return _keep(agreement, user, "signed_scan", "signed", "scan_uploaded", stream, filename)
 
 
 def add_security_document(agreement: Agreement, actor: User, stream, filename: str | None) -> AgreementFile:
@@ -442,28 +454,15 @@ def add_security_document(agreement: Agreement, actor: User, stream, filename: s
     lock(agreement)
     if agreement.security_kind is None or agreement.security_accepted_at is not None:
         raise Refusal(_l("A security's document is added before the security is accepted."), status=409)
-    upload = uploads.store(stream, filename, key_prefix=f"agreements/{agreement.application_id}/security",
-                           allowed_types=SCAN_TYPES, max_size=SCAN_MAX)
-    with uploads.recorded(upload):
-        document = AgreementFile(agreement_id=agreement.id, kind="security", uploaded_by_id=actor.id)
-        document.take(upload)
-        db.session.add(document)
-        db.session.flush()
-    audit.record("finance:agreement:security_document", actor=actor, obj=agreement.application,
-                 data={"agreement": agreement.number, "file": document.id, "sha256": document.sha256})
-    return document
+    return _keep(agreement, actor, "security", "security", "security_document", stream, filename)
 
 
 def security_documents(agreement: Agreement) -> list[AgreementFile]:
-    return list(db.session.scalars(select(AgreementFile).where(AgreementFile.agreement_id == agreement.id,
-                                                               AgreementFile.kind == "security")
-                                   .order_by(AgreementFile.id)))
+    return _files(agreement, "security")
 
 
 def scans(agreement: Agreement) -> list[AgreementFile]:
-    return list(db.session.scalars(select(AgreementFile).where(AgreementFile.agreement_id == agreement.id,
-                                                               AgreementFile.kind == "signed_scan")
-                                   .order_by(AgreementFile.id.desc())))
+    return _files(agreement, "signed_scan")
 
 
 def missing(application: Application) -> list[str]:
