@@ -91,12 +91,19 @@ def tick():
     from grants.applications import counts
     from grants.engine.tick import tick as run
     from grants.evaluation import reminders
+    from grants.reporting import operations as reporting
 
+    created = reporting.create_due()
+    if created:
+        click.echo(f"reporting: {created} reports created")
     fired = run()
-    if not fired:
+    if not fired and not created:
         click.echo("Nothing due.")
     for name, count in sorted(fired.items()):
         click.echo(f"{name}: {count}")
+    reminded = reporting.remind()
+    if reminded:
+        click.echo(f"reporting: {reminded} reminders sent")
     overdue = reminders.mark_overdue()
     if overdue:
         click.echo(f"evaluation: {overdue} scorecards overdue, evaluators reminded")

@@ -113,7 +113,17 @@ def seed() -> int:
         officer = User.by_email(ACCOUNTS[1][0])
         created += _seed_calls(applicant, officer)
         created += _seed_evaluation(applicant, officer)
+    created += _seed_areas(applicant)
     return created
+
+
+def _seed_areas(applicant: User) -> int:
+    """The areas' own demo data (reports, controls …), each created once."""
+    from grants.reporting import demo as reporting
+
+    organisation = db.session.scalar(select(Organisation).where(Organisation.name == DEMO_ORGANISATION))
+    officer, finance = User.by_email(ACCOUNTS[1][0]), User.by_email(ACCOUNTS[3][0])
+    return reporting.seed(organisation, applicant, officer, finance)
 
 
 def _draft(call: Call, organisation: Organisation, applicant: User, title: str, requested: str) -> Application:

@@ -101,3 +101,22 @@ def payments(status: str, *, accounts=("PL61109010140000071219812874", "PL271140
         made.append(payment)
     db.session.flush()
     return made
+
+
+def agreement(application, *, starts_on=None, ends_on=None, award: str = "90000.00", **fields):
+    """A signed agreement of a running grant, from `starts_on` (today) for a year unless told otherwise."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from grants.finance.models import Agreement
+    from grants.types import utcnow
+
+    starts_on = starts_on or utcnow().date()
+    fields.setdefault("schedule_model", "advance_and_final")
+    fields.setdefault("bank_account", "PL61109010140000071219812874")
+    made = Agreement(application_id=application.id, number=f"UM/T/{next(_seq)}", award=Decimal(award),
+                     ranking_award=Decimal(award), starts_on=starts_on,
+                     ends_on=ends_on or starts_on + timedelta(days=364), signed_at=utcnow(), **fields)
+    db.session.add(made)
+    db.session.flush()
+    return made

@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from grants.access import Permission, get_or_404, require
-from grants.applications import eligibility, queries, reading
+from grants.applications import eligibility, links, queries, reading
 from grants.applications.forms import CorrectionForm, TransitionForm
 from grants.applications.models import Application, Attachment
 from grants.applications.permissions import can_view_application, is_staff_view
@@ -124,7 +124,7 @@ def render_case(application: Application, form: TransitionForm | None = None, co
         attachments=attachments, rules=eligibility.evaluate(application, utcnow().date()) if staff_view else [],
         missing_answers=missing_answer_labels(application), missing_attachments=missing_attachments,
         shows_results=application.status in (STAFF_RESULT_STATES if staff_view else APPLICANT_RESULT_STATES),
-        shows_agreement=application.status in AGREEMENT_STATES,
+        shows_agreement=application.status in AGREEMENT_STATES, links=links.shown(current_user, application),
         correction=correction, can_request_correction=staff_view and "request_correction" in triggers,
         checklist=[(item_id, localised(label), (application.formal_checklist or {}).get(item_id, False))
                    for item_id, label in queries.formal_checklist(application.call)],

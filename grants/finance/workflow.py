@@ -1,7 +1,8 @@
 """Binds the payment workflow to Payment, and tells the application workflow what an agreement needs."""
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -20,9 +21,9 @@ from grants.extensions import db
 from grants.finance import agreements, items, jobs
 from grants.finance.models import Payment
 from grants.identifiers import valid_bank_account
-from grants.reporting.models import Report
 from grants.services.mail import queue_mail
 from grants.support.models import BridgingExtension, PackageItem
+from grants.types import utcnow
 from workflows.base import NOT_PREPARER, Context
 from workflows.guards import GRANT
 
@@ -32,24 +33,33 @@ GRANT_RUNNING = ("implementation", "settlement", "durability")
 
 HOLD_LABELS = {
     "grant_not_running": _l("The grant is not running: its agreement is not signed, or it has ended."),
-    "report_overdue": _l("A report of the grant is overdue."),
     "settlement_not_accepted": _l("The final tranche waits for the accepted settlement."),
     "proof_missing": _l("The month's employment proof is not accepted yet."),
     "previous_month_unpaid": _l("The previous month's instalment is not paid yet."),
 }
 
 
-def holds(payment: Payment) -> list[str]:
+# Holds other areas add (a report past its deadline): name → (label, check(payment, now) → bool).
+_PLUGGED_HOLDS: dict[str, Callable[[Payment, datetime], bool]] = {}
+
+
+def add_hold(name: str, label, check: Callable[[Payment, datetime], bool]) -> None:
+    """Let an area hold a grant's payments while its check is true (the payment facts read it)."""
+    if name in HOLD_LABELS:
+        raise ValueError(f"the hold {name!r} is already declared")
+    HOLD_LABELS[name] = label
+    _PLUGGED_HOLDS[name] = check
+
+
+def holds(payment: Payment, now: datetime | None = None) -> list[str]:
     """Why this payment may not go out now."""
+    now = now or utcnow()
     reasons = []
     if payment.application.status not in GRANT_RUNNING:
         reasons.append("grant_not_running")
     elif payment.kind == "final" and payment.application.status in ("implementation", "settlement"):
         reasons.append("settlement_not_accepted")
-    overdue = db.session.scalar(select(func.count()).select_from(Report)
-                                .where(Report.application_id == payment.application_id, Report.status == "overdue"))
-    if overdue:
-        reasons.append("report_overdue")
+    reasons.extend(name for name, check in _PLUGGED_HOLDS.items() if check(payment, now))
     if payment.kind in agreements.INSTALMENTS and payment.period:
         if not jobs.proof_accepted(payment.application_id, payment.period):
             reasons.append("proof_missing")
@@ -97,7 +107,7 @@ BINDING = bind(Payment, scopes={GRANT: lambda payment: (Application, payment.app
 PLUG = plug(
     Payment,
     facts={
-        "payment_holds": lambda payment, now: holds(payment),
+        "payment_holds": lambda payment, now: holds(payment, now),
         "paid_and_approved_total": lambda payment, now: paid_and_approved_total(payment),
         "amount": lambda payment, now: payment.amount,
         "award": lambda payment, now: payment.application.awarded_amount or Decimal("0"),

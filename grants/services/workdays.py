@@ -68,3 +68,8 @@ def _check(notice: datetime, days: int, zone: str) -> ZoneInfo:
 def _end_of(day: date, tz: ZoneInfo) -> datetime:
     # Built in local time and then converted, so the UTC hour follows daylight saving time.
     return datetime.combine(day, time.max, tzinfo=tz).astimezone(timezone.utc)
+
+
+def end_of_day(day: date, zone: str) -> datetime:
+    """The last moment of a local day in the zone, as UTC (a deadline that is a date, e.g. a report's)."""
+    return _end_of(day, ZoneInfo(zone))

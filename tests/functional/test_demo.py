@@ -19,7 +19,7 @@ def test_seeding_twice_changes_nothing_and_every_account_signs_in(app, db, clien
     second = runner.invoke(args=["pomost", "seed-demo"])
     assert "nothing new" in second.output
     assert (db.session.scalar(select(func.count()).select_from(Call)),
-            db.session.scalar(select(func.count()).select_from(Application))) == counts == (8, 18)
+            db.session.scalar(select(func.count()).select_from(Application))) == counts == (9, 19)
     states = set(db.session.scalars(select(Application.status)))
     assert {"draft", "submitted", "formal_check", "correction", "merit_review", "formally_rejected",
             "third_review", "scored", "selected", "appeal"} <= states
@@ -31,6 +31,15 @@ def test_seeding_twice_changes_nothing_and_every_account_signs_in(app, db, clien
     mine = [c.status for c in db.session.scalars(select(Scorecard).where(Scorecard.evaluator_id == evaluator.id))]
     assert sorted(mine) == ["assigned", "assigned", "assigned", "declared", "declared"]
     assert ScorecardStatus.SUBMITTED not in mine
+    # A grantee reports quarterly: one report accepted with its photo, the next overdue, its advance held.
+    from grants.finance.models import Payment
+    from grants.reporting.models import Report, ReportFile
+
+    assert {"accepted", "overdue"} <= set(db.session.scalars(select(Report.status)))
+    assert db.session.scalar(select(func.count()).select_from(ReportFile)) == 1
+    held = db.session.scalar(select(Payment).join(Report, Report.application_id == Payment.application_id)
+                             .where(Payment.status == "on_hold").limit(1))
+    assert held is not None and held.kind == "advance"
     assert audit.verify().ok
     for email, _name, role in demo.ACCOUNTS:
         assert email in first.output
