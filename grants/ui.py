@@ -99,6 +99,8 @@ def navigation(user) -> list[tuple[str, str]]:
     granted = permissions_of(user)
     if Permission.CALL_ANY_MANAGE in granted or Permission.CONTROL_ANY_MANAGE in granted:
         items.append(("reports.index", str(_l("Reports"))))
+    elif Role.APPLICANT in user.roles:
+        items.append(("reports.mine", str(_l("Reports"))))
     if Permission.AUDIT_LOG_READ in granted:
         items.append(("core.audit_log", str(_l("Audit log"))))
     if Permission.WORKFLOW_DEFINITION_READ in granted:
@@ -166,6 +168,13 @@ def number(value, places: int = 2) -> str:
     if value is None:
         return ""
     return format_decimal(Decimal(str(value)), format="#,##0." + "0" * places if places else "#,##0")
+
+
+def decimal(value) -> str:
+    """A decimal kept as text in JSON (hours), in the person's locale with only the decimals it has: "10,5"."""
+    if value is None or value == "":
+        return ""
+    return format_decimal(Decimal(str(value)), format="#,##0.##")
 
 
 def day(iso: str | None) -> str:

@@ -275,6 +275,17 @@ def fire_many(batch: list[tuple[Any, dict[str, Any]]], trigger: str, actor: Any,
     return [history for history, _ in written]
 
 
+def guards_hold(obj: Any, trigger: str, actor: Any, now: datetime) -> bool:
+    """Whether the actor could fire the trigger on the object now (role, relation and guards; nothing locked or
+    written): the scheduler's first look at a batch, before fire_many checks each object again under its lock."""
+    binding = binding_for(obj)
+    candidates = binding.workflow.transitions_from(obj.status, trigger)
+    if not candidates or binding.is_disabled(obj, trigger) or _who_refusal(candidates[0], actor, obj, binding):
+        return False
+    ctx = Context(facts=_LazyFacts(binding, obj, now), now=now)
+    return any(all(g(ctx) for g in declared.guards) for declared in candidates)
+
+
 @dataclass(frozen=True)
 class Action:
     """A transition a user may take now (enabled) or could take once the listed conditions hold."""

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from grants.engine.core import SYSTEM_ACTOR, fire
+from grants.engine.core import SYSTEM_ACTOR, fire, fire_many, guards_hold
 from grants.engine.registry import bindings
 from grants.errors import Refusal
 from grants.extensions import db
@@ -40,29 +40,62 @@ def _pass(now: datetime) -> Counter:
     fired: Counter = Counter()
     postgres = db.session.get_bind().dialect.name == "postgresql"
     for binding in bindings():
-        model = binding.model
         for declared in binding.workflow.transitions:
-            if not declared.scheduled:
-                continue
-            due = select(model.id).where(model.status.in_(declared.source), getattr(model, declared.timer) <= now)
-            ids = db.session.scalars(due.order_by(model.id).limit(BATCH)).all()
+            if declared.scheduled:
+                count = _fire_due(binding, declared, now, postgres)
+                if count:
+                    fired[f"{binding.workflow.name}:{declared.trigger}"] += count
+    return fired
+
+
+def _fire_due(binding, declared, now: datetime, postgres: bool) -> int:
+    """Every object due for one timed transition, a batch at a time: the batch is claimed in one SELECT … FOR
+    UPDATE SKIP LOCKED (PostgreSQL), those whose guards hold fire together through fire_many (each checked,
+    historied and audited as by fire()); if an effect refuses one of them, the batch goes one by one."""
+    model, fired, after = binding.model, 0, 0
+    while True:
+        ids = db.session.scalars(select(model.id).where(
+            model.status.in_(declared.source), getattr(model, declared.timer) <= now, model.id > after)
+            .order_by(model.id).limit(BATCH)).all()
+        db.session.commit()
+        if not ids:
+            return fired
+        after = ids[-1]
+        claim = (select(model).where(model.id.in_(ids), model.status.in_(declared.source)).order_by(model.id)
+                 .execution_options(populate_existing=True))
+        if postgres:
+            claim = claim.with_for_update(skip_locked=True)  # another copy holds the rest, or moved them on
+        claimed = db.session.scalars(claim).all()
+        for obj in claimed if postgres else ():
+            mark_locked(obj)
+        ready = [obj for obj in claimed if guards_hold(obj, declared.trigger, SYSTEM_ACTOR, now)]
+        try:
+            fire_many([(obj, {}) for obj in ready], declared.trigger, SYSTEM_ACTOR, now=now)
             db.session.commit()
-            for object_id in ids:
-                claim = (select(model).where(model.id == object_id, model.status.in_(declared.source))
-                         .execution_options(populate_existing=True))
-                if postgres:
-                    claim = claim.with_for_update(skip_locked=True)
-                obj = db.session.scalars(claim).first()
-                if obj is None:  # another copy holds it or has already moved it on
-                    db.session.rollback()
-                    continue
-                if postgres:
-                    mark_locked(obj)
-                try:
-                    fire(obj, declared.trigger, SYSTEM_ACTOR, now=now)
-                except Refusal:  # the engine's own, or one an area's effect raised
-                    db.session.rollback()
-                    continue
-                db.session.commit()
-                fired[f"{binding.workflow.name}:{declared.trigger}"] += 1
+            fired += len(ready)
+        except Refusal:  # an area's effect refused one of them: the others still go, one at a time
+            db.session.rollback()
+            fired += _one_by_one(model, declared, [obj.id for obj in ready], now, postgres)
+
+
+def _one_by_one(model, declared, ids: list[int], now: datetime, postgres: bool) -> int:
+    fired = 0
+    for object_id in ids:
+        claim = (select(model).where(model.id == object_id, model.status.in_(declared.source))
+                 .execution_options(populate_existing=True))
+        if postgres:
+            claim = claim.with_for_update(skip_locked=True)
+        obj = db.session.scalars(claim).first()
+        if obj is None:
+            db.session.rollback()
+            continue
+        if postgres:
+            mark_locked(obj)
+        try:
+            fire(obj, declared.trigger, SYSTEM_ACTOR, now=now)
+        except Refusal:
+            db.session.rollback()
+            continue
+        db.session.commit()
+        fired += 1
     return fired

@@ -154,6 +154,3 @@ class DecisionForm(BaseForm):
     note = TextAreaField(_l("Comments for the grantee"), validators=[Optional(), Length(max=5000)])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
-
-class MediaForm(BaseForm):
-    question = StringField(validators=[InputRequired(), Length(max=40)])

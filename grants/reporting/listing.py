@@ -3,8 +3,11 @@ calls (filtered, a page at a time), and the version of a report a page shows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask import abort
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
@@ -50,6 +53,17 @@ def page(filters: Filters, number: int) -> dict:
             "calls": calls, "states": STATES}
 
 
+def of_member(user) -> list[Report]:
+    """Reports of the organisations the person belongs to: not yet accepted first (by deadline), then the rest."""
+    organisations = [m.organisation_id for m in user.memberships]
+    if not organisations:
+        return []
+    return list(db.session.scalars(
+        select(Report).join(Report.application).options(contains_eager(Report.application))
+        .where(Application.organisation_id.in_(organisations))
+        .order_by((Report.status == "accepted"), Report.due_at, Report.id).limit(200)))
+
+
 def of_grant(application: Application) -> list[Report]:
     return list(db.session.scalars(select(Report).where(Report.application_id == application.id)
                                    .order_by(Report.final, Report.starts_on, Report.id)))
@@ -69,6 +83,26 @@ def upcoming(application: Application) -> list[cadence.Period]:
                                                                       Report.final.is_(False)))
     return [p for p in cadence.periods(starts_on, ends_on, form.cadence, form.due_days, form.final_due_days, until)
             if p.key not in made]
+
+
+QUARTERS = {1: _l("Q1"), 2: _l("Q2"), 3: _l("Q3"), 4: _l("Q4")}
+
+
+def is_late(report: Report) -> bool:
+    """Past its deadline and not accepted: what holds the grant's payments, whatever the report's state."""
+    return report.due_at is not None and report.due_at < utcnow() and report.status != "accepted"
+
+
+def period_label(key: str) -> str:
+    """'2026-11' → 'listopad 2026' / 'November 2026'; '2026-Q3' → 'III kwartał 2026' / 'Q3 2026'."""
+    if key == cadence.FINAL:
+        return str(_l("Final report"))
+    year, _dash, part = key.partition("-")
+    if part.startswith("Q") and part[1:].isdigit():
+        return f"{QUARTERS.get(int(part[1:]), part)} {year}"
+    if year.isdigit() and part.isdigit():
+        return format_date(date(int(year), int(part), 1), "LLLL y")
+    return key
 
 
 def shown_version(versions: list[ReportVersion], number: str | None) -> ReportVersion | None:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 
 from grants.applications.models import Application
 from grants.applications.workflow import members_to_notify
@@ -125,7 +125,9 @@ def create_due(now: datetime | None = None) -> int:
         .outerjoin(covered, covered.c.application_id == Application.id)
         .where(Application.status.in_(RUNNING), ReportForm.published_at.is_not(None),
                Agreement.signed_at.is_not(None), Agreement.starts_on <= today,
-               Application.id.not_in(finals))).all()
+               Application.id.not_in(finals),
+               # something new: no report yet, a period begun after the last one, or the grant ended
+               or_(covered.c.until.is_(None), covered.c.until < today, Agreement.ends_on <= today))).all()
     rows = []
     for application_id, starts_on, ends_on, form_id, how_often, due_days, final_due_days, until in grants:
         for period in cadence.periods(starts_on, ends_on, how_often, due_days, final_due_days, until):
@@ -163,9 +165,9 @@ def _insert_new(rows: list[dict]) -> int:
         elif dialect == "sqlite":
             statement = insert(Report).prefix_with("OR IGNORE")
         db.session.execute(statement, fresh)
-        audit.record_many([("reporting:report:created", SYSTEM_ACTOR, None,
-                            {"application": row["application_id"], "period": row["period"],
-                             "due": row["due_at"].isoformat()}) for row in fresh])
+        # One entry per batch (creating a report is no transition): which grant's which period, due when.
+        audit.record("reporting:reports:created", object_type="report", data={
+            "reports": [[row["application_id"], row["period"], row["due_at"].isoformat()] for row in fresh]})
         db.session.commit()
         made += len(fresh)
     return made

@@ -247,7 +247,8 @@ def _read_table(q: dict, form, errors: dict) -> dict | None:
             value = _text(form.get(f"q.{q['id']}.{row['id']}.{column['id']}", ""))
             parsed = _hours(value) if column.get("type") == "hours" else _count(value)
             if parsed == "bad":
-                errors[q["id"]] = _l("Each cell is a number, 0 or more.")
+                errors[q["id"]] = _l("%(row)s: a number, 0 or more.", row=_localised(row["label"]))
+                errors[f"{q['id']}.{row['id']}.{column['id']}"] = True  # the cell to mark
             elif parsed is not None:
                 table.setdefault(row["id"], {})[column["id"]] = str(parsed) if isinstance(parsed, Decimal) else parsed
     return table or None

@@ -15,7 +15,7 @@ from grants.engine.core import available_actions, history_of
 from grants.extensions import db
 from grants.reporting import listing, questions
 from grants.reporting import operations as ops
-from grants.reporting.forms import DecisionForm, MediaForm, VersionForm
+from grants.reporting.forms import DecisionForm, VersionForm
 from grants.reporting.models import Report, ReportFile
 from grants.reporting.permissions import can_decide_report, can_read_grant_reports, can_read_report, is_grantee
 from grants.services import uploads
@@ -23,6 +23,7 @@ from grants.web import on_refusal
 from workflows import WORKFLOWS
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+bp.add_app_template_global(listing.period_label, "report_period")
 WORKFLOW = WORKFLOWS["report"]
 REPORTING_STATES = ("implementation", "settlement", "durability", "recovery", "closed")
 links.add_link("reports.grant", _l("Reports"), "reports-link",
@@ -35,7 +36,7 @@ def _report(report_id: int, check=can_read_report, for_update: bool = False) -> 
                       options=[joinedload(Report.application), joinedload(Report.form)])
 
 
-def page(report: Report, answers: dict | None = None, errors: dict | None = None, status: int = 200):
+def page(report: Report, answers: dict | None = None, errors: dict | None = None, status: int = 200, raw=None):
     """The report's page; a refused save comes back with what was typed and a message by each question."""
     grantee = is_grantee(current_user, report)
     versions = ops.versions(report)
@@ -49,8 +50,8 @@ def page(report: Report, answers: dict | None = None, errors: dict | None = None
         files=ops.files(report), versions=versions, shown=shown, history=history_of(report),
         actions={a.trigger for a in available_actions(report, current_user)},
         missing=set(ops.missing(report)), form=VersionForm(version=report.version),
-        late=report.status == "overdue", returned=report.status == "returned",
-        decision=DecisionForm(version=report.version), media=MediaForm()), status
+        late=listing.is_late(report), returned=report.status == "returned", raw=raw,
+        decision=DecisionForm(version=report.version)), status
 
 
 def _back(report: Report, anchor: str = ""):
@@ -65,13 +66,22 @@ def index():
                            **listing.page(filters, request.args.get("page", type=int) or 1))
 
 
+@bp.route("/mine")
+@require(Permission.ACCOUNT_SELF_MANAGE)
+def mine():
+    """The reports of the organisations this person acts for: those to do first, by deadline."""
+    reports = listing.of_member(current_user)
+    return render_template("reporting/mine.html", workflow=WORKFLOW, reports=reports,
+                           late={r.id for r in reports if listing.is_late(r)})
+
+
 @bp.route("/grant/<int:application_id>")
 @require(Permission.ACCOUNT_SELF_MANAGE)
 def grant(application_id: int):
     application = get_or_404(Application, application_id, can_read_grant_reports)
     reports = listing.of_grant(application)
     return render_template("reporting/grant.html", application=application, workflow=WORKFLOW, reports=reports,
-                           late={r.id for r in reports if r.status == "overdue"},
+                           late={r.id for r in reports if listing.is_late(r)},
                            upcoming=listing.upcoming(application))
 
 
@@ -91,11 +101,18 @@ def save(report_id: int):
     answers, errors = questions.read(questions.definition(report.form.questions if report.form else []),
                                      request.form)
     if errors:
-        flash(_("Not saved: correct the marked answers."), "danger")
-        return page(report, answers, errors, status=422)
+        return page(report, answers, errors, status=422, raw=request.form)
     on_refusal(lambda refusal: page(report, answers, refusal.errors, status=refusal.status or 422))
     ops.save(report, current_user, answers, version=form.version.data)
-    db.session.commit()  # the draft is kept even if the submission below is refused (something still missing)
+    db.session.commit()  # the draft is kept even if what follows is refused (a file, something still missing)
+    chosen = [(name[5:], stored) for name, stored in request.files.items() if name.startswith("file.")
+              and stored.filename]
+    for question_id, stored in chosen:
+        ops.add_file(report, current_user, question_id, stored.stream, stored.filename)
+        db.session.commit()
+    if chosen and "submit" not in request.form:
+        flash(_("Your answers are saved and the file is added."), "success")
+        return _back(report, f"#q-{chosen[-1][0]}")
     if "submit" in request.form:
         ops.submit(report, current_user)
         db.session.commit()
@@ -120,22 +137,6 @@ def decide(report_id: int, decision: str):
         flash(_("The report is accepted.") + (" " + _("Payments released from hold: %(n)d.", n=released)
                                               if released else ""), "success")
     return _back(report)
-
-
-@bp.route("/<int:report_id>/files", methods=["POST"])
-@require(Permission.ACCOUNT_SELF_MANAGE)
-def upload(report_id: int):
-    report = _report(report_id, is_grantee, for_update=True)
-    form = MediaForm()
-    if not form.validate_on_submit() or "file" not in request.files:
-        flash(_("Choose a file to upload."), "danger")
-        return _back(report, "#media")
-    on_refusal(lambda refusal: _back(report, "#media"))
-    ops.add_file(report, current_user, form.question.data, request.files["file"].stream,
-                 request.files["file"].filename)
-    db.session.commit()
-    flash(_("The file is added to the report."), "success")
-    return _back(report, f"#q-{form.question.data}")
 
 
 @bp.route("/<int:report_id>/files/<int:file_id>")

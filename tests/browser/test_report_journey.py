@@ -66,11 +66,11 @@ def test_a_report_is_submitted_returned_fixed_and_accepted_and_the_held_payment_
     page.fill("[name='q.jobs_created']", "0")
     page.fill("[name='q.gender.woman.participants']", "12")
     page.fill("[name='q.organisations.0.name']", "Spółdzielnia „Rowerownia”")
-    page.get_by_test_id("save-report").click()
-    page.set_input_files("input[form='upload-media']",
+    page.set_input_files("input[name='file.media']",
                          files=[{"name": "warsztat.png", "mimeType": "image/png", "buffer": PHOTO}])
-    page.locator("button[form='upload-media']").click()
+    page.get_by_test_id("upload-media").click()  # saves the answers typed so far with the photo
     assert page.get_by_test_id("files-media").get_by_text("warsztat.png").count() == 1
+    assert page.input_value("[name='q.hours_by_stage.pre_development.hours']") == "30,5"
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_test_id("submit-report").click()
     assert page.get_by_test_id("submitted").count() == 1

@@ -4,6 +4,7 @@ submits; the officer returns it with comments or accepts it; a report past its d
 payments until it is accepted, and the acceptance releases them."""
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -69,7 +70,7 @@ def _post_report(client, report, data: dict, submit: bool = False):
     _db.session.refresh(report)
     payload = {"csrf_token": csrf_token(client, page), "version": report.version, **data}
     payload["submit" if submit else "save"] = "1"
-    return client.post(page, data=payload)
+    return client.post(page, data=payload, content_type="multipart/form-data")
 
 
 def test_the_officer_copies_a_template_edits_the_copy_and_publishes_it(client, auth, db, grant):
@@ -129,8 +130,9 @@ def test_the_scheduler_creates_each_period_once_and_the_final_report_when_the_gr
     final = _db.session.scalar(select(Report).where(Report.final.is_(True)))
     assert final is not None and final.period == "final"
     assert _db.session.scalar(select(func.count()).select_from(Report).where(Report.final.is_(False))) == 13
-    assert _db.session.scalar(select(func.count()).select_from(AuditEntry)
-                              .where(AuditEntry.action == "reporting:report:created")) == 14
+    logged = _db.session.scalars(select(AuditEntry.data).where(AuditEntry.action == "reporting:reports:created"))
+    assert sorted(period for entry in logged for _grant, period, _due in entry["reports"]) == \
+        sorted(_db.session.scalars(select(Report.period)))  # each report created is in the audit log once
 
 
 def test_a_changed_cadence_applies_to_periods_not_yet_reported_on(db, grant):
@@ -153,7 +155,8 @@ def test_the_grantee_drafts_submits_is_returned_fixes_and_is_accepted(client, au
     operations.create_due()
     report = _db.session.scalars(select(Report).order_by(Report.starts_on)).first()
     auth.login(grant["owner"].email)
-    assert report.period.encode() in client.get(f"/reports/grant/{grant['application'].id}").data
+    month = date.fromisoformat(report.period + "-01").strftime("%B %Y")  # the period as English speakers read it
+    assert month.encode() in client.get(f"/reports/grant/{grant['application'].id}").data
 
     bad = _post_report(client, report, {"q.one_on_one_sessions": "-3", "q.goals_progress": "Zaczynamy"})
     assert bad.status_code == 422 and b"A whole number, 0 or more." in bad.data
@@ -167,14 +170,15 @@ def test_the_grantee_drafts_submits_is_returned_fixes_and_is_accepted(client, au
     assert report.status == "draft" and report.answers["goals_progress"] == "Zaczynamy"  # the draft is kept
 
     page = f"/reports/{report.id}"
-    upload = client.post(f"{page}/files", data={"csrf_token": csrf_token(client, page), "question": "media",
-                                                "file": (__import__("io").BytesIO(PNG), "warsztat.png")},
-                         content_type="multipart/form-data")
+    upload = _post_report(client, report, {"q.goals_progress": "Zaczynamy", "upload": "media",
+                                           "file.media": (io.BytesIO(PNG), "warsztat.png")})
     assert upload.status_code == 303
-    fake = client.post(f"{page}/files", data={"csrf_token": csrf_token(client, page), "question": "media",
-                                              "file": (__import__("io").BytesIO(b"MZ\x90\x00"), "photo.png")},
-                       content_type="multipart/form-data")
-    assert fake.status_code == 303 and _db.session.scalar(select(func.count()).select_from(ReportFile)) == 1
+    fake = _post_report(client, report, {"q.goals_progress": "Zaczynamy od nowa", "upload": "media",
+                                         "file.media": (io.BytesIO(b"MZ\x90\x00"), "photo.png")})
+    assert fake.status_code == 422 and b"whatever its name says" in fake.data
+    _db.session.refresh(report)
+    assert _db.session.scalar(select(func.count()).select_from(ReportFile)) == 1
+    assert report.answers["goals_progress"] == "Zaczynamy od nowa"  # the answers were saved before the file
 
     submitted = _post_report(client, report, _complete_answers(), submit=True)
     assert submitted.status_code == 303
@@ -244,11 +248,8 @@ def test_an_accepted_report_never_changes(client, auth, db, grant):
     auth.login(grant["owner"].email)
     response = _post_report(client, report, {"q.summary": "Inaczej", "q.jobs_maintained": "0"})
     assert response.status_code == 409
-    page = f"/reports/{report.id}"
-    upload = client.post(f"{page}/files", data={"csrf_token": csrf_token(client, page), "question": "media",
-                                                "file": (__import__("io").BytesIO(PNG), "p.png")},
-                         content_type="multipart/form-data")
-    assert upload.status_code in (303, 409)
+    upload = _post_report(client, report, {"upload": "media", "file.media": (io.BytesIO(PNG), "p.png")})
+    assert upload.status_code == 409
     _db.session.refresh(report)
     assert report.status == "accepted" and report.answers["summary"] == "Zrobione"
     assert _db.session.scalar(select(func.count()).select_from(ReportFile)) == 0

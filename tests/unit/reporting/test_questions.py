@@ -48,7 +48,10 @@ def test_unreadable_answers_get_a_message_each(app):
                                    "q.new_partnerships": "yes", "q.media.links": "javascript:alert(1)",
                                    "q.assistance_kinds": ["unknown", "legal"],
                                    "q.organisations.0.name": "X", "q.organisations.0.kind": "cooperative"})
-    assert set(errors) == {"one_on_one_sessions", "hours_by_stage", "new_partnerships", "media", "assistance_kinds"}
+    assert {key for key in errors if "." not in key} == {"one_on_one_sessions", "hours_by_stage", "new_partnerships",
+                                                         "media", "assistance_kinds"}
+    assert errors["hours_by_stage.existing.hours"] is True  # the cell to mark
+    assert str(errors["hours_by_stage"]).startswith("Istniejące spółdzielnie")  # the row named (default: Polish)
 
 
 def test_required_questions_without_answers_are_missing_and_a_file_answers_a_media_question(app):
