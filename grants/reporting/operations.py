@@ -208,7 +208,9 @@ def _local_day(moment: datetime) -> str:
 
 
 def tell_members(report: Report, template: str, subject, **more) -> None:
-    for member in members_to_notify(report.application):
+    with db.session.no_autoflush:  # inside a batch of transitions: the batch's own flush writes them all
+        members = members_to_notify(report.application)
+    for member in members:
         queue_mail(member.email, subject, template, locale=member.locale, report=report,
                    application=report.application, **more)
 
