@@ -1,16 +1,16 @@
 """Usage controls by auditors and recovery cases for misused or undue amounts."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Integer, Numeric, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grants.applications.models import ApplicationPart
 from grants.engine.models import status_column
 from grants.extensions import db
-from grants.types import UTCDateTime
+from grants.types import UTCDateTime, utcnow
 
 
 class Control(ApplicationPart, db.Model):
@@ -24,9 +24,34 @@ class Control(ApplicationPart, db.Model):
 class RecoveryCase(ApplicationPart, db.Model):
     __tablename__ = "recovery_case"
     workflow = "recovery"
+    __table_args__ = (CheckConstraint("principal > 0", name="principal_positive"),
+                      CheckConstraint("repaid >= 0", name="repaid_not_negative"))
 
     status: Mapped[str] = status_column("recovery")
     principal: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     repaid: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
-    legal_basis: Mapped[str | None] = mapped_column(String(100))
+    legal_basis: Mapped[str | None] = mapped_column(String(100))  # art207 (EU funds), art252 (budget)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    interest_kind: Mapped[str] = mapped_column(String(10), default="misuse")  # misuse, undue
+    interest_from: Mapped[date | None] = mapped_column(Date)  # the transfer (misuse), the day after the due date
+    transferred_on: Mapped[date | None] = mapped_column(Date)  # when the grant's money was transferred
+    served_on: Mapped[date | None] = mapped_column(Date)  # the day the notice was served
+    due_on: Mapped[date | None] = mapped_column(Date)
+    facts: Mapped[str | None] = mapped_column(Text)  # what was found, for the notice
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class RecoveryRepayment(db.Model):
+    """A repayment of a recovery case, as the bank credited it; never changed (a wrong one is corrected by
+    another case decision, not by editing)."""
+
+    __tablename__ = "recovery_repayment"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("recovery_case.id"), index=True)
+    paid_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    bank_reference: Mapped[str | None] = mapped_column(String(100))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 import grants.applications.workflow  # noqa: F401 - Application is bound before this area plugs into it
 from grants.applications.models import Application
 from grants.applications.queries import counts_by_call
+from grants.control import recovery
 from grants.control.models import Control, RecoveryCase
 from grants.engine.registry import bind, plug
 from grants.extensions import db
@@ -23,11 +24,11 @@ def _recovery_settled(application: Application) -> bool:
 CONTROL_BINDING = bind(Control, counts=lambda: counts_by_call(Control))
 RECOVERY_BINDING = bind(RecoveryCase, counts=lambda: counts_by_call(RecoveryCase))
 CONTROL_PLUG = plug(Control, facts={"findings_count": lambda control, now: control.findings_count})
-# Interest from the dated rate table is added by the recovery area; principal alone until then.
+# What is owed today with interest from the dated table; serving the notice sets the due date.
 RECOVERY_PLUG = plug(RecoveryCase, facts={
-    "outstanding": lambda case, now: case.principal - case.repaid,
+    "outstanding": recovery.outstanding,
     "due_at": lambda case, now: case.due_at,
-})
+}, effects={"notify": recovery.served})
 APPLICATION_PLUG = plug(Application, facts={
     "control_required": lambda application, now: bool(application.call.parameter("control_required")),
     "control_closed": lambda application, now: "closed" in _statuses(Control, application),

@@ -45,6 +45,12 @@ TABLES: dict[str, Table] = {t.name: t for t in (
 )}
 
 
+def add_table(table: Table) -> None:
+    """Another area's dated table (e.g. the tax-arrears interest rate of recoveries), kept on the same page."""
+    if TABLES.setdefault(table.name, table) is not table:
+        raise ValueError(f"the rate table {table.name!r} is already declared")
+
+
 class NoRate(Refusal):
     pass
 

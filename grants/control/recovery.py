@@ -1,0 +1,155 @@
+"""Recovery of misused or undue grant money (DESIGN §3.5): a case with its principal and legal basis, the notice
+served (the due date it sets), interest at the tax-arrears rate from the dated table, and repayments.
+
+The legal basis decides the days to repay after the notice is served — 14 for EU funds (art. 207 of the Public
+Finance Act), 15 for budget funds (art. 252) — a deadline that ends on a Saturday or a day off moving to the next
+working day. Interest runs from the transfer of the money (misuse) or from the day after the due date (undue or
+excess amounts); a repayment is split between principal and interest in proportion (art. 55 §2 of the Tax
+Ordinance, which both bases refer to). Repayments never exceed what is owed on their day.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from grants.applications.models import Application
+from grants.auth.models import Programme, User
+from grants.control import interest
+from grants.control.models import RecoveryCase, RecoveryRepayment
+from grants.engine.core import fire
+from grants.errors import Refusal
+from grants.extensions import db
+from grants.finance import rates
+from grants.locking import lock
+from grants.services import audit
+from grants.services.workdays import end_of_day, is_working_day
+from grants.types import utcnow
+from workflows.base import Context
+
+RATE_TABLE = "tax_arrears_interest"
+rates.add_table(rates.Table(RATE_TABLE, _l("Tax-arrears interest rate"), _l("% a year"),
+                            _l("Interest on grant money to be returned accrues at this rate (Tax Ordinance, art. 56)."),
+                            places=2))
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Basis:
+    label: object
+    days: int
+    allocation: str = "proportional"
+
+
+BASES = {
+    "art207": Basis(_l("EU funds: art. 207 of the Public Finance Act (14 days)"), 14),
+    "art252": Basis(_l("Budget funds: art. 252 of the Public Finance Act (15 days)"), 15),
+}
+INTEREST_KINDS = {
+    "misuse": _l("Misused: interest from the day the money was transferred"),
+    "undue": _l("Undue or excess: interest from the day after the due date"),
+}
+
+
+def open_case(application: Application, actor: User, principal: Decimal, basis: str, interest_kind: str,
+              transferred_on: date | None, facts: str) -> RecoveryCase:
+    """A recovery case for part of a grant; misuse needs the transfer day interest runs from."""
+    errors = {}
+    if principal is None or principal <= 0 or principal != principal.quantize(CENT):
+        errors["principal"] = _l("An amount more than 0, at most 2 decimal places.")
+    elif principal > (application.awarded_amount or Decimal(0)):
+        errors["principal"] = _l("At most the grant's award.")
+    if basis not in BASES:
+        errors["basis"] = _l("Choose the legal basis.")
+    if interest_kind not in INTEREST_KINDS:
+        errors["interest_kind"] = _l("Choose from when interest runs.")
+    elif interest_kind == "misuse" and transferred_on is None:
+        errors["transferred_on"] = _l("Give the day the money was transferred: interest runs from it.")
+    if not (facts or "").strip():
+        errors["facts"] = _l("Describe what was found: the notice quotes it.")
+    if errors:
+        raise Refusal(_l("The recovery case is not opened: correct the marked fields."), status=422, errors=errors)
+    case = RecoveryCase(application_id=application.id, principal=principal, repaid=Decimal(0), legal_basis=basis,
+                        interest_kind=interest_kind, transferred_on=transferred_on, facts=facts.strip(),
+                        interest_from=transferred_on if interest_kind == "misuse" else None,
+                        opened_by_id=actor.id)
+    db.session.add(case)
+    db.session.flush()
+    audit.record("control:recovery:opened", actor=actor, obj=case,
+                 data={"application": application.id, "principal": str(principal), "basis": basis,
+                       "interest": interest_kind, "transferred_on": transferred_on and transferred_on.isoformat()})
+    return case
+
+
+def served(case: RecoveryCase, actor, ctx: Context, from_state: str) -> None:
+    """The notice served: the due date follows from the basis; undue amounts bear interest from the day after."""
+    served_on = ctx.data.get("served_on")
+    if not isinstance(served_on, date):
+        raise Refusal(_l("Give the day the notice was served."), status=422,
+                      errors={"served_on": _l("Give the day the notice was served.")})
+    programme = Programme.current()
+    due = interest.due_on(served_on, BASES[case.legal_basis].days,
+                          lambda day: is_working_day(day, programme.holiday_country))
+    case.served_on, case.due_on, case.due_at = served_on, due, end_of_day(due, programme.time_zone)
+    if case.interest_kind == "undue":
+        case.interest_from = due + timedelta(days=1)
+    ctx.data["served_on"], ctx.data["due_on"] = served_on.isoformat(), due.isoformat()
+
+
+def rate_periods() -> list[interest.RatePeriod]:
+    return [interest.RatePeriod(row.starts_on, Decimal(row.value)) for row in reversed(rates.rows(RATE_TABLE))]
+
+
+def repayments(case: RecoveryCase) -> list[RecoveryRepayment]:
+    return list(db.session.scalars(select(RecoveryRepayment).where(RecoveryRepayment.case_id == case.id)
+                                   .order_by(RecoveryRepayment.paid_on, RecoveryRepayment.id)))
+
+
+def statement(case: RecoveryCase, as_of: date, extra: interest.Repayment | None = None,
+              periods: list[interest.RatePeriod] | None = None) -> interest.Statement:
+    """The case's account on a day: principal, interest by period and rate, repayments as applied."""
+    paid = [interest.Repayment(r.paid_on, Decimal(r.amount)) for r in repayments(case)] + ([extra] if extra else [])
+    # Before interest runs (an undue amount before its notice), nothing accrues: start the day after as_of.
+    starts = case.interest_from or as_of + timedelta(days=1)
+    try:
+        return interest.statement(Decimal(case.principal), starts, rate_periods() if periods is None else periods,
+                                  paid, as_of, BASES[case.legal_basis].allocation if case.legal_basis in BASES
+                                  else "proportional")
+    except interest.MissingRate as missing:
+        raise Refusal(_l("No tax-arrears interest rate is in force on %(day)s: an administrator adds it under "
+                         "Rates.", day=missing.day.isoformat()), status=409) from None
+
+
+def outstanding(case: RecoveryCase, now: datetime) -> Decimal:
+    return statement(case, now.date()).outstanding
+
+
+def record_repayment(case: RecoveryCase, actor: User, paid_on: date, amount: Decimal,
+                     bank_reference: str | None = None) -> RecoveryRepayment:
+    """A repayment the bank credited; one that would pay more than is owed on its day is refused, and the case
+    is marked repaid once nothing is owed."""
+    lock(case)
+    if case.status not in ("notified", "overdue"):
+        raise Refusal(_l("Repayments are recorded once the notice is served, until the case is repaid."), status=409)
+    if amount is None or amount <= 0 or amount != amount.quantize(CENT):
+        raise Refusal(_l("An amount more than 0, at most 2 decimal places."), status=422,
+                      errors={"amount": _l("An amount more than 0, at most 2 decimal places.")})
+    if paid_on > utcnow().date():
+        raise Refusal(_l("Give the day the bank credited the repayment (not in the future)."), status=422,
+                      errors={"paid_on": _l("Not in the future.")})
+    if statement(case, paid_on, interest.Repayment(paid_on, amount)).overpaid > 0:
+        raise Refusal(_l("More than is owed on that day: %(owed)s.", owed=statement(case, paid_on).outstanding),
+                      status=422, errors={"amount": _l("More than is owed on that day.")})
+    repayment = RecoveryRepayment(case_id=case.id, paid_on=paid_on, amount=amount, recorded_by_id=actor.id,
+                                  bank_reference=(bank_reference or "").strip() or None)
+    db.session.add(repayment)
+    case.repaid = Decimal(case.repaid) + amount
+    db.session.flush()
+    audit.record("control:recovery:repaid", actor=actor, obj=case,
+                 data={"repayment": repayment.id, "paid_on": paid_on.isoformat(), "amount": str(amount)})
+    if statement(case, paid_on).outstanding <= 0:
+        fire(case, "record_repayment", actor)
+    return repayment

@@ -1,0 +1,102 @@
+"""Recovery cases: the notice's due date by the legal basis (moved off weekends and holidays), interest at the
+tax-arrears rate from the dated table across a rate change, repayments split in proportion and never more than
+is owed, the case repaid once nothing is owed, and overdue marked by the scheduler."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from grants.auth.models import Role
+from grants.control import recovery
+from grants.control.models import RecoveryRepayment
+from grants.engine.core import fire
+from grants.engine.tick import tick
+from grants.errors import Refusal
+from grants.extensions import db as _db
+from grants.finance import rates
+from tests import factories
+
+
+@pytest.fixture
+def case_setup(db):
+    auditor, finance = factories.user(Role.AUDITOR), factories.user(Role.FINANCE_OFFICER)
+    application = factories.application(factories.call(), status="durability", awarded_amount=Decimal("60000.00"))
+    rates.add(recovery.RATE_TABLE, date(2023, 10, 5), Decimal("14.50"), None, "MF")
+    rates.add(recovery.RATE_TABLE, date(2025, 5, 8), Decimal("13.50"), None, "MF")
+    _db.session.commit()
+    return {"auditor": auditor, "finance": finance, "application": application}
+
+
+def _case(setup, **changes):
+    values = {"principal": Decimal("10000.00"), "basis": "art207", "interest_kind": "misuse",
+              "transferred_on": date(2025, 4, 1), "facts": "Sprzęt kupiony z dotacji nie był używany w spółdzielni."}
+    values.update(changes)
+    return recovery.open_case(setup["application"], setup["auditor"], values["principal"], values["basis"],
+                              values["interest_kind"], values["transferred_on"], values["facts"])
+
+
+def test_a_case_needs_its_facts_basis_and_for_misuse_the_transfer_day(db, case_setup):
+    with pytest.raises(Refusal) as refused:
+        _case(case_setup, transferred_on=None, principal=Decimal("70000.00"), basis="x", facts=" ")
+    assert set(refused.value.errors) == {"principal", "basis", "transferred_on", "facts"}
+
+
+@pytest.mark.parametrize("basis, served_on, due_on", [
+    ("art207", date(2026, 11, 27), date(2026, 12, 11)),  # Friday + 14 days: a Friday
+    ("art207", date(2026, 11, 28), date(2026, 12, 14)),  # + 14 days is a Saturday: the next Monday
+    ("art252", date(2026, 11, 27), date(2026, 12, 14)),  # + 15 days is a Saturday: the next Monday
+    ("art252", date(2026, 12, 10), date(2026, 12, 28)),  # + 15 days is 25 Dec; 26 Dec and 27 (Sunday) off too
+])
+def test_the_notice_sets_the_due_date_by_the_basis(db, case_setup, basis, served_on, due_on):
+    case = _case(case_setup, basis=basis)
+    fire(case, "notify", case_setup["auditor"], served_on=served_on)
+    assert case.due_on == due_on and case.status == "notified"
+
+
+def test_interest_runs_across_a_rate_change_and_a_proportional_repayment_leaves_the_rest(db, case_setup):
+    case = _case(case_setup)
+    fire(case, "notify", case_setup["auditor"], served_on=date(2025, 6, 2))
+    account = recovery.statement(case, date(2025, 5, 31))
+    # 1 Apr – 7 May: 37 days at 14.50 % = 10 000 × 0.145 × 37 / 365 = 146.99;
+    # 8 – 31 May: 24 days at 13.50 % = 10 000 × 0.135 × 24 / 365 = 88.77; 235.75 → 236 zł
+    assert [(line.days, line.percent, line.amount) for line in account.lines] == [
+        (37, Decimal("14.50"), Decimal("146.99")), (24, Decimal("13.50"), Decimal("88.77"))]
+    assert account.interest_outstanding == Decimal("236.00") and account.outstanding == Decimal("10236.00")
+
+    recovery.record_repayment(case, case_setup["finance"], date(2025, 5, 31), Decimal("5118.00"))
+    after = recovery.statement(case, date(2025, 5, 31))
+    # proportional: interest share 5 118 × 236 / 10 236 = 118.00, principal 5 000.00
+    assert (after.principal_outstanding, after.interest_outstanding) == (Decimal("5000.00"), Decimal("118.00"))
+    assert case.status == "notified"
+
+
+def test_repayments_never_exceed_what_is_owed_and_full_repayment_ends_interest(db, case_setup):
+    case = _case(case_setup)
+    fire(case, "notify", case_setup["auditor"], served_on=date(2025, 6, 2))
+    with pytest.raises(Refusal):
+        recovery.record_repayment(case, case_setup["finance"], date(2025, 5, 31), Decimal("10236.01"))
+    assert _db.session.scalar(select(RecoveryRepayment.id)) is None
+    recovery.record_repayment(case, case_setup["finance"], date(2025, 5, 31), Decimal("10236.00"))
+    assert case.status == "repaid"
+    later = recovery.statement(case, date(2026, 5, 31))
+    assert later.outstanding == 0 and later.interest_charged == Decimal("236.00")
+    assert later.repaid <= case.principal + later.interest_charged
+    with pytest.raises(Refusal):  # a repaid case takes no more money
+        recovery.record_repayment(case, case_setup["finance"], date(2025, 6, 1), Decimal("1.00"))
+
+
+def test_undue_amounts_bear_interest_from_the_day_after_the_due_date_and_tick_marks_them_overdue(db, case_setup):
+    case = _case(case_setup, interest_kind="undue", transferred_on=None)
+    assert recovery.statement(case, date(2026, 1, 1)).interest_outstanding == 0  # no notice, no interest yet
+    fire(case, "notify", case_setup["finance"], served_on=date(2026, 11, 27))
+    assert case.interest_from == date(2026, 12, 12)
+    assert recovery.statement(case, date(2026, 12, 11)).interest_outstanding == 0
+    # 12 – 31 Dec: 20 days at 13.50 % = 10 000 × 0.135 × 20 / 365 = 73.97 → 74 zł
+    assert recovery.statement(case, date(2026, 12, 31)).interest_outstanding == Decimal("74.00")
+    _db.session.commit()
+    fired = tick(datetime(2026, 12, 12, 12, tzinfo=timezone.utc))
+    assert fired["recovery:mark_overdue"] == 1 and case.status == "overdue"
+    assert tick(datetime(2026, 12, 12, 12, tzinfo=timezone.utc) + timedelta(hours=1))["recovery:mark_overdue"] == 0
