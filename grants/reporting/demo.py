@@ -20,6 +20,7 @@ from grants.reporting.models import Report
 from grants.types import utcnow
 
 TITLE = "Wsparcie doradcze dla spółdzielni – budowanie bogactwa wspólnot 2026"
+APPLICATION_TITLE = "Inkubator spółdzielni na Zatorzu"
 # A 1×1 PNG: the demo's photo of a workshop.
 PHOTO = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9aw"
                          "AAAABJRU5ErkJggg==")
@@ -54,7 +55,7 @@ def seed(organisation: Organisation, applicant: User, officer: User, finance: Us
     call = Call(call_type="restructuring_grant", title=TITLE, budget=Decimal("200000.00"),
                 status=CallStatus.PUBLISHED, opens_at=now - timedelta(days=400), closes_at=now - timedelta(days=370),
                 published_at=now - timedelta(days=400), form=[], required_attachments=[])
-    application = Application(call=call, organisation=organisation, title="Inkubator spółdzielni na Zatorzu",
+    application = Application(call=call, organisation=organisation, title=APPLICATION_TITLE,
                               requested_amount=Decimal("60000.00"), awarded_amount=Decimal("60000.00"),
                               status="implementation", number="DEMO/R/1", submitted_at=now - timedelta(days=380))
     db.session.add_all([call, application])

@@ -1,6 +1,8 @@
 """The demo data `make run` seeds: idempotent, consistent, and every account can sign in."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import func, select
 
 from grants import demo
@@ -40,6 +42,17 @@ def test_seeding_twice_changes_nothing_and_every_account_signs_in(app, db, clien
     held = db.session.scalar(select(Payment).join(Report, Report.application_id == Payment.application_id)
                              .where(Payment.status == "on_hold").limit(1))
     assert held is not None and held.kind == "advance"
+    # A recovery case on that grant, overdue after a partial repayment, its interest across a rate change.
+    from datetime import date
+
+    from grants.control import recovery
+    from grants.control.models import RecoveryCase
+
+    case = db.session.scalar(select(RecoveryCase))
+    account = recovery.statement(case, date(2026, 12, 1))
+    assert case.status == "overdue" and {line.percent for line in account.lines if hasattr(line, "days")} == {
+        Decimal("14.50"), Decimal("13.50")}
+    assert account.repaid == Decimal("1000.00") and account.outstanding > case.principal - account.repaid
     assert audit.verify().ok
     for email, _name, role in demo.ACCOUNTS:
         assert email in first.output

@@ -22,7 +22,7 @@ from tests import factories
 
 @pytest.fixture
 def case_setup(db):
-    auditor, finance = factories.user(Role.AUDITOR), factories.user(Role.FINANCE_OFFICER)
+    auditor, finance = factories.user(Role.AUDITOR, locale="en"), factories.user(Role.FINANCE_OFFICER, locale="en")
     application = factories.application(factories.call(), status="durability", awarded_amount=Decimal("60000.00"))
     rates.add(recovery.RATE_TABLE, date(2023, 10, 5), Decimal("14.50"), None, "MF")
     rates.add(recovery.RATE_TABLE, date(2025, 5, 8), Decimal("13.50"), None, "MF")
@@ -100,3 +100,41 @@ def test_undue_amounts_bear_interest_from_the_day_after_the_due_date_and_tick_ma
     fired = tick(datetime(2026, 12, 12, 12, tzinfo=timezone.utc))
     assert fired["recovery:mark_overdue"] == 1 and case.status == "overdue"
     assert tick(datetime(2026, 12, 12, 12, tzinfo=timezone.utc) + timedelta(hours=1))["recovery:mark_overdue"] == 0
+
+
+def test_through_the_web_an_auditor_opens_and_serves_and_finance_records_the_repayments(client, auth, db, case_setup):
+    application = case_setup["application"]
+    owner = application.organisation.memberships[0].user
+    evaluator = factories.user(Role.EVALUATOR)
+    _db.session.commit()
+    auth.login(case_setup["auditor"].email)
+    opening = f"/recoveries/new/{application.id}"
+    assert client.get(f"/applications/{application.id}").data.count(opening.encode()) == 1
+    refused = auth.post(opening, {"principal": "10 000,00", "basis": "art207", "interest_kind": "misuse",
+                                  "facts": "Sprzęt nieużywany."}, token_from=opening)
+    assert refused.status_code == 422 and b"interest runs from it" in refused.data
+    opened = auth.post(opening, {"principal": "10 000,00", "basis": "art207", "interest_kind": "misuse",
+                                 "transferred_on": "2025-04-01", "facts": "Sprzęt nieużywany."}, token_from=opening)
+    assert opened.status_code == 303
+    page = opened.headers["Location"]
+    served = auth.post(f"{page}/serve", {"served_on": "2025-06-02", "version": "1"}, token_from=page)
+    assert served.status_code == 303
+    statement = client.get(f"{page}?as_of=2025-05-31").data.decode()
+    assert "10,236.00" in statement and "146.99" in statement and "88.77" in statement
+    auth.logout()
+
+    auth.login(case_setup["finance"].email)
+    too_much = auth.post(f"{page}/repayments", {"paid_on": "2025-05-31", "amount": "10236.01"}, token_from=page)
+    assert too_much.status_code == 422 and b"More than is owed" in too_much.data
+    paid = auth.post(f"{page}/repayments", {"paid_on": "2025-05-31", "amount": "10236.00", "bank_reference": "Z/1"},
+                     token_from=page)
+    assert paid.status_code == 303
+    assert "Repaid" in client.get(page).data.decode()
+    auth.logout()
+
+    auth.login(owner.email)  # the grantee reads the case the notice is addressed to, and changes nothing
+    assert client.get(page).status_code == 200
+    assert client.get(opening).status_code == 404
+    auth.logout()
+    auth.login(evaluator.email)
+    assert client.get(page).status_code == 404

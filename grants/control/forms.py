@@ -1,0 +1,32 @@
+"""Forms of the recovery pages: opening a case, serving its notice, recording a repayment, the account's date."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
+
+from grants.calls.forms import AmountField
+from grants.control.recovery import BASES, INTEREST_KINDS
+from grants.forms import BaseForm
+
+
+class OpenCaseForm(BaseForm):
+    principal = AmountField(_l("Amount to return (principal)"), places=2,
+                            validators=[InputRequired(message=_l("Give the amount."))])
+    basis = SelectField(_l("Legal basis"), choices=lambda: [(k, b.label) for k, b in BASES.items()])
+    interest_kind = SelectField(_l("Interest"), choices=lambda: list(INTEREST_KINDS.items()))
+    transferred_on = DateField(_l("Day the money was transferred"), validators=[Optional()])
+    facts = TextAreaField(_l("What was found"), validators=[InputRequired(message=_l("Describe what was found.")),
+                                                            Length(max=10000)])
+
+
+class ServeForm(BaseForm):
+    served_on = DateField(_l("Day the notice was served"), validators=[InputRequired(message=_l("Give the day."))])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class RepaymentForm(BaseForm):
+    paid_on = DateField(_l("Day credited"), validators=[InputRequired(message=_l("Give the day."))])
+    amount = AmountField(_l("Amount"), places=2, validators=[InputRequired(message=_l("Give the amount."))])
+    bank_reference = StringField(_l("Bank reference"), validators=[Optional(), Length(max=100)])
