@@ -38,7 +38,7 @@ def _case(case_id: int, check=can_read_recovery, for_update: bool = False) -> Re
 
 
 def page(case: RecoveryCase, status: int = 200, **forms):
-    as_of = request.args.get("as_of", type=date.fromisoformat) if request.args.get("as_of") else utcnow().date()
+    as_of = request.args.get("as_of", type=date.fromisoformat) or utcnow().date()  # unreadable: today
     return render_template(
         "control/recovery.html", case=case, application=case.application, workflow=WORKFLOW,
         account=recovery.statement(case, as_of), as_of=as_of, bases=recovery.BASES, kinds=recovery.INTEREST_KINDS,

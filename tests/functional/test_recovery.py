@@ -121,6 +121,7 @@ def test_through_the_web_an_auditor_opens_and_serves_and_finance_records_the_rep
     assert served.status_code == 303
     statement = client.get(f"{page}?as_of=2025-05-31").data.decode()
     assert "10,236.00" in statement and "146.99" in statement and "88.77" in statement
+    assert client.get(f"{page}?as_of=not-a-day").status_code == 200  # read as today
     auth.logout()
 
     auth.login(case_setup["finance"].email)
