@@ -50,7 +50,7 @@ def page(filters: Filters, number: int) -> dict:
     calls = db.session.execute(select(Call.id, Call.title).join(ReportForm, ReportForm.call_id == Call.id)
                                .order_by(Call.title)).all()
     return {"reports": reports, "total": total, "number": max(number, 1), "pages": max(-(-total // PAGE), 1),
-            "calls": calls, "states": STATES}
+            "calls": calls, "states": STATES, "late": {r.id for r in reports if is_late(r)}}
 
 
 def of_member(user) -> list[Report]:

@@ -51,6 +51,7 @@ def page(report: Report, answers: dict | None = None, errors: dict | None = None
         actions={a.trigger for a in available_actions(report, current_user)},
         missing=set(ops.missing(report)), form=VersionForm(version=report.version),
         late=listing.is_late(report), returned=report.status == "returned", raw=raw,
+        tone="success" if report.status == "accepted" else "danger" if listing.is_late(report) else "primary",
         decision=DecisionForm(version=report.version)), status
 
 
