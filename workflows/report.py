@@ -20,10 +20,12 @@ WORKFLOW = Workflow(
         s("accepted", "Przyjęte", "Accepted", final=True),
     ),
     transitions=(
-        t("start", ("due", "overdue"), "draft", APPLICANT, "Rozpocznij", "Start", relation=MEMBER),
+        t("start", "due", "draft", APPLICANT, "Rozpocznij", "Start", relation=MEMBER),
         t("mark_overdue", ("due", "draft"), "overdue", SYSTEM, "Oznacz jako zaległe", "Mark overdue",
           guards=(g.report_overdue,), timer="due_at"),
-        t("submit", "draft", "submitted", APPLICANT, "Złóż", "Submit", relation=MEMBER, guards=(g.report_complete,)),
+        # An overdue report is filled in as it stands (it stays overdue until submitted).
+        t("submit", ("draft", "overdue"), "submitted", APPLICANT, "Złóż", "Submit", relation=MEMBER,
+          guards=(g.report_complete,)),
         t("accept", "submitted", "accepted", PROGRAM_OFFICER, "Przyjmij", "Accept"),
         t("return", "submitted", "returned", PROGRAM_OFFICER, "Zwróć do poprawy", "Return", reason_required=True),
         t("revise", "returned", "draft", APPLICANT, "Popraw", "Revise", relation=MEMBER),

@@ -30,3 +30,28 @@ class RepaymentForm(BaseForm):
     paid_on = DateField(_l("Day credited"), validators=[InputRequired(message=_l("Give the day."))])
     amount = AmountField(_l("Amount"), places=2, validators=[InputRequired(message=_l("Give the amount."))])
     bank_reference = StringField(_l("Bank reference"), validators=[Optional(), Length(max=100)])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])  # a second click finds it changed
+
+
+class DrawForm(BaseForm):
+    call = SelectField(_l("Call"), coerce=int, validate_choice=False)
+    method = SelectField(_l("Sample"), choices=[("random", _l("Random, with a seed")),
+                                                ("risk", _l("By risk: late reports, then the largest awards"))])
+    size = IntegerField(_l("Number of grants"), validators=[InputRequired(message=_l("Give a number."))])
+    seed = IntegerField(_l("Seed (random samples)"), validators=[Optional()])
+    planned_on = DateField(_l("Planned for"), validators=[InputRequired(message=_l("Give the day."))])
+
+
+class AdHocForm(BaseForm):
+    planned_on = DateField(_l("Planned for"), validators=[InputRequired(message=_l("Give the day."))])
+    scope = TextAreaField(_l("Scope"), validators=[Optional(), Length(max=5000)])
+
+
+class FindingForm(BaseForm):
+    text = TextAreaField(_l("Finding"), validators=[Optional(), Length(max=10000)])
+    recommendation = TextAreaField(_l("Recommendation"), validators=[Optional(), Length(max=10000)])
+    deadline = DateField(_l("Deadline"), validators=[Optional()])
+
+
+class AnswerForm(BaseForm):
+    answer = TextAreaField(_l("Your answer"), validators=[Optional(), Length(max=10000)])

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grants.applications.models import ApplicationPart
@@ -13,12 +14,52 @@ from grants.extensions import db
 from grants.types import UTCDateTime, utcnow
 
 
+class ControlPlan(db.Model):
+    """A sample of a call's grants drawn for control: at random (a count, with the seed kept so anyone can draw
+    the same sample again from the same grants) or by risk (overdue reports, the largest awards)."""
+
+    __tablename__ = "control_plan"
+    __table_args__ = (CheckConstraint("method in ('random', 'risk')", name="method_known"),
+                      CheckConstraint("size > 0", name="size_positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)
+    method: Mapped[str] = mapped_column(String(10))
+    size: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int | None] = mapped_column(Integer)
+    population: Mapped[list[int]] = mapped_column(JSON)  # the grants it was drawn from, in order
+    chosen: Mapped[list[int]] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Control(ApplicationPart, db.Model):
     __tablename__ = "control"
     workflow = "control"
 
     status: Mapped[str] = status_column("control")
     findings_count: Mapped[int] = mapped_column(Integer, default=0)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("control_plan.id"), index=True)  # None: ad hoc
+    planned_on: Mapped[date | None] = mapped_column(Date)
+    scope: Mapped[str | None] = mapped_column(Text)
+    checklist: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # item → checked
+
+
+class Finding(db.Model):
+    """What a control found, the recommendation and its deadline, and the grantee's answer."""
+
+    __tablename__ = "control_finding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    control_id: Mapped[int] = mapped_column(ForeignKey("control.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    recommendation: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[date] = mapped_column(Date)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class RecoveryCase(ApplicationPart, db.Model):

@@ -20,8 +20,8 @@ from grants.control.forms import OpenCaseForm, RepaymentForm, ServeForm
 from grants.control.models import RecoveryCase
 from grants.control.permissions import can_handle_recovery, can_read_recovery, can_record_repayment
 from grants.engine.core import available_actions, fire, history_of
+from grants.errors import Refusal
 from grants.extensions import db
-from grants.types import utcnow
 from grants.web import on_refusal
 from workflows import WORKFLOWS
 
@@ -38,16 +38,21 @@ def _case(case_id: int, check=can_read_recovery, for_update: bool = False) -> Re
 
 
 def page(case: RecoveryCase, status: int = 200, **forms):
-    as_of = request.args.get("as_of", type=date.fromisoformat) or utcnow().date()  # unreadable: today
+    as_of = request.args.get("as_of", type=date.fromisoformat) or recovery.local_today()  # unreadable: today
+    as_of = min(max(as_of, date(2000, 1, 1)), date(2100, 12, 31))
+    try:
+        account, unavailable = recovery.statement(case, as_of), None
+    except Refusal as refusal:  # no rate in force yet: the page says so and still offers its actions
+        account, unavailable = None, refusal
     return render_template(
         "control/recovery.html", case=case, application=case.application, workflow=WORKFLOW,
-        account=recovery.statement(case, as_of), as_of=as_of, bases=recovery.BASES, kinds=recovery.INTEREST_KINDS,
+        account=account, unavailable=unavailable, as_of=as_of, bases=recovery.BASES, kinds=recovery.INTEREST_KINDS,
         repayments=recovery.repayments(case), history=history_of(case),
         actions=[a for a in available_actions(case, current_user) if a.trigger not in OWN_FORMS],
         can_serve=any(a.trigger == "notify" and a.enabled for a in available_actions(case, current_user)),
         can_repay=can_record_repayment(current_user, case) and case.status in ("notified", "overdue"),
         serve=forms.get("serve") or ServeForm(version=case.version),
-        repayment=forms.get("repayment") or RepaymentForm(),
+        repayment=forms.get("repayment") or RepaymentForm(version=case.version),
         transition=TransitionForm(version=case.version)), status
 
 
@@ -103,7 +108,8 @@ def repay(case_id: int):
     if not form.validate_on_submit():
         return page(case, status=422, repayment=form)
     on_refusal(lambda refusal: page(case, status=refusal.status or 422, repayment=form))
-    recovery.record_repayment(case, current_user, form.paid_on.data, form.amount.data, form.bank_reference.data)
+    recovery.record_repayment(case, current_user, form.paid_on.data, form.amount.data, form.bank_reference.data,
+                              version=form.version.data)
     db.session.commit()
     flash(_("The repayment is recorded."), "success")
     return _back(case)

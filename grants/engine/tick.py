@@ -68,7 +68,13 @@ def _fire_due(binding, declared, now: datetime, postgres: bool) -> int:
         claimed = db.session.scalars(claim).all()
         for obj in claimed if postgres else ():
             mark_locked(obj)
-        ready = [obj for obj in claimed if guards_hold(obj, declared.trigger, SYSTEM_ACTOR, now)]
+        ready = [obj for obj in claimed if _ready(obj, declared.trigger, now)]
+        if any(g.scope for g in declared.guards):
+            # A guard over a shared total (a grant's award) locks that row: one transaction per object, so two
+            # copies of the scheduler never hold two such rows in opposite orders.
+            db.session.rollback()
+            fired += _one_by_one(model, declared, [obj.id for obj in ready], now, postgres)
+            continue
         try:
             fire_many([(obj, {}) for obj in ready], declared.trigger, SYSTEM_ACTOR, now=now)
             db.session.commit()
@@ -76,6 +82,13 @@ def _fire_due(binding, declared, now: datetime, postgres: bool) -> int:
         except Refusal:  # an area's effect refused one of them: the others still go, one at a time
             db.session.rollback()
             fired += _one_by_one(model, declared, [obj.id for obj in ready], now, postgres)
+
+
+def _ready(obj, trigger: str, now: datetime) -> bool:
+    try:
+        return guards_hold(obj, trigger, SYSTEM_ACTOR, now)
+    except Refusal:  # a fact that cannot be known now (e.g. no rate in force): not this time
+        return False
 
 
 def _one_by_one(model, declared, ids: list[int], now: datetime, postgres: bool) -> int:

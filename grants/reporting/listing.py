@@ -31,9 +31,9 @@ class Filters:
     late: bool = False
 
     @classmethod
-    def from_args(cls, args) -> Filters:
+    def from_args(cls, args, call_id: int | None = None) -> Filters:
         status = args.get("status") if args.get("status") in STATES else None
-        return cls(status=status, call_id=args.get("call", type=int), late=args.get("late") == "1")
+        return cls(status=status, call_id=call_id, late=args.get("late") == "1")
 
 
 def page(filters: Filters, number: int) -> dict:

@@ -29,7 +29,7 @@ from grants.types import utcnow
 
 RUNNING = ("implementation", "settlement", "durability")
 EDITABLE = ("due", "overdue", "draft", "returned")  # the grantee may still change the answers
-OPENS = {"due": "start", "overdue": "start", "returned": "revise"}  # saving opens a draft by this trigger
+OPENS = {"due": "start", "returned": "revise"}  # saving opens a draft by this trigger (an overdue one stays overdue)
 MEDIA_TYPES = ("image/jpeg", "image/png", "application/pdf")
 MEDIA_MAX = 20 * 1024 * 1024
 MAX_DAYS = 365
@@ -50,8 +50,9 @@ def start_form(call: Call, actor: User, source: str) -> ReportForm:
     if source in TEMPLATES:
         chosen = TEMPLATES[source].questions
     else:
-        other = db.session.get(ReportForm, int(source[5:])) if source.startswith("form:") and \
-            source[5:].isdigit() else None
+        number = source[5:] if source.startswith("form:") else ""
+        other = db.session.get(ReportForm, int(number)) if number.isascii() and number.isdigit() \
+            and len(number) < 10 else None
         if other is None:
             raise Refusal(_l("Choose a template or another call's form."), status=422)
         chosen, source = other.questions, f"call:{other.call_id}"
@@ -165,6 +166,13 @@ def _insert_new(rows: list[dict]) -> int:
         elif dialect == "sqlite":
             statement = insert(Report).prefix_with("OR IGNORE")
         db.session.execute(statement, fresh)
+        # What this copy inserted (another copy of the scheduler may have inserted some of them first).
+        mine = set(db.session.execute(select(Report.application_id, Report.period).where(
+            Report.application_id.in_(ids), Report.created_at == fresh[0]["created_at"])).all())
+        fresh = [row for row in fresh if (row["application_id"], row["period"]) in mine]
+        if not fresh:
+            db.session.commit()
+            continue
         # One entry per batch (creating a report is no transition): which grant's which period, due when.
         audit.record("reporting:reports:created", object_type="report", data={
             "reports": [[row["application_id"], row["period"], row["due_at"].isoformat()] for row in fresh]})

@@ -6,15 +6,20 @@ else, an evaluator included, gets 404.
 """
 from __future__ import annotations
 
-from grants.access import Permission, has_permission, membership_role
+from grants.access import Permission, acts_for, has_permission, membership_role
 
 
 def is_grantee(user, report) -> bool:
+    """Owners and editors of the grantee write its reports; a viewer reads them."""
+    return acts_for(user, report.application.organisation_id)
+
+
+def is_member(user, report) -> bool:
     return membership_role(user, report.application.organisation_id) is not None
 
 
 def can_read_report(user, report) -> bool:
-    return is_grantee(user, report) or has_permission(user, Permission.APPLICATION_ANY_READ)
+    return is_member(user, report) or has_permission(user, Permission.APPLICATION_ANY_READ)
 
 
 def can_decide_report(user, report) -> bool:

@@ -144,7 +144,7 @@ def _localised(label: dict[str, str]) -> str:
 def _count(value: str) -> int | None | str:
     if value == "":
         return None
-    if not value.isdigit() or int(value) > MAX_COUNT:
+    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > MAX_COUNT:
         return "bad"
     return int(value)
 
@@ -192,7 +192,7 @@ def read(questions: list[dict], form) -> tuple[dict[str, Any], dict[str, Any]]:
                 errors[q["id"]] = _l("Choose “unknown” alone, or the options that apply.")
             answers[q["id"]] = chosen or None
         elif kind == "rating":
-            answers[q["id"]] = int(value) if value.isdigit() and int(value) in RATINGS else None
+            answers[q["id"]] = int(value) if value in ("1", "2", "3", "4", "5") else None
         elif kind in ("count", "hours"):
             parsed = _count(value) if kind == "count" else _hours(value)
             if parsed == "bad":

@@ -19,7 +19,7 @@ from grants.reporting.forms import DecisionForm, VersionForm
 from grants.reporting.models import Report, ReportFile
 from grants.reporting.permissions import can_decide_report, can_read_grant_reports, can_read_report, is_grantee
 from grants.services import uploads
-from grants.web import on_refusal
+from grants.web import on_refusal, page_number, row_id
 from workflows import WORKFLOWS
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -62,9 +62,9 @@ def _back(report: Report, anchor: str = ""):
 @bp.route("/")
 @require(Permission.APPLICATION_ANY_READ)
 def index():
-    filters = listing.Filters.from_args(request.args)
+    filters = listing.Filters.from_args(request.args, request.args.get("call", type=row_id))
     return render_template("reporting/list.html", filters=filters, workflow=WORKFLOW,
-                           **listing.page(filters, request.args.get("page", type=int) or 1))
+                           **listing.page(filters, request.args.get("page", type=page_number) or 1))
 
 
 @bp.route("/mine")

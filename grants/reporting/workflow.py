@@ -1,8 +1,9 @@
 """Binds the report workflow to Report, and holds a grant's payments while a report is late.
 
-A report past its deadline and not yet accepted holds every payment of the grant that has not gone out: the
-hold reads the deadline, not the report's state, so a payment approved at the very moment the scheduler marks a
-report overdue is held all the same (and an accepted report releases it).
+A report past its deadline and not yet accepted holds the grant's payments that are planned or waiting for
+approval (an approved one has passed its checks): the hold reads the deadline, not the report's state, so a
+payment approved at the very moment the scheduler marks a report overdue is held all the same, and an accepted
+report releases them. A report submitted by its deadline and waiting for the officer holds nothing.
 """
 from __future__ import annotations
 
@@ -23,8 +24,13 @@ from workflows.base import MEMBER, Context
 
 
 def report_late(payment, now) -> bool:
+    """A report of the grant is past its deadline and not accepted — unless it was submitted by the deadline and
+    waits for the officer (a grantee on time is not held for the officer's queue)."""
+    on_time = exists().where(ReportVersion.report_id == Report.id, ReportVersion.number == 1,
+                             ReportVersion.submitted_at <= Report.due_at)
     return bool(db.session.scalar(select(exists().where(
-        Report.application_id == payment.application_id, Report.due_at < now, Report.status != "accepted"))))
+        Report.application_id == payment.application_id, Report.due_at < now, Report.status != "accepted",
+        ~((Report.status == "submitted") & on_time)))))
 
 
 def _submitted(report: Report, actor, ctx: Context, from_state: str) -> None:

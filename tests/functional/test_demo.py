@@ -53,6 +53,11 @@ def test_seeding_twice_changes_nothing_and_every_account_signs_in(app, db, clien
     assert case.status == "overdue" and {line.percent for line in account.lines if hasattr(line, "days")} == {
         Decimal("14.50"), Decimal("13.50")}
     assert account.repaid == Decimal("1000.00") and account.outstanding > case.principal - account.repaid
+    from grants.control.models import Control, ControlPlan
+
+    control = db.session.scalar(select(Control))
+    assert control.status == "findings" and control.findings_count == 1
+    assert db.session.scalar(select(ControlPlan.seed)) == 2026
     assert audit.verify().ok
     for email, _name, role in demo.ACCOUNTS:
         assert email in first.output

@@ -3,7 +3,7 @@ tax-arrears rate from the dated table across a rate change, repayments split in 
 is owed, the case repaid once nothing is owed, and overdue marked by the scheduler."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
@@ -48,7 +48,7 @@ def test_a_case_needs_its_facts_basis_and_for_misuse_the_transfer_day(db, case_s
     ("art207", date(2026, 11, 27), date(2026, 12, 11)),  # Friday + 14 days: a Friday
     ("art207", date(2026, 11, 28), date(2026, 12, 14)),  # + 14 days is a Saturday: the next Monday
     ("art252", date(2026, 11, 27), date(2026, 12, 14)),  # + 15 days is a Saturday: the next Monday
-    ("art252", date(2026, 12, 10), date(2026, 12, 28)),  # + 15 days is 25 Dec; 26 Dec and 27 (Sunday) off too
+    ("art252", date(2025, 12, 10), date(2025, 12, 29)),  # + 15 days is 25 Dec; 26, 27 (Sat), 28 (Sun) off too
 ])
 def test_the_notice_sets_the_due_date_by_the_basis(db, case_setup, basis, served_on, due_on):
     case = _case(case_setup, basis=basis)
@@ -89,17 +89,20 @@ def test_repayments_never_exceed_what_is_owed_and_full_repayment_ends_interest(d
 
 
 def test_undue_amounts_bear_interest_from_the_day_after_the_due_date_and_tick_marks_them_overdue(db, case_setup):
-    case = _case(case_setup, interest_kind="undue", transferred_on=None)
+    with pytest.raises(Refusal) as refused:  # art. 207 runs interest from the transfer for every amount
+        _case(case_setup, interest_kind="undue", transferred_on=None)
+    assert "interest_kind" in refused.value.errors
+    case = _case(case_setup, basis="art252", interest_kind="undue", transferred_on=None)
     assert recovery.statement(case, date(2026, 1, 1)).interest_outstanding == 0  # no notice, no interest yet
     fire(case, "notify", case_setup["finance"], served_on=date(2026, 11, 27))
-    assert case.interest_from == date(2026, 12, 12)
-    assert recovery.statement(case, date(2026, 12, 11)).interest_outstanding == 0
-    # 12 – 31 Dec: 20 days at 13.50 % = 10 000 × 0.135 × 20 / 365 = 73.97 → 74 zł
-    assert recovery.statement(case, date(2026, 12, 31)).interest_outstanding == Decimal("74.00")
+    assert case.due_on == date(2026, 12, 14) and case.interest_from == date(2026, 12, 15)
+    assert recovery.statement(case, date(2026, 12, 14)).interest_outstanding == 0
+    # 15 – 31 Dec: 17 days at 13.50 % = 10 000 × 0.135 × 17 / 365 = 62.88 → 63 zł
+    assert recovery.statement(case, date(2026, 12, 31)).interest_outstanding == Decimal("63.00")
     _db.session.commit()
-    fired = tick(datetime(2026, 12, 12, 12, tzinfo=timezone.utc))
+    fired = tick(datetime(2026, 12, 15, 12, tzinfo=timezone.utc))
     assert fired["recovery:mark_overdue"] == 1 and case.status == "overdue"
-    assert tick(datetime(2026, 12, 12, 12, tzinfo=timezone.utc) + timedelta(hours=1))["recovery:mark_overdue"] == 0
+    assert tick(datetime(2026, 12, 15, 13, tzinfo=timezone.utc))["recovery:mark_overdue"] == 0
 
 
 def test_through_the_web_an_auditor_opens_and_serves_and_finance_records_the_repayments(client, auth, db, case_setup):
@@ -139,3 +142,26 @@ def test_through_the_web_an_auditor_opens_and_serves_and_finance_records_the_rep
     auth.logout()
     auth.login(evaluator.email)
     assert client.get(page).status_code == 404
+
+
+def test_a_back_dated_repayment_never_pays_more_than_is_owed(db, case_setup):
+    case = _case(case_setup, principal=Decimal("1000.00"))
+    fire(case, "notify", case_setup["auditor"], served_on=date(2025, 6, 2))
+    recovery.record_repayment(case, case_setup["finance"], date(2025, 6, 10), Decimal("800.00"))
+    with pytest.raises(Refusal):  # dated earlier, but 800 + 800 is more than the debt
+        recovery.record_repayment(case, case_setup["finance"], date(2025, 6, 5), Decimal("800.00"))
+    stale = case.version - 1
+    with pytest.raises(Refusal):  # a second click of the same form
+        recovery.record_repayment(case, case_setup["finance"], date(2025, 6, 5), Decimal("10.00"), version=stale)
+
+
+def test_a_case_with_no_rate_in_force_neither_breaks_its_page_nor_the_scheduler(client, auth, db, case_setup):
+    case = _case(case_setup, transferred_on=date(2023, 1, 2))  # before the first rate in the table
+    fire(case, "notify", case_setup["auditor"], served_on=date(2026, 11, 2))
+    _db.session.commit()
+    fired = tick(datetime(2026, 12, 1, 12, tzinfo=timezone.utc))
+    assert fired["recovery:mark_overdue"] == 1  # what is owed is at least the principal
+    auth.login(case_setup["finance"].email)
+    page = client.get(f"/recoveries/{case.id}")
+    assert page.status_code == 200 and b"No tax-arrears interest rate is in force on 2023-01-02" in page.data
+    assert client.get(f"/recoveries/{case.id}?as_of=9999-12-31").status_code == 200

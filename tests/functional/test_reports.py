@@ -99,7 +99,6 @@ def test_the_officer_copies_a_template_edits_the_copy_and_publishes_it(client, a
     _db.session.refresh(form)
     assert form.cadence == "quarterly" and form.due_days == 20
     assert form.questions[1]["label"]["en"] == "Progress on your goals this quarter"
-    assert form.questions == [q for q in form.questions]  # the rest kept as copied
     assert {q["id"] for q in form.questions} == {q["id"] for q in TEMPLATES["ccwbe"].questions}
 
     published = client.post(f"{page}/publish", data={"csrf_token": csrf_token(client, page),
@@ -273,8 +272,7 @@ def test_a_late_report_holds_the_payments_until_it_is_accepted(client, auth, db,
 
     report.answers = {"summary": "Zrobione", "jobs_maintained": 3, "jobs_created": 1,
                       "advisory_hours": {"legal": {"hours": "2"}}}
-    fire(report, "start", grant["owner"])
-    fire(report, "submit", grant["owner"])
+    fire(report, "submit", grant["owner"])  # an overdue report is submitted as it stands
     _db.session.commit()
     tick()
     assert payment.status == "on_hold"  # submitted is not enough: accepted is
@@ -328,3 +326,58 @@ def test_reports_are_read_by_their_grantee_and_staff_and_decided_by_officers_onl
                                                       "q.summary": "x"}).status_code in (403, 404)
     assert client.post(f"/reports/{report.id}/decision/accept",
                        data={"csrf_token": token, "version": 1}).status_code in (403, 404)
+
+
+def test_an_overdue_report_stays_overdue_while_filled_in_and_is_mailed_about_once(client, auth, db, grant):
+    _published(grant, template="owes")
+    operations.create_due()
+    tick()
+    report = _db.session.scalars(select(Report).where(Report.status == "overdue").order_by(Report.starts_on)).first()
+    mails = _db.session.scalar(select(func.count()).select_from(OutboxMessage))
+    auth.login(grant["owner"].email)
+    for text in ("Pierwsza wersja", "Druga wersja"):
+        assert _post_report(client, report, {"q.summary": text}).status_code == 303
+        tick()
+    _db.session.refresh(report)
+    assert report.status == "overdue" and report.answers["summary"] == "Druga wersja"
+    assert _db.session.scalar(select(func.count()).select_from(OutboxMessage)) == mails  # no overdue mail again
+    assert _post_report(client, report, {"q.summary": "x", "q.jobs_maintained": "²"}).status_code == 422
+
+
+def test_a_viewer_of_the_grantee_reads_reports_but_cannot_change_them(client, auth, db, grant):
+    from grants.auth.models import Membership, MembershipRole
+
+    _published(grant, template="owes")
+    operations.create_due()
+    viewer = factories.user(Role.APPLICANT)
+    _db.session.add(Membership(user=viewer, organisation_id=grant["application"].organisation_id,
+                               role=MembershipRole.VIEWER))
+    _db.session.commit()
+    report = _db.session.scalars(select(Report)).first()
+    auth.login(viewer.email)
+    assert client.get(f"/reports/{report.id}").status_code == 200
+    token = csrf_token(client, f"/reports/{report.id}")
+    assert client.post(f"/reports/{report.id}", data={"csrf_token": token, "version": report.version,
+                                                      "q.summary": "Nie moje", "save": "1"}).status_code == 404
+    _db.session.refresh(report)
+    assert report.answers == {}
+
+
+def test_a_report_submitted_on_time_and_waiting_for_the_officer_holds_nothing(db, grant):
+    _published(grant, template="owes")
+    grant["agreement"].starts_on = utcnow().date() - timedelta(days=3)
+    _db.session.commit()
+    operations.create_due()
+    report = _db.session.scalar(select(Report))
+    report.answers = {"summary": "Na czas", "jobs_maintained": 1, "jobs_created": 0,
+                      "advisory_hours": {"it": {"hours": "1"}}}
+    fire(report, "start", grant["owner"])
+    fire(report, "submit", grant["owner"])
+    payment = Payment(application_id=grant["application"].id, kind="advance", amount=Decimal("100.00"),
+                      bank_account=IBAN, due_at=utcnow(), status="planned")
+    _db.session.add(payment)
+    _db.session.commit()
+    after_deadline = report.due_at + timedelta(days=1)
+    assert holds(payment, after_deadline) == []  # on time, in the officer's queue
+    fire(report, "return", grant["officer"], "Popraw")
+    assert holds(payment, after_deadline) == ["report_late"]  # returned: late again until accepted

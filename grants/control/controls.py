@@ -1,0 +1,146 @@
+"""Usage controls by auditors (DESIGN §3.5): a sample of a call's grants drawn at random — the seed chosen, kept
+and shown, so anyone can draw the same sample again from the same grants — or by risk (late reports first,
+then the largest awards), or a control ad hoc; each control's checklist and findings with recommendations and
+deadlines, which the grantee answers. A closed control never changes."""
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from grants.applications.models import Application
+from grants.auth.models import User
+from grants.calls.models import Call
+from grants.control.models import Control, ControlPlan, Finding
+from grants.errors import Refusal
+from grants.extensions import db
+from grants.locking import lock
+from grants.reporting.models import Report
+from grants.services import audit
+from grants.types import utcnow
+
+CONTROLLABLE = ("implementation", "settlement", "durability", "closed")
+OPEN = ("planned", "in_progress", "findings")
+CHECKLIST = {
+    "documents": _l("Invoices and proofs of payment match the expenditure reported"),
+    "assets": _l("Equipment bought from the grant is in place and used for its purpose"),
+    "jobs": _l("The jobs financed exist (employment contracts, social insurance declarations)"),
+    "publicity": _l("The grant's funding is made known as the agreement requires"),
+    "accounts": _l("The grant is kept apart in the accounts"),
+}
+
+
+def population(call: Call) -> list[int]:
+    """The grants of a call that may be controlled, in id order (the order a seeded draw depends on)."""
+    return list(db.session.scalars(select(Application.id).where(Application.call_id == call.id,
+                                                                Application.status.in_(CONTROLLABLE))
+                                   .order_by(Application.id)))
+
+
+def random_sample(grants: list[int], size: int, seed: int) -> list[int]:
+    """`size` grants drawn with the seed: the same grants and seed give the same sample, anywhere."""
+    return sorted(random.Random(seed).sample(grants, min(size, len(grants))))
+
+
+def risk_sample(grants: list[int], size: int, now=None) -> list[int]:
+    """The riskiest: the most reports past their deadline and not accepted, then the largest award."""
+    now = now or utcnow()
+    late = dict(db.session.execute(select(Report.application_id, func.count()).where(
+        Report.application_id.in_(grants), Report.due_at < now, Report.status != "accepted")
+        .group_by(Report.application_id)).all())
+    awards = dict(db.session.execute(select(Application.id, Application.awarded_amount)
+                                     .where(Application.id.in_(grants))).all())
+    ranked = sorted(grants, key=lambda g: (-late.get(g, 0), -(awards.get(g) or 0), g))
+    return sorted(ranked[:size])
+
+
+def draw(call: Call, actor: User, method: str, size: int, seed: int | None, planned_on: date) -> ControlPlan:
+    """A plan of controls for a call, each grant drawn becoming a planned control."""
+    lock(call)
+    grants = population(call)
+    errors = {}
+    if method not in ("random", "risk"):
+        errors["method"] = _l("Choose how to draw the sample.")
+    if not size or size < 1:
+        errors["size"] = _l("At least one grant.")
+    if method == "random" and seed is None:
+        errors["seed"] = _l("Give the seed (any whole number): with it anyone can draw the same sample again.")
+    if not grants:
+        errors["call"] = _l("This call has no grants to control yet.")
+    if errors:
+        raise Refusal(_l("No sample is drawn: correct the marked fields."), status=422, errors=errors)
+    chosen = random_sample(grants, size, seed) if method == "random" else risk_sample(grants, size)
+    plan = ControlPlan(call_id=call.id, method=method, size=size, seed=seed if method == "random" else None,
+                       population=grants, chosen=chosen, created_by_id=actor.id)
+    db.session.add(plan)
+    db.session.flush()
+    db.session.add_all([Control(application_id=grant, plan_id=plan.id, planned_on=planned_on, checklist={})
+                        for grant in chosen])
+    db.session.flush()
+    audit.record("control:plan:drawn", actor=actor, obj=call,
+                 data={"plan": plan.id, "method": method, "seed": plan.seed, "population": len(grants),
+                       "chosen": chosen})
+    return plan
+
+
+def ad_hoc(application: Application, actor: User, planned_on: date, scope: str) -> Control:
+    if application.status not in CONTROLLABLE:
+        raise Refusal(_l("Only a signed grant can be controlled."), status=409)
+    control = Control(application_id=application.id, planned_on=planned_on, scope=(scope or "").strip() or None,
+                      checklist={})
+    db.session.add(control)
+    db.session.flush()
+    audit.record("control:control:planned", actor=actor, obj=control, data={"application": application.id})
+    return control
+
+
+def _open(control: Control) -> None:
+    lock(control)
+    if control.status not in ("in_progress", "findings"):
+        raise Refusal(_l("Only a control in progress takes findings and checks; a closed one never changes."),
+                      status=409)
+
+
+def tick_checklist(control: Control, actor: User, ticked: list[str]) -> None:
+    _open(control)
+    control.checklist = {item: item in ticked for item in CHECKLIST}
+    db.session.flush()
+    audit.record("control:control:checked", actor=actor, obj=control, data={"checked": sorted(ticked)})
+
+
+def add_finding(control: Control, actor: User, text: str, recommendation: str, deadline: date | None) -> Finding:
+    _open(control)
+    errors = {}
+    if not (text or "").strip():
+        errors["text"] = _l("Describe what was found.")
+    if not (recommendation or "").strip():
+        errors["recommendation"] = _l("Say what the grantee is to do.")
+    if deadline is None or deadline < utcnow().date():
+        errors["deadline"] = _l("A deadline from today on.")
+    if errors:
+        raise Refusal(_l("The finding is not recorded: correct the marked fields."), status=422, errors=errors)
+    finding = Finding(control_id=control.id, text=text.strip(), recommendation=recommendation.strip(),
+                      deadline=deadline, created_by_id=actor.id)
+    db.session.add(finding)
+    control.findings_count = (control.findings_count or 0) + 1
+    db.session.flush()
+    audit.record("control:finding:added", actor=actor, obj=control, data={"finding": finding.id})
+    return finding
+
+
+def answer(finding: Finding, control: Control, actor: User, text: str) -> None:
+    """The grantee's answer to a recommendation, while the control is open."""
+    lock(control)
+    if control.status not in OPEN:
+        raise Refusal(_l("The control is closed: answers are no longer taken."), status=409)
+    if not (text or "").strip():
+        raise Refusal(_l("Write the answer."), status=422, errors={"answer": _l("Write the answer.")})
+    finding.answer, finding.answered_at, finding.answered_by_id = text.strip(), utcnow(), actor.id
+    db.session.flush()
+    audit.record("control:finding:answered", actor=actor, obj=control, data={"finding": finding.id})
+
+
+def findings(control: Control) -> list[Finding]:
+    return list(db.session.scalars(select(Finding).where(Finding.control_id == control.id).order_by(Finding.id)))
