@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
-from wtforms.widgets import HiddenInput
+from wtforms.widgets import HiddenInput, TextInput
 
 from grants.calls.forms import AmountField
 from grants.control.recovery import BASES, INTEREST_KINDS
@@ -12,7 +12,8 @@ from grants.forms import BaseForm
 
 
 class OpenCaseForm(BaseForm):
-    principal = AmountField(_l("Amount to return (principal)"), places=2,
+    principal = AmountField(_l("Amount to return (principal)"), places=2, widget=TextInput(),
+                            render_kw={"inputmode": "decimal"},
                             validators=[InputRequired(message=_l("Give the amount."))])
     basis = SelectField(_l("Legal basis"), choices=lambda: [(k, b.label) for k, b in BASES.items()])
     interest_kind = SelectField(_l("Interest"), choices=lambda: list(INTEREST_KINDS.items()))
@@ -28,7 +29,8 @@ class ServeForm(BaseForm):
 
 class RepaymentForm(BaseForm):
     paid_on = DateField(_l("Day credited"), validators=[InputRequired(message=_l("Give the day."))])
-    amount = AmountField(_l("Amount"), places=2, validators=[InputRequired(message=_l("Give the amount."))])
+    amount = AmountField(_l("Amount"), places=2, widget=TextInput(), render_kw={"inputmode": "decimal"},
+                         validators=[InputRequired(message=_l("Give the amount."))])
     bank_reference = StringField(_l("Bank reference"), validators=[Optional(), Length(max=100)])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])  # a second click finds it changed
 
