@@ -106,3 +106,12 @@ class BaseForm(FlaskForm):
             if _guard not in field.validators:
                 field.validators = [_guard, *field.validators]
         return super().validate(extra_validators)
+
+
+def placed(form, errors: dict | None):
+    """A refusal's messages next to the fields they concern (by field name); returns the form."""
+    for name, message in (errors or {}).items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [message]
+    return form

@@ -19,9 +19,11 @@ from grants.applications.models import Application
 from grants.calls.models import Call
 from grants.control import controls as ops
 from grants.control.forms import AdHocForm, AnswerForm, DrawForm, FindingForm
-from grants.control.models import Control, ControlPlan, Finding
+from grants.control.models import Control, ControlPlan, Finding, RecoveryCase
+from grants.control.permissions import can_handle_recovery
 from grants.engine.core import available_actions, fire, history_of
 from grants.extensions import db
+from grants.forms import placed as _placed
 from grants.types import utcnow
 from grants.web import on_refusal
 from workflows import WORKFLOWS
@@ -43,8 +45,23 @@ def is_auditor(user, obj) -> bool:
     return has_permission(user, Permission.CONTROL_ANY_MANAGE)
 
 
-links.add_link("controls.new", _l("Control"), "control-link",
-               lambda user, application: application.status in ops.CONTROLLABLE and is_auditor(user, application))
+def _grant_link_shown(user, application) -> bool:
+    """Staff who plan controls or recover money always; the grantee's people once there is something to see."""
+    if application.status not in (*ops.CONTROLLABLE, "recovery"):
+        return False
+    if can_handle_recovery(user, application):
+        return True
+    return membership_role(user, application.organisation_id) is not None and bool(
+        db.session.scalar(select(Control.id).where(Control.application_id == application.id).limit(1))
+        or db.session.scalar(select(RecoveryCase.id).where(RecoveryCase.application_id == application.id).limit(1)))
+
+
+links.add_link("controls.grant", _l("Controls and recovery"), "control-link", _grant_link_shown)
+
+
+def can_read_grant(user, application) -> bool:
+    return membership_role(user, application.organisation_id) is not None or \
+        has_permission(user, Permission.APPLICATION_ANY_READ)
 
 
 def _control(control_id: int, check=can_read_control, for_update: bool = False) -> Control:
@@ -78,11 +95,25 @@ def draw():
     if not form.validate_on_submit():
         return index_page(form, 422)
     call = get_or_404(Call, form.call.data, lambda user, call: True, for_update=True)
-    on_refusal(lambda refusal: index_page(form, refusal.status or 422))
+    on_refusal(lambda refusal: index_page(_placed(form, refusal.errors), refusal.status or 422))
     plan = ops.draw(call, current_user, form.method.data, form.size.data, form.seed.data, form.planned_on.data)
     db.session.commit()
     flash(_("%(n)d grants drawn for control.", n=len(plan.chosen)), "success")
     return redirect(url_for("controls.index"), 303)
+
+
+@bp.route("/grant/<int:application_id>")
+@require(Permission.ACCOUNT_SELF_MANAGE)
+def grant(application_id: int):
+    """A grant's controls and recovery cases, for its people and for staff."""
+    application = get_or_404(Application, application_id, can_read_grant)
+    return render_template(
+        "control/grant.html", application=application, workflow=WORKFLOW, recovery_workflow=WORKFLOWS["recovery"],
+        controls=db.session.scalars(select(Control).where(Control.application_id == application.id)
+                                    .order_by(Control.id.desc())).all(),
+        cases=db.session.scalars(select(RecoveryCase).where(RecoveryCase.application_id == application.id)
+                                 .order_by(RecoveryCase.id.desc())).all(),
+        auditor=is_auditor(current_user, application), recovers=can_handle_recovery(current_user, application))
 
 
 @bp.route("/new/<int:application_id>", methods=["GET", "POST"])
@@ -111,15 +142,6 @@ def page(control: Control, status: int = 200, **forms):
         actions=available_actions(control, current_user) if auditor else [],
         finding=forms.get("finding") or FindingForm(), answer=AnswerForm(),
         transition=TransitionForm(version=control.version)), status
-
-
-def _placed(form, errors: dict | None):
-    """The refusal's messages next to the fields they concern."""
-    for name, message in (errors or {}).items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [message]
-    return form
 
 
 def _back(control: Control):

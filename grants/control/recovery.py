@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from flask_babel import format_currency, format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -98,8 +99,8 @@ def served(case: RecoveryCase, actor, ctx: Context, from_state: str) -> None:
     """The notice served: the due date follows from the basis; undue amounts bear interest from the day after."""
     served_on = ctx.data.get("served_on")
     if not isinstance(served_on, date) or not date(2000, 1, 1) <= served_on <= local_today():
-        raise Refusal(_l("Give the day the notice was served."), status=422,
-                      errors={"served_on": _l("Give the day the notice was served.")})
+        raise Refusal(_l("Give the day the notice was served (not in the future)."), status=422,
+                      errors={"served_on": _l("Give the day the notice was served (not in the future).")})
     programme = Programme.current()
     due = interest.due_on(served_on, BASES[case.legal_basis].days,
                           lambda day: is_working_day(day, programme.holiday_country))
@@ -165,8 +166,9 @@ def record_repayment(case: RecoveryCase, actor: User, paid_on: date, amount: Dec
                       errors={"paid_on": _l("Not in the future.")})
     latest = max([today] + [r.paid_on for r in repayments(case)])
     if statement(case, latest, interest.Repayment(paid_on, amount)).overpaid > 0:
-        raise Refusal(_l("More than is owed: %(owed)s.", owed=statement(case, latest).outstanding),
-                      status=422, errors={"amount": _l("More than is owed on that day.")})
+        owed = format_currency(statement(case, paid_on).outstanding, "PLN")
+        raise Refusal(_l("More than is owed on %(day)s: %(owed)s.", day=format_date(paid_on), owed=owed),
+                      status=422, errors={"amount": _l("At most %(owed)s on that day.", owed=owed)})
     repayment = RecoveryRepayment(case_id=case.id, paid_on=paid_on, amount=amount, recorded_by_id=actor.id,
                                   bank_reference=(bank_reference or "").strip() or None)
     db.session.add(repayment)

@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from grants.access import Permission, get_or_404, require
-from grants.applications import links
 from grants.applications.forms import TransitionForm
 from grants.applications.models import Application
 from grants.control import recovery
@@ -22,6 +20,7 @@ from grants.control.permissions import can_handle_recovery, can_read_recovery, c
 from grants.engine.core import available_actions, fire, history_of
 from grants.errors import Refusal
 from grants.extensions import db
+from grants.forms import placed as _placed
 from grants.web import on_refusal
 from workflows import WORKFLOWS
 
@@ -29,8 +28,6 @@ bp = Blueprint("recoveries", __name__, url_prefix="/recoveries")
 WORKFLOW = WORKFLOWS["recovery"]
 OPENABLE = ("implementation", "settlement", "durability", "closed", "recovery")
 OWN_FORMS = ("notify", "record_repayment")  # the case page has a form of its own for these
-links.add_link("recoveries.new", _l("Recovery"), "recovery-link",
-               lambda user, application: application.status in OPENABLE and can_handle_recovery(user, application))
 
 
 def _case(case_id: int, check=can_read_recovery, for_update: bool = False) -> RecoveryCase:
@@ -93,10 +90,10 @@ def serve(case_id: int):
     form = ServeForm()
     if not form.validate_on_submit():
         return page(case, status=422, serve=form)
-    on_refusal(lambda refusal: page(case, status=refusal.status or 422, serve=form))
+    on_refusal(lambda refusal: page(case, status=refusal.status or 422, serve=_placed(form, refusal.errors)))
     fire(case, "notify", current_user, expected_version=form.version.data, served_on=form.served_on.data)
     db.session.commit()
-    flash(_("The notice is served: repayment is due by %(day)s.", day=case.due_on.isoformat()), "success")
+    flash(_("The notice is served: repayment is due by %(day)s.", day=format_date(case.due_on, "long")), "success")
     return _back(case)
 
 
@@ -107,7 +104,7 @@ def repay(case_id: int):
     form = RepaymentForm()
     if not form.validate_on_submit():
         return page(case, status=422, repayment=form)
-    on_refusal(lambda refusal: page(case, status=refusal.status or 422, repayment=form))
+    on_refusal(lambda refusal: page(case, status=refusal.status or 422, repayment=_placed(form, refusal.errors)))
     recovery.record_repayment(case, current_user, form.paid_on.data, form.amount.data, form.bank_reference.data,
                               version=form.version.data)
     db.session.commit()

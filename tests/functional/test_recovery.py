@@ -112,7 +112,8 @@ def test_through_the_web_an_auditor_opens_and_serves_and_finance_records_the_rep
     _db.session.commit()
     auth.login(case_setup["auditor"].email)
     opening = f"/recoveries/new/{application.id}"
-    assert client.get(f"/applications/{application.id}").data.count(opening.encode()) == 1
+    assert f"/controls/grant/{application.id}".encode() in client.get(f"/applications/{application.id}").data
+    assert opening.encode() in client.get(f"/controls/grant/{application.id}").data
     refused = auth.post(opening, {"principal": "10 000,00", "basis": "art207", "interest_kind": "misuse",
                                   "facts": "Sprzęt nieużywany."}, token_from=opening)
     assert refused.status_code == 422 and b"interest runs from it" in refused.data
@@ -129,14 +130,16 @@ def test_through_the_web_an_auditor_opens_and_serves_and_finance_records_the_rep
 
     auth.login(case_setup["finance"].email)
     too_much = auth.post(f"{page}/repayments", {"paid_on": "2025-05-31", "amount": "10236.01"}, token_from=page)
-    assert too_much.status_code == 422 and b"More than is owed" in too_much.data
+    assert too_much.status_code == 422 and b"More than is owed on May 31, 2025: PLN10,236.00" in too_much.data
     paid = auth.post(f"{page}/repayments", {"paid_on": "2025-05-31", "amount": "10236.00", "bank_reference": "Z/1"},
                      token_from=page)
     assert paid.status_code == 303
     assert "Repaid" in client.get(page).data.decode()
     auth.logout()
 
-    auth.login(owner.email)  # the grantee reads the case the notice is addressed to, and changes nothing
+    auth.login(owner.email)  # the grantee finds the case the notice is addressed to, reads it, changes nothing
+    assert page.encode() in client.get(f"/controls/grant/{application.id}").data
+    assert f"/controls/grant/{application.id}".encode() in client.get(f"/applications/{application.id}").data
     assert client.get(page).status_code == 200
     assert client.get(opening).status_code == 404
     auth.logout()
