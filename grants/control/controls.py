@@ -33,9 +33,12 @@ CHECKLIST = {
 
 
 def population(call: Call) -> list[int]:
-    """The grants of a call that may be controlled, in id order (the order a seeded draw depends on)."""
+    """The grants of a call that may be controlled — signed, and not under a control still open — in id order
+    (the order a seeded draw depends on; the plan keeps it, so the draw can be repeated)."""
+    under_control = select(Control.application_id).where(Control.status.in_(OPEN))
     return list(db.session.scalars(select(Application.id).where(Application.call_id == call.id,
-                                                                Application.status.in_(CONTROLLABLE))
+                                                                Application.status.in_(CONTROLLABLE),
+                                                                Application.id.not_in(under_control))
                                    .order_by(Application.id)))
 
 
@@ -68,7 +71,7 @@ def draw(call: Call, actor: User, method: str, size: int, seed: int | None, plan
     if method == "random" and seed is None:
         errors["seed"] = _l("Give the seed (any whole number): with it anyone can draw the same sample again.")
     if not grants:
-        errors["call"] = _l("This call has no grants to control yet.")
+        errors["call"] = _l("This call has no grants to control now (none signed, or all under a control).")
     if errors:
         raise Refusal(_l("No sample is drawn: correct the marked fields."), status=422, errors=errors)
     chosen = random_sample(grants, size, seed) if method == "random" else risk_sample(grants, size)

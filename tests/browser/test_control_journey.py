@@ -16,7 +16,7 @@ def test_a_sampled_control_with_a_finding_goes_to_recovery(live_server, page):
     base = live_server
     sign_in(page, base, ACCOUNTS[4][0], PASSWORD)
     page.goto(f"{base}/controls/")
-    page.select_option("#call", label="Wsparcie doradcze dla spółdzielni – budowanie bogactwa wspólnot 2026")
+    page.select_option("#call", label="Miejsca pracy ze wsparciem pomostowym – nabór wiosenny 2026")  # its signed grant
     page.fill("#size", "1")
     page.fill("#seed", "42")
     page.get_by_test_id("draw-sample").click()

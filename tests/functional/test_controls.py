@@ -45,6 +45,8 @@ def test_the_same_seed_draws_the_same_sample_and_risk_picks_late_reports_then_la
     plan = controls.draw(call, auditor, "random", 4, 20261203, utcnow().date())
     assert plan.chosen == first and plan.population == population
     assert sorted(_db.session.scalars(select(Control.application_id))) == first
+    second = controls.draw(call, auditor, "random", 20, 5, utcnow().date())  # a grant under control is not drawn
+    assert set(second.chosen) == set(population) - set(first)
     with pytest.raises(Refusal) as refused:
         controls.draw(call, auditor, "random", 4, None, utcnow().date())
     assert "seed" in refused.value.errors
