@@ -103,6 +103,8 @@ def navigation(user) -> list[tuple[str, str]]:
         items.append(("reports.mine", str(_l("Reports"))))
     if Permission.CONTROL_ANY_MANAGE in granted:
         items.append(("controls.index", str(_l("Controls"))))
+    if Permission.PAYMENT_ANY_MANAGE in granted or Permission.CONTROL_ANY_MANAGE in granted:
+        items.append(("recoveries.index", str(_l("Recovery cases"))))
     if Permission.AUDIT_LOG_READ in granted:
         items.append(("core.audit_log", str(_l("Audit log"))))
     if Permission.WORKFLOW_DEFINITION_READ in granted:

@@ -9,6 +9,7 @@ Ordinance, which both bases refer to). Repayments never exceed what is owed on t
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -17,9 +18,11 @@ from zoneinfo import ZoneInfo
 from flask_babel import format_currency, format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from grants.applications.models import Application
 from grants.auth.models import Programme, User
+from grants.calls.models import Call
 from grants.control import interest
 from grants.control.models import RecoveryCase, RecoveryRepayment
 from grants.engine.core import fire
@@ -30,6 +33,7 @@ from grants.locking import lock
 from grants.services import audit
 from grants.services.workdays import end_of_day, is_working_day
 from grants.types import utcnow
+from workflows import WORKFLOWS
 from workflows.base import Context
 
 RATE_TABLE = "tax_arrears_interest"
@@ -120,9 +124,11 @@ def repayments(case: RecoveryCase) -> list[RecoveryRepayment]:
 
 
 def statement(case: RecoveryCase, as_of: date, extra: interest.Repayment | None = None,
-              periods: list[interest.RatePeriod] | None = None) -> interest.Statement:
+              periods: list[interest.RatePeriod] | None = None,
+              paid_rows: list[RecoveryRepayment] | None = None) -> interest.Statement:
     """The case's account on a day: principal, interest by period and rate, repayments as applied."""
-    paid = [interest.Repayment(r.paid_on, Decimal(r.amount)) for r in repayments(case)] + ([extra] if extra else [])
+    rows = repayments(case) if paid_rows is None else paid_rows  # a list page loads every case's rows at once
+    paid = [interest.Repayment(r.paid_on, Decimal(r.amount)) for r in rows] + ([extra] if extra else [])
     # Before interest runs (an undue amount before its notice), nothing accrues: start the day after as_of.
     starts = case.interest_from or as_of + timedelta(days=1)
     try:
@@ -134,11 +140,14 @@ def statement(case: RecoveryCase, as_of: date, extra: interest.Repayment | None 
                          "Rates.", day=missing.day.isoformat()), status=409) from None
 
 
-def outstanding(case: RecoveryCase, now: datetime) -> Decimal:
+def outstanding(case: RecoveryCase, now: datetime, *, today: date | None = None,
+                periods: list[interest.RatePeriod] | None = None,
+                paid_rows: list[RecoveryRepayment] | None = None) -> Decimal:
     """What is owed today; with no interest rate in force yet, at least the principal not repaid (a guard must not
-    fail for a missing rate: the page and the scheduler still work, and the case is never taken as repaid)."""
+    fail for a missing rate: the page and the scheduler still work, and the case is never taken as repaid).
+    A list passes the day, the rates and the case's repayments it loaded once for all its rows."""
     try:
-        return statement(case, local_today(now)).outstanding
+        return statement(case, today or local_today(now), periods=periods, paid_rows=paid_rows).outstanding
     except Refusal:
         return max(Decimal(case.principal) - Decimal(case.repaid), Decimal("0.01"))
 
@@ -179,3 +188,48 @@ def record_repayment(case: RecoveryCase, actor: User, paid_on: date, amount: Dec
     if statement(case, latest).outstanding <= 0:
         fire(case, "record_repayment", actor)
     return repayment
+
+
+# --- the staff's list of cases ---------------------------------------------------------------------
+
+PAGE = 50
+STATES = WORKFLOWS["recovery"].state_names
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str | None = None
+    call_id: int | None = None
+
+    @classmethod
+    def from_args(cls, args, call_id: int | None = None) -> Filters:
+        return cls(status=args.get("status") if args.get("status") in STATES else None, call_id=call_id)
+
+
+def cases_page(filters: Filters, number: int, now: datetime) -> dict:
+    """A page of cases, newest first, each with what is owed today, in a fixed number of queries whatever the
+    number of cases: the grants and grantees joined, the page's repayments and the rate table read once."""
+    query = (select(RecoveryCase).join(RecoveryCase.application)
+             .options(contains_eager(RecoveryCase.application).joinedload(Application.organisation))
+             .order_by(RecoveryCase.id.desc()))
+    if filters.status:
+        query = query.where(RecoveryCase.status == filters.status)
+    if filters.call_id:
+        query = query.where(Application.call_id == filters.call_id)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    number = min(max(number, 1), max(-(-total // PAGE), 1))
+    cases = db.session.scalars(query.limit(PAGE).offset((number - 1) * PAGE)).all()
+    paid: dict[int, list[RecoveryRepayment]] = defaultdict(list)
+    if cases:
+        for row in db.session.scalars(select(RecoveryRepayment)
+                                      .where(RecoveryRepayment.case_id.in_([c.id for c in cases]))
+                                      .order_by(RecoveryRepayment.paid_on, RecoveryRepayment.id)):
+            paid[row.case_id].append(row)
+    today, periods = local_today(now), rate_periods()
+    has_cases = select(RecoveryCase.id).join(Application, Application.id == RecoveryCase.application_id) \
+        .where(Application.call_id == Call.id).exists()
+    return {"rows": [(case, outstanding(case, now, today=today, periods=periods, paid_rows=paid[case.id]))
+                     for case in cases],
+            "overdue": {case.id for case in cases if case.status == "overdue"},
+            "total": total, "number": number, "pages": max(-(-total // PAGE), 1), "states": STATES,
+            "calls": db.session.execute(select(Call.id, Call.title).where(has_cases).order_by(Call.title)).all()}

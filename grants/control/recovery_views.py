@@ -1,10 +1,12 @@
-"""Recovery pages: opening a case from a grant, the case with its statement of account on any day, serving the
-notice, recording repayments and the other steps of the recovery workflow."""
+"""Recovery pages: the staff's list of cases, opening a case from a grant, the case with its statement of account
+on any day, the notice with that statement as a PDF, serving the notice, recording repayments and the other steps
+of the recovery workflow."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,6 +15,7 @@ from sqlalchemy import select
 from grants.access import Permission, get_or_404, require
 from grants.applications.forms import TransitionForm
 from grants.applications.models import Application
+from grants.auth.models import Programme
 from grants.control import recovery
 from grants.control.forms import OpenCaseForm, RepaymentForm, ServeForm
 from grants.control.models import RecoveryCase
@@ -21,7 +24,9 @@ from grants.engine.core import available_actions, fire, history_of
 from grants.errors import Refusal
 from grants.extensions import db
 from grants.forms import placed as _placed
-from grants.web import on_refusal
+from grants.services import pdf
+from grants.types import utcnow
+from grants.web import on_refusal, page_number, row_id
 from workflows import WORKFLOWS
 
 bp = Blueprint("recoveries", __name__, url_prefix="/recoveries")
@@ -34,13 +39,22 @@ def _case(case_id: int, check=can_read_recovery, for_update: bool = False) -> Re
     return get_or_404(RecoveryCase, case_id, check, for_update=for_update)
 
 
-def page(case: RecoveryCase, status: int = 200, **forms):
+def _as_of() -> date:
     as_of = request.args.get("as_of", type=date.fromisoformat) or recovery.local_today()  # unreadable: today
-    as_of = min(max(as_of, date(2000, 1, 1)), date(2100, 12, 31))
+    return min(max(as_of, date(2000, 1, 1)), date(2100, 12, 31))
+
+
+def _account(case: RecoveryCase, as_of: date) -> tuple:
+    """(the statement, None), or (None, the refusal) when no rate is in force: the page and the notice say so."""
     try:
-        account, unavailable = recovery.statement(case, as_of), None
-    except Refusal as refusal:  # no rate in force yet: the page says so and still offers its actions
-        account, unavailable = None, refusal
+        return recovery.statement(case, as_of), None
+    except Refusal as refusal:
+        return None, refusal
+
+
+def page(case: RecoveryCase, status: int = 200, **forms):
+    as_of = _as_of()
+    account, unavailable = _account(case, as_of)
     return render_template(
         "control/recovery.html", case=case, application=case.application, workflow=WORKFLOW,
         account=account, unavailable=unavailable, as_of=as_of, bases=recovery.BASES, kinds=recovery.INTEREST_KINDS,
@@ -55,6 +69,15 @@ def page(case: RecoveryCase, status: int = 200, **forms):
 
 def _back(case: RecoveryCase):
     return redirect(url_for("recoveries.show", case_id=case.id), 303)
+
+
+@bp.route("/")
+@require(Permission.APPLICATION_ANY_READ)
+def index():
+    """Every recovery case, newest first, with what is owed today: for the staff who read any case."""
+    filters = recovery.Filters.from_args(request.args, request.args.get("call", type=row_id))
+    return render_template("control/recoveries.html", filters=filters, workflow=WORKFLOW, bases=recovery.BASES,
+                           **recovery.cases_page(filters, request.args.get("page", type=page_number) or 1, utcnow()))
 
 
 @bp.route("/new/<int:application_id>", methods=["GET", "POST"])
@@ -81,6 +104,24 @@ def new(application_id: int):
 @require(Permission.ACCOUNT_SELF_MANAGE)
 def show(case_id: int):
     return page(_case(case_id))
+
+
+@bp.route("/<int:case_id>/notice.pdf")
+@require(Permission.ACCOUNT_SELF_MANAGE)
+def notice(case_id: int):
+    """The notice with its statement of account on a day (?as_of=), to print, sign and send."""
+    case = _case(case_id)
+    as_of = _as_of()
+    account, unavailable = _account(case, as_of)
+    config = current_app.config
+    html = render_template(
+        "control/recovery_notice_pdf.html", case=case, application=case.application, as_of=as_of,
+        account=account, unavailable=unavailable is not None, bases=recovery.BASES, kinds=recovery.INTEREST_KINDS,
+        operator=config.get("PAYER_NAME") or Programme.current().name, account_number=config.get("PAYER_ACCOUNT"),
+        locale=str(get_locale()))
+    document = pdf.html_to_pdf(html, [Path(current_app.static_folder, "css", "pdf.css")])
+    return current_app.response_class(document, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="wezwanie-{case.id}-{as_of.isoformat()}.pdf"'})
 
 
 @bp.route("/<int:case_id>/serve", methods=["POST"])

@@ -15,6 +15,7 @@ PAGES = {
     "/evaluation/": {Role.EVALUATOR},
     "/finance": {Role.FINANCE_OFFICER},
     "/auditor": {Role.AUDITOR},
+    "/recoveries/": {Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR},  # who reads any recovery case
     "/audit": {Role.AUDITOR, Role.ADMIN},
     "/admin/users": {Role.ADMIN},
     "/admin/programme": {Role.ADMIN},

@@ -168,3 +168,136 @@ def test_a_case_with_no_rate_in_force_neither_breaks_its_page_nor_the_scheduler(
     page = client.get(f"/recoveries/{case.id}")
     assert page.status_code == 200 and b"No tax-arrears interest rate is in force on 2023-01-02" in page.data
     assert client.get(f"/recoveries/{case.id}?as_of=9999-12-31").status_code == 200
+
+
+# --- the notice as a PDF ---------------------------------------------------------------------------
+
+@pytest.fixture
+def rendered(monkeypatch):
+    """The HTML each PDF is made from (the PDF itself is made as usual), to read what the notice says."""
+    from grants.services import pdf
+
+    pages, make = [], pdf.html_to_pdf
+
+    def spy(html, stylesheets):
+        pages.append(html)
+        return make(html, stylesheets)
+
+    monkeypatch.setattr(pdf, "html_to_pdf", spy)
+    return pages
+
+
+def _served_case(setup):
+    case = _case(setup)
+    fire(case, "notify", setup["auditor"], served_on=date(2025, 6, 2))
+    _db.session.commit()
+    return case
+
+
+def test_the_notice_pdf_carries_the_case_and_its_statement_for_staff_and_the_grantee(client, auth, db, app, case_setup,
+                                                                                       rendered):
+    case = _served_case(case_setup)
+    owner = case_setup["application"].organisation.memberships[0].user
+    app.config["PAYER_ACCOUNT"] = "PL10105000997603123456789123"
+    path = f"/recoveries/{case.id}/notice.pdf?as_of=2025-05-31"
+    auth.login(case_setup["auditor"].email)
+    assert f'href="/recoveries/{case.id}/notice.pdf?as_of=2025-05-31"'.encode() in \
+        client.get(f"/recoveries/{case.id}?as_of=2025-05-31").data
+    for user in (case_setup["auditor"], case_setup["finance"], owner):
+        auth.logout()
+        auth.login(user.email)
+        document = client.get(path)
+        assert document.status_code == 200, user.email
+        assert document.mimetype == "application/pdf" and document.data.startswith(b"%PDF")
+    assert len(rendered) == 3 and 'lang="pl"' in rendered[2]  # in the reader's language: the grantee's is Polish
+    html = rendered[0]
+    assert "Notice to repay grant money" in html and f"Recovery case {case.id}" in html
+    assert case_setup["application"].organisation.name in html and "art. 207" in html
+    assert "146.99" in html and "88.77" in html and "10,236.00" in html  # the statement the case page shows
+    assert "Sprzęt kupiony z dotacji" in html and "June 16, 2025" in html  # the facts; due 14 days after service
+    assert "PL10105000997603123456789123" in html
+
+
+def test_the_notice_pdf_is_404_for_other_organisations_and_unknown_cases(client, auth, db, case_setup):
+    case = _served_case(case_setup)
+    stranger = factories.user(Role.APPLICANT)
+    factories.organisation(stranger)
+    _db.session.commit()
+    auth.login(stranger.email)
+    assert client.get(f"/recoveries/{case.id}/notice.pdf").status_code == 404
+    auth.logout()
+    auth.login(case_setup["auditor"].email)
+    assert client.get("/recoveries/999999/notice.pdf").status_code == 404
+
+
+def test_the_notice_pdf_with_no_rate_in_force_says_interest_cannot_be_computed_yet(client, auth, db, case_setup,
+                                                                                   rendered):
+    case = _case(case_setup, transferred_on=date(2023, 1, 2))  # before the first rate in the table
+    _db.session.commit()
+    auth.login(case_setup["finance"].email)
+    document = client.get(f"/recoveries/{case.id}/notice.pdf?as_of=not-a-day")  # read as today
+    assert document.status_code == 200 and document.data.startswith(b"%PDF")
+    assert "Interest cannot be computed yet" in rendered[-1] and "Account for repayment" not in rendered[-1]
+
+
+# --- the staff's list of cases ---------------------------------------------------------------------
+
+def _grant_with_case(setup, principal: str = "1000.00", served: bool = True, repaid: str | None = None):
+    application = factories.application(factories.call(), status="durability", awarded_amount=Decimal("60000.00"))
+    application.number = f"ZW/{application.id}"
+    case = recovery.open_case(application, setup["auditor"], Decimal(principal), "art207", "misuse",
+                              date(2025, 4, 1), "Fakty.")
+    if served:
+        fire(case, "notify", setup["auditor"], served_on=date(2025, 6, 2))
+    if repaid:
+        recovery.record_repayment(case, setup["finance"], date(2025, 6, 10), Decimal(repaid))
+    return case
+
+
+def test_the_list_shows_the_cases_to_finance_and_auditors_and_filters_by_state(client, auth, db, case_setup):
+    served = _grant_with_case(case_setup, repaid="100.00")
+    opened = _grant_with_case(case_setup, principal="2000.00", served=False)
+    _db.session.commit()
+    owed = recovery.outstanding(served, datetime.now(timezone.utc))
+    for user in (case_setup["finance"], case_setup["auditor"]):
+        auth.login(user.email)
+        page = client.get("/recoveries/").get_data(as_text=True)
+        assert f'data-case="{served.id}"' in page and f'data-case="{opened.id}"' in page
+        assert page.index(f'data-case="{opened.id}"') < page.index(f'data-case="{served.id}"')  # newest first
+        assert served.application.number in page and opened.application.organisation.name in page
+        assert f"{owed:,.2f}" in page and "2 recovery cases" in page
+        auth.logout()
+    auth.login(case_setup["auditor"].email)
+    only_opened = client.get("/recoveries/?status=opened").get_data(as_text=True)
+    assert f'data-case="{opened.id}"' in only_opened and f'data-case="{served.id}"' not in only_opened
+    by_call = client.get(f"/recoveries/?call={served.application.call_id}").get_data(as_text=True)
+    assert f'data-case="{served.id}"' in by_call and f'data-case="{opened.id}"' not in by_call
+    assert client.get("/recoveries/?status=nonsense&page=x").status_code == 200  # unknown filters: all cases
+    assert "/recoveries/" in client.get("/controls/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", [Role.APPLICANT, Role.EVALUATOR, Role.ADMIN])
+def test_the_list_is_refused_to_those_who_read_no_case_but_their_own(client, auth, db, case_setup, role):
+    _grant_with_case(case_setup)
+    auth.login(factories.user(role).email)
+    assert client.get("/recoveries/").status_code == 403
+
+
+def test_the_list_costs_the_same_queries_for_1_and_for_5_cases(client, auth, db, case_setup):
+    from tests.support.queries import recorded_statements
+
+    auth.login(case_setup["finance"].email)
+
+    def queries() -> int:
+        client.get("/recoveries/")
+        with recorded_statements(db.engine) as statements:
+            assert client.get("/recoveries/").status_code == 200
+        return len(statements)
+
+    _grant_with_case(case_setup, repaid="100.00")
+    _db.session.commit()
+    one = queries()
+    for _ in range(4):
+        _grant_with_case(case_setup, repaid="100.00")
+    _db.session.commit()
+    assert queries() == one
