@@ -83,7 +83,7 @@ TRANSITIONS = (
     t("resign", ("selected", "agreement"), "cancelled", APPLICANT, "Zrezygnuj", "Resign", relation=MEMBER,
       reason_required=True),
     t("submit_settlement", "implementation", "settlement", APPLICANT, "Złóż rozliczenie", "Submit the settlement",
-      relation=MEMBER),
+      relation=MEMBER, guards=(g.settlement_has_lines,)),
     t("accept_settlement", "settlement", "durability", PROGRAM_OFFICER, "Zatwierdź rozliczenie",
       "Accept the settlement", guards=(g.durability_required,)),
     t("accept_settlement", "settlement", "closed", PROGRAM_OFFICER, "Zatwierdź rozliczenie",

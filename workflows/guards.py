@@ -173,6 +173,11 @@ def signed_scan_uploaded(ctx: Context) -> bool:
     return "signed_scan" not in ctx["agreement_missing"]
 
 
+@_guard("settlement_has_lines", "Rozliczenie nie zawiera żadnego wydatku.", "The settlement lists no expenditure.")
+def settlement_has_lines(ctx: Context) -> bool:
+    return ctx["settlement_lines"] > 0
+
+
 @_guard("durability_required", "Ta dotacja nie ma okresu trwałości.", "This grant has no durability period.",
         routing=True)
 def durability_required(ctx: Context) -> bool:

@@ -1,5 +1,6 @@
 """Demo data of grantee reports: a running advisory grant reporting quarterly on the community-wealth-building
-form, one quarter's report accepted (with a photo), the next one overdue with the grant's advance held."""
+form, one quarter's report accepted (with a photo), the next one overdue with the grant's advance held; and a
+second grant of the call, ended, whose settlement (expenditure with invoices) waits for the officer."""
 from __future__ import annotations
 
 import base64
@@ -9,13 +10,13 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from grants.applications.models import Application
+from grants.applications.models import Application, ApplicationVersion
 from grants.auth.models import Organisation, User
 from grants.calls.models import Call, CallStatus
 from grants.engine.core import SYSTEM_ACTOR, fire
 from grants.extensions import db
 from grants.finance.models import Agreement, Payment
-from grants.reporting import operations
+from grants.reporting import operations, settlement
 from grants.reporting.models import Report
 from grants.types import utcnow
 
@@ -42,6 +43,13 @@ ANSWERS = {
     "assistance_kinds": ["legal", "governance", "training"],
     "testimonials": "„Pierwszy raz ktoś przeszedł z nami cały statut punkt po punkcie.”",
 }
+FORM = [{"id": "summary", "type": "long_text", "required": True, "label": {"pl": "Opis", "en": "Summary"}},
+        {"id": "budget", "type": "budget_table", "required": True, "label": {"pl": "Budżet", "en": "Budget"}}]
+INCUBATOR_BUDGET = [{"item": "Doradztwo prawne i księgowe", "cost": "36000.00", "own": "0"},
+                    {"item": "Warsztaty i szkolenia", "cost": "26000.00", "own": "2000.00"}]
+CAFE_BUDGET = [{"item": "Wyposażenie kuchni", "cost": "30000.00", "own": "3000.00"},
+               {"item": "Adaptacja lokalu", "cost": "15000.00", "own": "2000.00"}]
+INVOICE = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def seed(organisation: Organisation, applicant: User, officer: User, finance: User) -> int:
@@ -54,12 +62,14 @@ def seed(organisation: Organisation, applicant: User, officer: User, finance: Us
     starts_on = _months_before(quarter, 6 if (today - quarter).days > 15 else 9)
     call = Call(call_type="restructuring_grant", title=TITLE, budget=Decimal("200000.00"),
                 status=CallStatus.PUBLISHED, opens_at=now - timedelta(days=400), closes_at=now - timedelta(days=370),
-                published_at=now - timedelta(days=400), form=[], required_attachments=[])
+                published_at=now - timedelta(days=400), form=FORM, required_attachments=[],
+                parameters={"control_required": False})
     application = Application(call=call, organisation=organisation, title=APPLICATION_TITLE,
                               requested_amount=Decimal("60000.00"), awarded_amount=Decimal("60000.00"),
                               status="implementation", number="DEMO/R/1", submitted_at=now - timedelta(days=380))
     db.session.add_all([call, application])
     db.session.flush()
+    _submitted(application, applicant, "Doradztwo dla grup założycielskich spółdzielni w Zatorzu.", INCUBATOR_BUDGET)
     db.session.add(Agreement(application_id=application.id, number="UM/DEMO/R/1", award=Decimal("60000.00"),
                              ranking_award=Decimal("60000.00"), schedule_model="advance_and_final",
                              starts_on=starts_on, ends_on=_months_before(starts_on, -12) - timedelta(days=1),
@@ -80,7 +90,48 @@ def seed(organisation: Organisation, applicant: User, officer: User, finance: Us
     fire(first, "accept", officer, now=now)
     fire(second, "mark_overdue", SYSTEM_ACTOR, now=now)
     fire(advance, "hold", SYSTEM_ACTOR, now=now)
-    return 4
+    _settled(call, organisation, applicant, finance)
+    return 5
+
+
+def _submitted(application: Application, applicant: User, summary: str, budget: list[dict]) -> None:
+    requested = sum(Decimal(line["cost"]) - Decimal(line["own"]) for line in budget)
+    db.session.add(ApplicationVersion(application_id=application.id, number=1, requested_amount=requested,
+                                      answers={"summary": summary, "budget": budget}, attachments=[],
+                                      content_hash="demo", created_by_id=applicant.id,
+                                      created_at=application.submitted_at))
+
+
+def _settled(call: Call, organisation: Organisation, applicant: User, finance: User) -> None:
+    """A grant that ended three weeks ago: its advance paid, its settlement submitted and waiting for the officer."""
+    now = utcnow()
+    ends_on = now.date() - timedelta(days=21)
+    starts_on = ends_on - timedelta(days=364)
+    cafe = Application(call=call, organisation=organisation, title="Kawiarnia społeczna przy Rynku",
+                       requested_amount=Decimal("40000.00"), awarded_amount=Decimal("40000.00"),
+                       status="implementation", number="DEMO/R/2", submitted_at=now - timedelta(days=390))
+    db.session.add(cafe)
+    db.session.flush()
+    _submitted(cafe, applicant, "Kawiarnia zatrudniająca osoby po kryzysie bezdomności.", CAFE_BUDGET)
+    db.session.add(Agreement(application_id=cafe.id, number="UM/DEMO/R/2", award=Decimal("40000.00"),
+                             ranking_award=Decimal("40000.00"), schedule_model="advance_and_final",
+                             starts_on=starts_on, ends_on=ends_on, bank_account=organisation.bank_account,
+                             signed_at=now - timedelta(days=380)))
+    db.session.add(Payment(application_id=cafe.id, kind="advance", amount=Decimal("40000.00"),
+                           bank_account=organisation.bank_account, status="paid", paid_on=starts_on,
+                           prepared_by_id=finance.id))
+    db.session.flush()
+    for line, number, day, supplier, amount in (
+            (0, "FV/2025/118", 20, "Hurtownia Gastronomiczna „Stalgast”", "19850.00"),
+            (0, "FV/2025/131", 45, "Ekspres-Serwis s.c.", "7200.00"),
+            (1, "FV/2025/07/3", 60, "Usługi Remontowe Jan Nowak", "12300.00")):
+        settlement.add_line(cafe, applicant, {
+            "budget_line": line, "invoice_number": number, "invoice_date": starts_on + timedelta(days=day),
+            "supplier": supplier, "amount": Decimal(amount), "paid_on": starts_on + timedelta(days=day + 7)},
+            io.BytesIO(INVOICE), f"{number.replace('/', '-')}.pdf", version=None)
+    settlement.save(cafe, applicant, Decimal("5000.00"), "Wkład własny: praca wolontariuszy przy remoncie.",
+                    version=None)
+    fire(cafe, "submit_settlement", applicant, now=now)
 
 
 def _months_before(day: date, months: int) -> date:

@@ -6,10 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, FieldList, FormField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FileField,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import HiddenInput
+from wtforms.widgets import HiddenInput, TextInput
 
+from grants.calls.forms import AmountField
 from grants.forms import BaseForm, SubForm
 from grants.reporting.builtin import TEMPLATES
 from grants.reporting.questions import QUESTION_TYPES, normalise
@@ -154,3 +165,31 @@ class DecisionForm(BaseForm):
     note = TextAreaField(_l("Comments for the grantee"), validators=[Optional(), Length(max=5000)])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
+
+
+class SettlementForm(BaseForm):
+    own_contribution = AmountField(_l("Own contribution put in"), places=2, widget=TextInput(),
+                                   render_kw={"inputmode": "decimal"},
+                                   validators=[InputRequired(message=_l("Give the amount, zero if none."))])
+    remarks = TextAreaField(_l("Remarks for the officer"), validators=[Optional(), Length(max=5000)])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class ExpenditureForm(BaseForm):
+    budget_line = SelectField(_l("Budget line"), coerce=int, validate_choice=False)
+    invoice_number = StringField(_l("Invoice number"), filters=[_strip],
+                                 validators=[InputRequired(message=_l("Give the invoice number.")), Length(max=60)])
+    invoice_date = DateField(_l("Invoice date"), validators=[InputRequired(message=_l("Give the day."))])
+    supplier = StringField(_l("Supplier"), filters=[_strip],
+                           validators=[InputRequired(message=_l("Name the supplier.")), Length(max=200)])
+    amount = AmountField(_l("Amount paid from the grant"), places=2, widget=TextInput(),
+                         render_kw={"inputmode": "decimal"},
+                         validators=[InputRequired(message=_l("Give the amount."))])
+    paid_on = DateField(_l("Day paid"), validators=[InputRequired(message=_l("Give the day."))])
+    invoice = FileField(_l("The invoice (PDF or a photo)"),
+                        validators=[InputRequired(message=_l("Attach the invoice."))])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+    def data_for_line(self) -> dict:
+        return {name: getattr(self, name).data for name in ("budget_line", "invoice_number", "invoice_date",
+                                                            "supplier", "amount", "paid_on")}

@@ -1,11 +1,23 @@
-"""Grantee reports due on a call's cadence: the call's report form, each report, its submitted versions and its
-photos and documents."""
+"""Grantee reports due on a call's cadence (the call's report form, each report, its submitted versions and its
+photos and documents) and the grant's final settlement with its expenditure lines and submitted versions."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.applications.models import ApplicationPart
@@ -89,3 +101,71 @@ class ReportFile(StoredFile, db.Model):
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
     question_id: Mapped[str] = mapped_column(String(40))
     frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Settlement(Versioned, db.Model):
+    """The grant's final settlement (rozliczenie) while the grantee writes it: the expenditure lines below, the
+    own contribution put in and remarks. Each submission is frozen as a SettlementVersion."""
+
+    __tablename__ = "settlement"
+    __table_args__ = (CheckConstraint("own_contribution >= 0", name="own_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
+    own_contribution: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
+    remarks: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SettlementFile(StoredFile, db.Model):
+    """An invoice or other proof of an expenditure line; frozen once a submitted version lists it."""
+
+    __tablename__ = "settlement_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(ForeignKey("settlement.id"), index=True)
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SettlementLine(db.Model):
+    """One expenditure paid from the grant, under one line of the budget the agreement was signed on."""
+
+    __tablename__ = "settlement_line"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),
+                      CheckConstraint("budget_line >= 0", name="budget_line_not_negative"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(ForeignKey("settlement.id"), index=True)
+    budget_line: Mapped[int] = mapped_column(Integer)  # its position in the signed budget, 0, 1, …
+    invoice_number: Mapped[str] = mapped_column(String(60))
+    invoice_date: Mapped[date] = mapped_column(Date)
+    supplier: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    paid_on: Mapped[date] = mapped_column(Date)
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("settlement_file.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    file: Mapped[SettlementFile | None] = relationship()
+
+
+class SettlementVersion(db.Model):
+    """A submitted settlement, frozen with its figures, and the officer's decision on it."""
+
+    __tablename__ = "settlement_version"
+    __table_args__ = (UniqueConstraint("application_id", "number", name="uq_settlement_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    totals: Mapped[dict[str, Any]] = mapped_column(JSON)  # planned, spent, paid, own, unspent (as strings)
+    remarks: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decision: Mapped[str | None] = mapped_column(String(10))  # accepted, returned
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])

@@ -1,4 +1,5 @@
-"""Binds the report workflow to Report, and holds a grant's payments while a report is late.
+"""Binds the report workflow to Report, holds a grant's payments while a report is late, and tells the application
+workflow about the grant's settlement (its lines, and what submitting, accepting and returning it do).
 
 A report past its deadline and not yet accepted holds the grant's payments that are planned or waiting for
 approval (an approved one has passed its checks): the hold reads the deadline, not the report's state, so a
@@ -10,14 +11,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
+import grants.applications.workflow  # noqa: F401 - Application is bound before this area plugs into it
 import grants.finance.workflow  # noqa: F401 - the payment's binding, whose holds this area adds to
 from grants.access import acts_for
+from grants.applications.models import Application
 from grants.applications.queries import counts_by_call
 from grants.engine.registry import bind, plug
 from grants.evaluation.operations import program_officers
 from grants.extensions import db
 from grants.finance.workflow import add_hold
-from grants.reporting import operations
+from grants.reporting import operations, settlement
 from grants.reporting.models import Report, ReportVersion
 from grants.services.mail import queue_mail
 from workflows.base import MEMBER, Context
@@ -69,3 +72,9 @@ PLUG = plug(
     },
 )
 add_hold("report_late", _l("A report of the grant is past its deadline and not yet accepted."), report_late)
+SETTLEMENT_PLUG = plug(
+    Application,
+    facts={"settlement_lines": settlement.line_count},
+    effects={"submit_settlement": settlement.freeze, "accept_settlement": settlement.accepted,
+             "return_settlement": settlement.returned},
+)

@@ -21,7 +21,7 @@ def test_seeding_twice_changes_nothing_and_every_account_signs_in(app, db, clien
     second = runner.invoke(args=["pomost", "seed-demo"])
     assert "nothing new" in second.output
     assert (db.session.scalar(select(func.count()).select_from(Call)),
-            db.session.scalar(select(func.count()).select_from(Application))) == counts == (9, 19)
+            db.session.scalar(select(func.count()).select_from(Application))) == counts == (9, 20)
     states = set(db.session.scalars(select(Application.status)))
     assert {"draft", "submitted", "formal_check", "correction", "merit_review", "formally_rejected",
             "third_review", "scored", "selected", "appeal"} <= states
@@ -38,6 +38,15 @@ def test_seeding_twice_changes_nothing_and_every_account_signs_in(app, db, clien
     from grants.reporting.models import Report, ReportFile
 
     assert {"accepted", "overdue"} <= set(db.session.scalars(select(Report.status)))
+    # An ended grant's settlement, three invoices against two budget lines, waits for the officer.
+    from grants.reporting import settlement
+
+    cafe = db.session.scalar(select(Application).where(Application.number == "DEMO/R/2"))
+    assert cafe.status == "settlement"
+    figures = settlement.summary(cafe)
+    assert (figures.spent, figures.paid, figures.unspent) == (Decimal("39350.00"), Decimal("40000.00"),
+                                                              Decimal("650.00"))
+    assert [v.totals["spent"] for v in settlement.versions(cafe)] == ["39350.00"]
     assert db.session.scalar(select(func.count()).select_from(ReportFile)) == 1
     held = db.session.scalar(select(Payment).join(Report, Report.application_id == Payment.application_id)
                              .where(Payment.status == "on_hold").limit(1))

@@ -46,7 +46,10 @@ MARKS = {
     "request_correction": None,  # needs the items to correct: the generic route must refuse it
     "appeal": lambda db, application, before: application.appealed_from == before["status"],
     "accept_settlement": lambda db, application, before: (application.durability_ends_at is not None) == (
-        application.status == "durability"),
+        application.status == "durability") and _told(db, application),
+    # A settlement lists its expenditure first (grants/reporting/settlement.py): never bare.
+    "submit_settlement": None,
+    "return_settlement": lambda db, application, before: _told(db, application),
     # Decisions an applicant may appeal against open the window (evaluation/workflow.py).
     "reject": lambda db, application, before: _window_opened(application, before),
     "leave_unconsidered": lambda db, application, before: _window_opened(application, before),
