@@ -92,6 +92,7 @@ def tick():
     from grants.engine.tick import tick as run
     from grants.evaluation import reminders
     from grants.reporting import operations as reporting
+    from grants.support import jobs as support
 
     created = reporting.create_due()
     if created:
@@ -107,6 +108,9 @@ def tick():
     overdue = reminders.mark_overdue()
     if overdue:
         click.echo(f"evaluation: {overdue} scorecards overdue, evaluators reminded")
+    for name, count in sorted(support.duties().items()):
+        if count:
+            click.echo(f"support: {name.replace('_', ' ')} {count}")
     counts.compact()
     written = _write_checkpoint()
     if written:

@@ -121,10 +121,12 @@ def _seed_areas(applicant: User) -> int:
     """The areas' own demo data (reports, controls …), each created once."""
     from grants.control import demo as control
     from grants.reporting import demo as reporting
+    from grants.support import demo as support
 
     organisation = db.session.scalar(select(Organisation).where(Organisation.name == DEMO_ORGANISATION))
     officer, finance = User.by_email(ACCOUNTS[1][0]), User.by_email(ACCOUNTS[3][0])
     created = reporting.seed(organisation, applicant, officer, finance)
+    created += support.seed(organisation, applicant, officer, finance)
     grant = db.session.scalar(select(Application).where(Application.title == reporting.APPLICATION_TITLE))
     return created + control.seed(grant, User.by_email(ACCOUNTS[4][0]), finance)
 

@@ -115,6 +115,8 @@ JOB_SUPPORT = CallType(
         "bridging_cap_table": "minimum_wage",
         "financed_months": 12,
         "durability_months": 6,
+        "durability_months_extended": 18,  # when extended bridging support was approved
+        "job_replacement_months": 3,  # a lost job replaced by an eligible person within this, or recovered
         "ps_status_months": 6,
         "requires_security": True,
         "requires_de_minimis": True,

@@ -60,9 +60,10 @@ INTEREST_KINDS = {
 }
 
 
-def open_case(application: Application, actor: User, principal: Decimal, basis: str, interest_kind: str,
+def open_case(application: Application, actor: User | None, principal: Decimal, basis: str, interest_kind: str,
               transferred_on: date | None, facts: str) -> RecoveryCase:
-    """A recovery case for part of a grant; misuse needs the transfer day interest runs from."""
+    """A recovery case for part of a grant; misuse needs the transfer day interest runs from. The scheduler opens
+    some itself (actor None): a lost job not replaced in time, a missed PS status."""
     errors = {}
     if principal is None or principal <= 0 or principal != principal.quantize(CENT):
         errors["principal"] = _l("An amount more than 0, at most 2 decimal places.")
@@ -85,7 +86,7 @@ def open_case(application: Application, actor: User, principal: Decimal, basis: 
     case = RecoveryCase(application_id=application.id, principal=principal, repaid=Decimal(0), legal_basis=basis,
                         interest_kind=interest_kind, transferred_on=transferred_on, facts=facts.strip(),
                         interest_from=transferred_on if interest_kind == "misuse" else None,
-                        opened_by_id=actor.id)
+                        opened_by_id=getattr(actor, "id", None))
     db.session.add(case)
     db.session.flush()
     audit.record("control:recovery:opened", actor=actor, obj=case,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from grants.access import acts_for
 from grants.applications.queries import counts_by_call
 from grants.engine.registry import bind, plug
+from grants.support import jobs
 from grants.support.models import BridgingExtension, Job, PackageItem
 from workflows.base import MEMBER
 
@@ -14,7 +15,8 @@ PACKAGE_ITEM_BINDING = bind(PackageItem, counts=lambda: counts_by_call(PackageIt
 JOB_PLUG = plug(Job, facts={
     "financed_until": lambda job, now: job.financed_until,
     "durability_ends_at": lambda job, now: job.durability_ends_at,
-})
+}, relations={MEMBER: lambda user, job: acts_for(user, job.application.organisation_id)},
+    effects={"finance": jobs.financed, "report_loss": jobs.lost})
 EXTENSION_PLUG = plug(BridgingExtension, facts={
     "requested_months": lambda extension, now: extension.requested_months,
     "max_extension_months": lambda extension, now:

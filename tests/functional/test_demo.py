@@ -21,7 +21,7 @@ def test_seeding_twice_changes_nothing_and_every_account_signs_in(app, db, clien
     second = runner.invoke(args=["pomost", "seed-demo"])
     assert "nothing new" in second.output
     assert (db.session.scalar(select(func.count()).select_from(Call)),
-            db.session.scalar(select(func.count()).select_from(Application))) == counts == (9, 20)
+            db.session.scalar(select(func.count()).select_from(Application))) == counts == (10, 21)
     states = set(db.session.scalars(select(Application.status)))
     assert {"draft", "submitted", "formal_check", "correction", "merit_review", "formally_rejected",
             "third_review", "scored", "selected", "appeal"} <= states
@@ -47,6 +47,11 @@ def test_seeding_twice_changes_nothing_and_every_account_signs_in(app, db, clien
     assert (figures.spent, figures.paid, figures.unspent) == (Decimal("39350.00"), Decimal("40000.00"),
                                                               Decimal("650.00"))
     assert [v.totals["spent"] for v in settlement.versions(cafe)] == ["39350.00"]
+    # Jobs of a job-creation grant: one kept in durability, one financed, one lost waiting for its replacement.
+    from grants.support.models import Job, PsStatus
+
+    assert sorted(db.session.scalars(select(Job.status))) == ["durability", "financed", "lost"]
+    assert db.session.scalar(select(PsStatus.obtained_on)) is not None
     assert db.session.scalar(select(func.count()).select_from(ReportFile)) == 1
     held = db.session.scalar(select(Payment).join(Report, Report.application_id == Payment.application_id)
                              .where(Payment.status == "on_hold").limit(1))
