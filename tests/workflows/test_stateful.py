@@ -361,7 +361,20 @@ class EngineMachine(RuleBasedStateMachine):
         tracked.successes.append(expected)
         if tracked.model is Payment and trigger in ("request", "release"):
             tracked.prepared_by = expected.actor_id
+        if tracked.model is Application and trigger == "resign":
+            self.forget_dropped_payments(tracked)
         self.check_history(tracked)
+
+    def forget_dropped_payments(self, application: Tracked) -> None:
+        """A resignation drops the application's planned payments (grants/finance/workflow.py): only those."""
+        payments = {k: t for k, t in self.objects.items() if t.model is Payment}
+        rows = dict(_db.session.execute(select(Payment.id, Payment.application_id)
+                                        .where(Payment.id.in_([t.id for t in payments.values()]))).all())
+        for key, tracked in payments.items():
+            if tracked.id not in rows:
+                assert tracked.status == "planned", \
+                    f"{key} ({tracked.status}) went with {application.key}'s resignation"
+                del self.objects[key]
 
     # --- checks over every object --------------------------------------------------------------------
 
