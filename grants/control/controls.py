@@ -5,23 +5,28 @@ deadlines, which the grantee answers. A closed control never changes."""
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from grants.applications.models import Application
+from grants.applications.workflow import members_to_notify
 from grants.auth.models import User
 from grants.calls.models import Call
 from grants.control.models import Control, ControlPlan, Finding
+from grants.control.recovery import local_today
 from grants.errors import Refusal
 from grants.extensions import db
+from grants.finance.models import Agreement
 from grants.locking import lock
 from grants.reporting.models import Report
 from grants.services import audit
+from grants.services.mail import queue_mail
 from grants.types import utcnow
 
 CONTROLLABLE = ("implementation", "settlement", "durability", "closed")
+SETTLEMENT_DAYS = 30  # after the grant's end: a settlement not in by then is late
 OPEN = ("planned", "in_progress", "findings")
 CHECKLIST = {
     "documents": _l("Invoices and proofs of payment match the expenditure reported"),
@@ -48,11 +53,17 @@ def random_sample(grants: list[int], size: int, seed: int) -> list[int]:
 
 
 def risk_sample(grants: list[int], size: int, now=None) -> list[int]:
-    """The riskiest: the most reports past their deadline and not accepted, then the largest award."""
+    """The riskiest: the most reports past their deadline and not accepted (a settlement not submitted 30 days
+    after the grant's end counts as one more), then the largest award."""
     now = now or utcnow()
     late = dict(db.session.execute(select(Report.application_id, func.count()).where(
         Report.application_id.in_(grants), Report.due_at < now, Report.status != "accepted")
         .group_by(Report.application_id)).all())
+    for grant in db.session.scalars(select(Agreement.application_id).join(
+            Application, Application.id == Agreement.application_id).where(
+            Agreement.application_id.in_(grants), Application.status == "implementation",
+            Agreement.ends_on < local_today(now) - timedelta(days=SETTLEMENT_DAYS))):
+        late[grant] = late.get(grant, 0) + 1
     awards = dict(db.session.execute(select(Application.id, Application.awarded_amount)
                                      .where(Application.id.in_(grants))).all())
     ranked = sorted(grants, key=lambda g: (-late.get(g, 0), -(awards.get(g) or 0), g))
@@ -79,9 +90,11 @@ def draw(call: Call, actor: User, method: str, size: int, seed: int | None, plan
                        population=grants, chosen=chosen, created_by_id=actor.id)
     db.session.add(plan)
     db.session.flush()
-    db.session.add_all([Control(application_id=grant, plan_id=plan.id, planned_on=planned_on, checklist={})
-                        for grant in chosen])
+    made = [Control(application_id=grant, plan_id=plan.id, planned_on=planned_on, checklist={}) for grant in chosen]
+    db.session.add_all(made)
     db.session.flush()
+    for control in made:
+        planned(control)
     audit.record("control:plan:drawn", actor=actor, obj=call,
                  data={"plan": plan.id, "method": method, "seed": plan.seed, "population": len(grants),
                        "chosen": chosen})
@@ -95,6 +108,7 @@ def ad_hoc(application: Application, actor: User, planned_on: date, scope: str) 
                       checklist={})
     db.session.add(control)
     db.session.flush()
+    planned(control)
     audit.record("control:control:planned", actor=actor, obj=control, data={"application": application.id})
     return control
 
@@ -143,6 +157,26 @@ def answer(finding: Finding, control: Control, actor: User, text: str) -> None:
     finding.answer, finding.answered_at, finding.answered_by_id = text.strip(), utcnow(), actor.id
     db.session.flush()
     audit.record("control:finding:answered", actor=actor, obj=control, data={"finding": finding.id})
+
+
+def waiting(control: Control, now) -> int:
+    """Recommendations with no answer whose deadline has not passed: the control stays open for them."""
+    return db.session.scalar(select(func.count()).select_from(Finding).where(
+        Finding.control_id == control.id, Finding.answer.is_(None), Finding.deadline >= local_today(now))) or 0
+
+
+def tell_grantee(control: Control, template: str, subject, **more) -> None:
+    with db.session.no_autoflush:
+        members = members_to_notify(control.application)
+        found = findings(control)
+    for member in members:
+        queue_mail(member.email, subject, template, locale=member.locale, control=control,
+                   application=control.application, findings=found, **more)
+
+
+def planned(control: Control) -> None:
+    tell_grantee(control, "control_planned", _l("%(number)s: a control of your grant is planned",
+                                                 number=control.application.number))
 
 
 def findings(control: Control) -> list[Finding]:

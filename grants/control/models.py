@@ -43,6 +43,7 @@ class Control(ApplicationPart, db.Model):
     planned_on: Mapped[date | None] = mapped_column(Date)
     scope: Mapped[str | None] = mapped_column(Text)
     checklist: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # item → checked
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # called off before it began
 
 
 class Finding(db.Model):

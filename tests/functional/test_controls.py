@@ -118,3 +118,53 @@ def test_a_control_with_findings_is_sent_to_recovery_and_the_recovery_form_follo
                      token_from=page)
     assert sent.status_code == 303 and sent.headers["Location"].endswith(f"/recoveries/new/{grant.id}")
     assert _db.session.scalar(select(ControlPlan.id)) is None and control.status == "recovery"
+
+
+def test_the_grantee_is_told_and_a_control_closes_only_once_its_recommendations_are_settled(db, call_with_grants):
+    from grants.engine.core import GuardsFailed
+    from grants.services.mail import OutboxMessage
+
+    auditor, grant = call_with_grants["auditor"], call_with_grants["grants"][2]
+    owner = grant.organisation.memberships[0].user
+    control = controls.ad_hoc(grant, auditor, utcnow().date() + timedelta(days=7), "Sprzęt")
+    fire(control, "start", auditor)
+    finding = controls.add_finding(control, auditor, "Brak oznakowania.", "Oznakować sprzęt.",
+                                   utcnow().date() + timedelta(days=10))
+    fire(control, "record_findings", auditor)
+    with pytest.raises(GuardsFailed) as waiting:  # its answer is not in and the deadline is ahead
+        fire(control, "close", auditor)
+    assert "waiting for the grantee's answer" in str(waiting.value.messages[0]("en"))
+    assert controls.waiting(control, utcnow() + timedelta(days=11)) == 0  # once the deadline passed, it may close
+    controls.answer(finding, control, owner, "Oznakowano 4 grudnia.")
+    fire(control, "close", auditor)
+    _db.session.commit()
+    subjects = list(_db.session.scalars(select(OutboxMessage.subject).where(OutboxMessage.recipient == owner.email)))
+    assert [s.split(": ", 1)[1] for s in subjects] == [
+        "a control of your grant is planned", "the control's findings and recommendations", "the control is closed"]
+
+
+def test_a_planned_control_is_called_off_and_does_not_count_as_the_grants_control(db, call_with_grants):
+    from grants.control.workflow import APPLICATION_PLUG  # noqa: F401 - the fact under test
+
+    auditor, grant = call_with_grants["auditor"], call_with_grants["grants"][3]
+    control = controls.ad_hoc(grant, auditor, utcnow().date() + timedelta(days=7), "")
+    with pytest.raises(Refusal):  # a reason is required
+        fire(control, "cancel", auditor)
+    fire(control, "cancel", auditor, "Beneficjent w likwidacji – kontrola bez celu.")
+    _db.session.commit()
+    assert control.status == "closed" and control.cancelled_at is not None
+    from grants.engine.registry import binding_for
+
+    control_closed = binding_for(grant).facts["control_closed"]
+    assert control_closed(grant, utcnow()) is False
+    assert grant.id in controls.population(call_with_grants["call"])  # it may be drawn again
+
+
+def test_a_settlement_late_after_the_grants_end_raises_its_risk(db, call_with_grants):
+    grants = call_with_grants["grants"]
+    population = controls.population(call_with_grants["call"])
+    ended = utcnow().date() - timedelta(days=45)
+    factories.agreement(grants[4], starts_on=ended - timedelta(days=300), ends_on=ended)  # no settlement in
+    factories.agreement(grants[5], starts_on=ended - timedelta(days=300), ends_on=utcnow().date() - timedelta(days=5))
+    _db.session.flush()
+    assert controls.risk_sample(population, 2) == sorted([grants[4].id, grants[11].id])
