@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import QueryableAttribute, selectinload
 
 from grants.engine.core import SYSTEM_ACTOR, fire, fire_many, guards_hold
 from grants.engine.registry import bindings
@@ -63,6 +64,8 @@ def _fire_due(binding, declared, now: datetime, postgres: bool) -> int:
         after = ids[-1]
         claim = (select(model).where(model.id.in_(ids), model.status.in_(declared.source)).order_by(model.id)
                  .execution_options(populate_existing=True))
+        if isinstance(getattr(model, "application", None), QueryableAttribute):
+            claim = claim.options(selectinload(model.application))  # the effects read it: once per batch
         if postgres:
             claim = claim.with_for_update(skip_locked=True)  # another copy holds the rest, or moved them on
         claimed = db.session.scalars(claim).all()

@@ -215,9 +215,22 @@ def _local_day(moment: datetime) -> str:
     return moment.astimezone(_zone(Programme.current().time_zone)).date().isoformat()
 
 
+def _members(application) -> list:
+    """The grantee's people, read once per organisation in a transaction (a batch of the scheduler tells
+    thousands of reports' grantees, most of them the same few organisations)."""
+    transaction = db.session().get_transaction()
+    cache = db.session.info.get("pomost_members")
+    if cache is None or cache[0] is not transaction:
+        cache = db.session.info["pomost_members"] = (transaction, {})
+    found = cache[1].get(application.organisation_id)
+    if found is None:
+        found = cache[1][application.organisation_id] = members_to_notify(application)
+    return found
+
+
 def tell_members(report: Report, template: str, subject, **more) -> None:
     with db.session.no_autoflush:  # inside a batch of transitions: the batch's own flush writes them all
-        members = members_to_notify(report.application)
+        members = _members(report.application)
     for member in members:
         queue_mail(member.email, subject, template, locale=member.locale, report=report,
                    application=report.application, **more)
