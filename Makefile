@@ -88,7 +88,7 @@ diagrams: install
 # Refresh the message catalogue after changing user-visible strings; then translate the new msgids in
 # grants/translations/pl/LC_MESSAGES/messages.po (a test fails while any is untranslated).
 extract-messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o grants/translations/messages.pot --no-location --sort-output -w 100 .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k _ln:1,2 -o grants/translations/messages.pot --no-location --sort-output -w 100 .
 	$(BIN)/pybabel update -i grants/translations/messages.pot -d grants/translations --no-fuzzy-matching --ignore-obsolete -w 100
 
 clean:

@@ -128,7 +128,8 @@ def _seed_areas(applicant: User) -> int:
     created = reporting.seed(organisation, applicant, officer, finance)
     created += support.seed(organisation, applicant, officer, finance)
     grant = db.session.scalar(select(Application).where(Application.title == reporting.APPLICATION_TITLE))
-    return created + control.seed(grant, User.by_email(ACCOUNTS[4][0]), finance)
+    ended = db.session.scalar(select(Application).where(Application.number == reporting.ENDED_NUMBER))
+    return created + control.seed(grant, User.by_email(ACCOUNTS[4][0]), finance, ended)
 
 
 def _draft(call: Call, organisation: Organisation, applicant: User, title: str, requested: str) -> Application:

@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.numbers import get_decimal_symbol
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -49,12 +51,20 @@ def _strip(value):
 
 
 class AmountField(DecimalField):
-    """A decimal typed either way: '1 234,50' as well as '1234.50'."""
+    """A decimal typed either way: '1 234,50' as well as '1234.50'; shown with the person's decimal sign and no
+    grouping ('1500,00' in Polish), which reads back the same."""
 
     def process_formdata(self, valuelist):
         if valuelist:
-            valuelist = [v.replace("\u00a0", "").replace(" ", "").replace(",", ".") for v in valuelist]
+            valuelist = [v.replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
+                         for v in valuelist]
         super().process_formdata(valuelist)
+
+    def _value(self):
+        shown = super()._value()
+        if self.raw_data or not shown:
+            return shown
+        return shown.replace(".", get_decimal_symbol(get_locale() or "en"))
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from sqlalchemy import select
 from grants.access import Permission, get_or_404, require
 from grants.applications.forms import TransitionForm
 from grants.applications.models import Application
+from grants.applications.workflow import members_to_notify
 from grants.auth.models import Programme
 from grants.control import recovery
 from grants.control.forms import OpenCaseForm, RepaymentForm, ServeForm
@@ -114,11 +115,13 @@ def notice(case_id: int):
     as_of = _as_of()
     account, unavailable = _account(case, as_of)
     config = current_app.config
-    html = render_template(
-        "control/recovery_notice_pdf.html", case=case, application=case.application, as_of=as_of,
-        account=account, unavailable=unavailable is not None, bases=recovery.BASES, kinds=recovery.INTEREST_KINDS,
-        operator=config.get("PAYER_NAME") or Programme.current().name, account_number=config.get("PAYER_ACCOUNT"),
-        locale=str(get_locale()))
+    grantee = members_to_notify(case.application)
+    with force_locale(grantee[0].locale if grantee and grantee[0].locale else "pl"):  # the grantee reads it
+        html = render_template(
+            "control/recovery_notice_pdf.html", case=case, application=case.application, as_of=as_of,
+            account=account, unavailable=unavailable is not None, bases=recovery.BASES,
+            kinds=recovery.INTEREST_KINDS, operator=config.get("PAYER_NAME") or Programme.current().name,
+            account_number=config.get("PAYER_ACCOUNT"), locale=str(get_locale()))
     document = pdf.html_to_pdf(html, [Path(current_app.static_folder, "css", "pdf.css")])
     return current_app.response_class(document, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="wezwanie-{case.id}-{as_of.isoformat()}.pdf"'})

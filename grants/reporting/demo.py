@@ -22,6 +22,7 @@ from grants.types import utcnow
 
 TITLE = "Wsparcie doradcze dla spółdzielni – budowanie bogactwa wspólnot 2026"
 APPLICATION_TITLE = "Inkubator spółdzielni na Zatorzu"
+ENDED_NUMBER = "DEMO/R/2"  # the call's ended grant, its settlement waiting for the officer
 # A 1×1 PNG: the demo's photo of a workshop.
 PHOTO = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9aw"
                          "AAAABJRU5ErkJggg==")
@@ -109,7 +110,7 @@ def _settled(call: Call, organisation: Organisation, applicant: User, finance: U
     starts_on = ends_on - timedelta(days=364)
     cafe = Application(call=call, organisation=organisation, title="Kawiarnia społeczna przy Rynku",
                        requested_amount=Decimal("40000.00"), awarded_amount=Decimal("40000.00"),
-                       status="implementation", number="DEMO/R/2", submitted_at=now - timedelta(days=390))
+                       status="implementation", number=ENDED_NUMBER, submitted_at=now - timedelta(days=390))
     db.session.add(cafe)
     db.session.flush()
     _submitted(cafe, applicant, "Kawiarnia zatrudniająca osoby po kryzysie bezdomności.", CAFE_BUDGET)
@@ -119,7 +120,7 @@ def _settled(call: Call, organisation: Organisation, applicant: User, finance: U
                              signed_at=now - timedelta(days=380)))
     db.session.add(Payment(application_id=cafe.id, kind="advance", amount=Decimal("40000.00"),
                            bank_account=organisation.bank_account, status="paid", paid_on=starts_on,
-                           prepared_by_id=finance.id))
+                           due_at=now - timedelta(days=386), prepared_by_id=finance.id))
     db.session.flush()
     for line, number, day, supplier, amount in (
             (0, "FV/2025/118", 20, "Hurtownia Gastronomiczna „Stalgast”", "19850.00"),

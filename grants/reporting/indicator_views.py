@@ -30,13 +30,15 @@ def _day(name: str) -> date | None:
 
 def _cell(value) -> str:
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in "=+-@\t\r" else text  # never a formula in a spreadsheet
+    return "'" + text if text and text[0] in "=+-@\t\r" else text  # never a formula in a spreadsheet
 
 
 @bp.route("/")
 @require(Permission.APPLICATION_ANY_READ)
 def index():
     call_id, start, end = request.args.get("call", type=row_id), _day("from"), _day("to")
+    if start and end and start > end:
+        start, end = end, start  # typed the other way round
     figures = indicators.report_figures(call_id, start, end)
     jobs = indicators.job_figures(call_id, start, end)
     if request.args.get("format") == "csv":
@@ -55,8 +57,11 @@ def _csv(figures, jobs) -> Response:
     for f in figures:
         writer.writerow([_cell(localised(f.label)), _cell(localised(f.row_label)), _cell(localised(f.column_label)),
                          f.total, f.reports])
-    for measure, kinds in jobs.items():
-        for kind, counted in sorted(kinds.items()):
-            writer.writerow([_cell(f"jobs:{measure}"), kind, "fte", counted["fte"], counted["people"]])
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8",
+    writer.writerow([])
+    writer.writerow([_("Jobs"), _("Organisation type"), _("People"), _("FTE")])
+    labels = {str(k.value): str(label) for k, label in ORGANISATION_TYPE_LABELS.items()}
+    for measure, title in (("created", _("Created")), ("maintained", _("Maintained"))):
+        for kind, counted in sorted(jobs[measure].items()):
+            writer.writerow([title, labels.get(kind, kind), counted["people"], counted["fte"]])
+    return Response("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="indicators.csv"'})

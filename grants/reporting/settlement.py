@@ -90,11 +90,18 @@ class Summary:
     own_planned: Decimal
     own: Decimal  # own contribution stated
     due_on: date | None
+    starts_on: date | None = None  # the grant's period, which invoices are dated within
+    ends_on: date | None = None
 
     @property
     def unspent(self) -> Decimal:
         """Paid out and not spent: to be returned."""
         return max(self.paid - self.spent, ZERO)
+
+    @property
+    def beyond_paid(self) -> Decimal:
+        """Spent beyond what was paid out so far (the final tranche, if any, pays it once accepted)."""
+        return max(self.spent - self.paid, ZERO)
 
     def as_json(self) -> dict[str, str]:
         return {name: str(getattr(self, name)) for name in ("planned", "spent", "paid", "own_planned", "own",
@@ -147,10 +154,13 @@ def summary(application: Application, settlement: Settlement | None = None,
     rows = {p.index: Row(p) for p in planned}
     for line in lines(settlement) if found is None else found:
         rows.setdefault(line.budget_line, Row(Planned(line.budget_line, "?", ZERO, ZERO))).lines.append(line)
+    agreement = db.session.scalar(select(Agreement).where(Agreement.application_id == application.id))
     return Summary(rows=[rows[index] for index in sorted(rows)], planned=sum((p.grant for p in planned), ZERO),
                    spent=sum((row.spent for row in rows.values()), ZERO), paid=Decimal(paid_out(application)),
                    own_planned=sum((p.own for p in planned), ZERO),
-                   own=settlement.own_contribution if settlement is not None else ZERO, due_on=due_on(application))
+                   own=settlement.own_contribution if settlement is not None else ZERO, due_on=due_on(application),
+                   starts_on=agreement.starts_on if agreement else None,
+                   ends_on=agreement.ends_on if agreement else None)
 
 
 def versions(application: Application) -> list[SettlementVersion]:

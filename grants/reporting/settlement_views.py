@@ -20,11 +20,14 @@ from grants.reporting.permissions import can_read_grant_reports
 from grants.services import uploads
 from grants.types import utcnow
 from grants.web import on_refusal
+from workflows import WORKFLOWS
 
 bp = Blueprint("settlements", __name__, url_prefix="/settlements")
 SHOWN = ("implementation", "settlement", "durability", "recovery", "closed")
 DECISIONS = {"accept": "accept_settlement", "return": "return_settlement"}
-VERSION_DECISIONS = {"accepted": (_l("Accepted"), "success"), "returned": (_l("Returned"), "warning")}
+VERSION_DECISIONS = {"accepted": (_l("Settlement accepted"), "success"),
+                     "returned": (_l("Returned for changes"), "warning")}
+APPLICATION = WORKFLOWS["application"]
 links.add_link("settlements.show", _l("Settlement"), "settlement-link",
                lambda user, application: application.status in SHOWN and can_read_grant_reports(user, application))
 
@@ -47,10 +50,13 @@ def page(application: Application, status: int = 200, **forms):
     line_form = forms.get("line") or ExpenditureForm(version=settlement.version if settlement else None)
     line_form.budget_line.choices = [(p.index, f"{p.index + 1}. {p.item}") for p in budget]
     summary = ops.summary(application, settlement)
+    versions = ops.versions(application)
     return render_template(
         "reporting/settlement.html", application=application, settlement=settlement, summary=summary,
-        spent_lines=[line for row in summary.rows for line in row.lines], versions=ops.versions(application),
-        decisions=VERSION_DECISIONS,
+        spent_lines=[line for row in summary.rows for line in row.lines], versions=versions,
+        decisions=VERSION_DECISIONS, state=APPLICATION.state(application.status),
+        returned=versions[-1] if versions and versions[-1].decision == "returned"
+        and application.status in ops.EDITABLE else None,
         editable=ops.EDITABLE == (application.status,) and "submit_settlement" in actions,
         submit=actions.get("submit_settlement"), deciding="accept_settlement" in actions,
         late=ops.is_late(application, utcnow().date()), shift=ops.ALLOWED_SHIFT, line=line_form,

@@ -34,6 +34,7 @@ class PsStatusForm(BaseForm):
 
 
 class LossForm(BaseForm):
+    lost_on = DateField(_l("Day the job was lost"), validators=[Optional()])
     reason = TextAreaField(_l("What happened"), validators=[InputRequired(message=_l("Say what happened.")),
                                                             Length(max=2000)])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])

@@ -19,7 +19,9 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import func, select
 
 from grants.access import acts_for
@@ -95,6 +97,10 @@ def fte_label(value) -> str:
     return str(FTES.get(key, key))
 
 
+def replacement_of(job: Job) -> Job | None:
+    return db.session.scalar(select(Job).where(Job.replaces_id == job.id))
+
+
 def masked(pesel: str | None) -> str:
     return f"{pesel[:2]}•••••••{pesel[-2:]}" if pesel and len(pesel) == 11 else "—"
 
@@ -125,7 +131,7 @@ def _check(application: Application, new: NewJob, has_disability_doc: bool, toda
     if new.fte not in FTES:
         errors["fte"] = _l("Choose the working time.")
     elif new.fte == "0.25" and not has_disability_doc:
-        errors["disability"] = _l("A quarter-time job needs the person's disability certificate.")
+        errors["disability_doc"] = _l("A quarter-time job needs the person's disability certificate.")
     if agreement is not None and not agreement.starts_on <= new.starts_on <= min(agreement.ends_on, today + timedelta(
             days=31)):
         errors["starts_on"] = _l("The job starts within the agreement's period, at most a month from today.")
@@ -137,8 +143,10 @@ def _replaced(application: Application, new: NewJob, errors: dict[str, Any]) -> 
         taken = db.session.scalar(select(func.count()).select_from(Job).where(
             Job.application_id == application.id, Job.status.in_(ACTIVE))) or 0
         if taken >= slots(application):
-            errors["replaces"] = _l("The agreement pays for %(n)d jobs and all are taken; a new person can only "
-                                    "replace a lost job.", n=slots(application))
+            errors["replaces"] = _ln("The agreement pays for %(num)d job and it is taken; a new person can only "
+                                     "replace a lost job.",
+                                     "The agreement pays for %(num)d jobs and all are taken; a new person can only "
+                                     "replace a lost job.", slots(application))
         return None
     lost = db.session.get(Job, new.replaces_id)
     if lost is None or lost.application_id != application.id or lost.status != "lost" or lost.recovery_case_id:
@@ -146,9 +154,10 @@ def _replaced(application: Application, new: NewJob, errors: dict[str, Any]) -> 
     elif db.session.scalar(select(func.count()).select_from(Job).where(Job.replaces_id == lost.id)):
         errors["replaces"] = _l("That job is already replaced.")
     elif lost.replace_by is not None and new.starts_on > lost.replace_by:
-        errors["starts_on"] = _l("The replacement must start by %(day)s.", day=lost.replace_by.isoformat())
+        errors["starts_on"] = _l("The replacement must start by %(day)s.", day=format_date(lost.replace_by, "long"))
     elif new.fte in FTES and Decimal(new.fte) < Decimal(lost.fte):
-        errors["fte"] = _l("A replacement has at least the lost job's working time.")
+        errors["fte"] = _l("A replacement needs at least the lost job's working time: %(fte)s.",
+                           fte=fte_label(lost.fte))
     return lost
 
 
@@ -215,8 +224,16 @@ def financed(job: Job, actor: Any, ctx: Context, from_state: str) -> None:
 
 
 def lost(job: Job, actor: Any, ctx: Context, from_state: str) -> None:
-    """A lost job may be replaced within the call's months; the grantee hears by when."""
-    job.lost_on = ctx.now.date()
+    """A lost job (on the day given, else today) may be replaced within the call's months; the grantee hears by
+    when."""
+    try:
+        day = date.fromisoformat(ctx.data["lost_on"]) if ctx.data.get("lost_on") else recovery.local_today(ctx.now)
+    except (TypeError, ValueError):
+        day = None
+    if day is None or day > recovery.local_today(ctx.now) or (job.starts_on is not None and day < job.starts_on):
+        raise Refusal(_l("The day the job was lost is between its start and today."), status=422,
+                      errors={"lost_on": _l("Between the job's start and today.")})
+    job.lost_on = day
     job.replace_by = agreements.months_after(job.lost_on, job.application.call.parameter("job_replacement_months")
                                              or 3)
     for member in members_to_notify(job.application):

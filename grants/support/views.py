@@ -3,6 +3,7 @@ replacement), one job with its person, documents and history, and the staff's de
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -45,8 +46,9 @@ def grant_page(application: Application, status: int = 200, form: JobForm | None
     replaceable = [j for j in found if j.status == "lost" and j.recovery_case_id is None
                    and not any(other.replaces_id == j.id for other in found)]
     form = form or JobForm()
-    form.replaces.choices = [(0, _("A new job"))] + [(j.id, _("Replaces %(name)s (lost %(day)s)", name=j.person_name,
-                                                              day=j.lost_on.isoformat())) for j in replaceable]
+    form.replaces.choices = [(0, _("A new job"))] + [
+        (j.id, _("%(name)s, %(fte)s (lost %(day)s)", name=j.person_name, fte=ops.fte_label(j.fte),
+                 day=format_date(j.lost_on, "medium"))) for j in replaceable]
     agreement = ops.agreement_of(application)
     return render_template(
         "support/jobs.html", application=application, jobs=found, workflow=WORKFLOW, fte_label=ops.fte_label,
@@ -127,6 +129,7 @@ def job_page(job: Job, status: int = 200, loss: LossForm | None = None):
         "support/job.html", job=job, application=job.application, workflow=WORKFLOW, fte_label=ops.fte_label,
         eligibility=ops.ELIGIBILITY, files=ops.files_of(job), file_kinds=FILE_KINDS, history=history_of(job),
         share=ops.share(job, ops.agreement_of(job.application)), finance=actions.get("finance"),
+        replaced_by=ops.replacement_of(job), lost=job.status == "lost",
         report_loss=actions.get("report_loss"), loss=loss or LossForm(version=job.version),
         action=JobActionForm(version=job.version)), status
 
@@ -154,9 +157,11 @@ def decide(job_id: int, trigger: str):
     form = LossForm() if trigger == "report_loss" else JobActionForm()
     if not form.validate_on_submit():
         return job_page(job, 422, loss=form if trigger == "report_loss" else None)
-    on_refusal(lambda refusal: job_page(job, refusal.status or 422))
+    data = {"lost_on": form.lost_on.data.isoformat()} if trigger == "report_loss" and form.lost_on.data else {}
+    on_refusal(lambda refusal: job_page(job, refusal.status or 422, loss=placed(form, refusal.errors)
+                                        if trigger == "report_loss" else None))
     fire(job, trigger, current_user, getattr(form, "reason", None) and form.reason.data,
-         expected_version=form.version.data)
+         expected_version=form.version.data, **data)
     db.session.commit()
     flash(_("Financing of the job has started.") if trigger == "finance"
           else _("The job is recorded as lost; the grantee may replace it."), "success")

@@ -126,6 +126,7 @@ def test_the_grantee_is_told_and_a_control_closes_only_once_its_recommendations_
 
     auditor, grant = call_with_grants["auditor"], call_with_grants["grants"][2]
     owner = grant.organisation.memberships[0].user
+    owner.locale = "en"
     control = controls.ad_hoc(grant, auditor, utcnow().date() + timedelta(days=7), "Sprzęt")
     fire(control, "start", auditor)
     finding = controls.add_finding(control, auditor, "Brak oznakowania.", "Oznakować sprzęt.",

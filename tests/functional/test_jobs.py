@@ -217,3 +217,28 @@ def test_others_get_404_and_only_staff_decide(client, auth, db, grant):
     assert client.get(page).status_code == 200
     _db.session.refresh(job)
     assert job.status == "created"
+
+
+def test_a_loss_on_a_given_day_and_the_replaced_job_says_by_whom(client, auth, db, grant):
+    auth.login(grant["owner"].email)
+    _register(client, grant)
+    job = _db.session.scalar(select(Job))
+    fire(job, "finance", grant["finance"])
+    _db.session.commit()
+    auth.logout()
+    auth.login(grant["officer"].email)
+    page = f"/jobs/{job.id}"
+    early = client.post(f"{page}/report_loss", data={"csrf_token": csrf_token(client, page), "version": job.version,
+                                                     "reason": "Zwolnienie.", "lost_on": "2001-01-01"})
+    assert early.status_code == 422 and "Between the job's start and today." in early.get_data(as_text=True)
+    day = grant["agreement"].starts_on + timedelta(days=20)
+    assert client.post(f"{page}/report_loss", data={"csrf_token": csrf_token(client, page), "version": job.version,
+                                                    "reason": "Zwolnienie.", "lost_on": day.isoformat()}
+                       ).status_code == 303
+    _db.session.refresh(job)
+    assert job.lost_on == day and job.replace_by == jobs.agreements.months_after(day, 3)
+    auth.logout()
+    auth.login(grant["owner"].email)
+    _register(client, grant, person="Piotr Zieliński", number=pesel("880808", "4321"), replaces=job.id)
+    shown = client.get(page).get_data(as_text=True)
+    assert 'data-testid="replaced-by"' in shown and "Piotr Zieliński" in shown and "replace by" not in shown

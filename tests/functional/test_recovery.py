@@ -201,20 +201,21 @@ def test_the_notice_pdf_carries_the_case_and_its_statement_for_staff_and_the_gra
     app.config["PAYER_ACCOUNT"] = "PL10105000997603123456789123"
     path = f"/recoveries/{case.id}/notice.pdf?as_of=2025-05-31"
     auth.login(case_setup["auditor"].email)
-    assert f'href="/recoveries/{case.id}/notice.pdf?as_of=2025-05-31"'.encode() in \
-        client.get(f"/recoveries/{case.id}?as_of=2025-05-31").data
+    shown = client.get(f"/recoveries/{case.id}?as_of=2025-05-31").get_data(as_text=True)
+    assert f'formaction="/recoveries/{case.id}/notice.pdf"' in shown and 'value="2025-05-31"' in shown
     for user in (case_setup["auditor"], case_setup["finance"], owner):
         auth.logout()
         auth.login(user.email)
         document = client.get(path)
         assert document.status_code == 200, user.email
         assert document.mimetype == "application/pdf" and document.data.startswith(b"%PDF")
-    assert len(rendered) == 3 and 'lang="pl"' in rendered[2]  # in the reader's language: the grantee's is Polish
+    # In the grantee's language, whoever prints it: the notice is for the grantee.
+    assert len(rendered) == 3 and all('lang="pl"' in html for html in rendered)
     html = rendered[0]
-    assert "Notice to repay grant money" in html and f"Recovery case {case.id}" in html
+    assert "Wezwanie do zwrotu środków dotacji" in html and f"{case.id}" in html
     assert case_setup["application"].organisation.name in html and "art. 207" in html
-    assert "146.99" in html and "88.77" in html and "10,236.00" in html  # the statement the case page shows
-    assert "Sprzęt kupiony z dotacji" in html and "June 16, 2025" in html  # the facts; due 14 days after service
+    assert "146,99" in html and "88,77" in html and "236,00" in html  # the statement the case page shows
+    assert "Sprzęt kupiony z dotacji" in html and "16 czerwca 2025" in html  # the facts; due 14 days after service
     assert "PL10105000997603123456789123" in html
 
 
@@ -237,7 +238,7 @@ def test_the_notice_pdf_with_no_rate_in_force_says_interest_cannot_be_computed_y
     auth.login(case_setup["finance"].email)
     document = client.get(f"/recoveries/{case.id}/notice.pdf?as_of=not-a-day")  # read as today
     assert document.status_code == 200 and document.data.startswith(b"%PDF")
-    assert "Interest cannot be computed yet" in rendered[-1] and "Account for repayment" not in rendered[-1]
+    assert "Odsetek nie można jeszcze obliczyć" in rendered[-1] and "Rachunek do zwrotu" not in rendered[-1]
 
 
 # --- the staff's list of cases ---------------------------------------------------------------------

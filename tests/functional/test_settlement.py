@@ -75,7 +75,7 @@ def test_the_grantee_settles_line_by_line_and_sees_deviations_and_the_unspent_am
     assert [row.deviation for row in figures.rows] == [Decimal("-6000.00"), Decimal("-4000.00")]
     assert [row.beyond_shift for row in figures.rows] == [True, True]  # −16.7 % and −20 %
     assert figures.unspent == Decimal("4000.00")  # 50,000 paid, 46,000 spent
-    assert "PLN4,000.00" in page and "More than 10 % off the plan" in page
+    assert "PLN4,000.00" in page and "More than 10\u00a0% off the plan" in page
     assert page.count('data-line="') == 2
     saved = client.post(grant["page"], data={"csrf_token": csrf_token(client, grant["page"]),
                                              "own_contribution": "4 500,00", "remarks": "Wolontariat przy remoncie",
