@@ -317,7 +317,8 @@ def accepted(application: Application, actor: Any, ctx: Context, from_state: str
     version = _decide(application, actor, ctx, "accepted")
     for member in members_to_notify(application):
         queue_mail(member.email, _l("Settlement of %(number)s accepted", number=application.number),
-                   "settlement_accepted", locale=member.locale, application=application, version=version)
+                   "settlement_accepted", locale=member.locale, application=application, version=version,
+                   unspent=Decimal(version.totals["unspent"]) if version is not None else ZERO)
 
 
 def returned(application: Application, actor: Any, ctx: Context, from_state: str) -> None:

@@ -4,7 +4,7 @@ status obtained."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -54,10 +54,10 @@ def seed(organisation: Organisation, applicant: User, officer: User, finance: Us
         start = starts_on + timedelta(days=after) if after is not None else months_after(now.date(), -4)
         made.append(jobs.register(grant, applicant, jobs.NewJob(name, pesel, eligibility, fte, start),
                                   (io.BytesIO(DOCUMENT), "zaswiadczenie.pdf"), None))
-    for job in made:
-        fire(job, "finance", finance, now=now)
+    for job in made:  # financing started two days after each job began
+        fire(job, "finance", finance, now=datetime.combine(job.starts_on + timedelta(days=2), time(9), timezone.utc))
     kept, lost, _financed = made
-    fire(kept, "start_durability", SYSTEM_ACTOR, now=now)
+    fire(kept, "start_durability", SYSTEM_ACTOR, now=kept.financed_until + timedelta(minutes=5))
     fire(lost, "report_loss", officer, "Pracownik złożył wypowiedzenie.", now=now - timedelta(days=21))
     jobs.record_ps_status(grant, applicant, months_after(starts_on, 5), io.BytesIO(DOCUMENT), "krs-ps.pdf")
     return 1

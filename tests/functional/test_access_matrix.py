@@ -16,6 +16,7 @@ PAGES = {
     "/finance": {Role.FINANCE_OFFICER},
     "/auditor": {Role.AUDITOR},
     "/recoveries/": {Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR},  # who reads any recovery case
+    "/reports/indicators/": {Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR},
     "/audit": {Role.AUDITOR, Role.ADMIN},
     "/admin/users": {Role.ADMIN},
     "/admin/programme": {Role.ADMIN},

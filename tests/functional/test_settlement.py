@@ -146,6 +146,9 @@ def test_submitted_returned_fixed_and_accepted_and_a_submitted_version_never_cha
     assert [(v.number, v.decision, v.totals["spent"]) for v in versions] == [
         (1, "returned", "50000.00"), (2, "accepted", "46000.00")]
     assert versions[0].decision_note == "Brak protokołu odbioru pieca."
+    accepted = _db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == grant["owner"].email,
+                                                              OutboxMessage.subject.contains("accepted")))
+    assert "Return the unspent PLN4,000.00" in accepted.body_text  # 50,000 paid, 46,000 spent
     assert client.get(f"{page}/files/{versions[0].lines[0]['file']}").status_code == 200
 
 
