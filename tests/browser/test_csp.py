@@ -15,7 +15,7 @@ from tests.browser.test_roles_journey import HOME_PATHS, sign_in
 PAGES_PER_ROLE = 20  # every kind of page a demo role links to, and then some; keeps the file under a minute
 # Links that download a file (attachments, call documents, exports, PDFs) or leave the session are not pages.
 NOT_A_PAGE = re.compile(r"\.(csv|xlsx|pdf)$|/attachments/\d+$|/files/\d+$|/scans/\d+$|/batches/\d+/file$"
-                        r"|/calls/\d+/documents/\d+$|^/logout$"
+                        r"|/calls/\d+/documents/\d+$|/ps-status/\d+$|^/logout$"
                         r"|^/(static|bootstrap)/")
 
 # Recorded in every document before its own scripts run; the browser fires the event for each refusal.
