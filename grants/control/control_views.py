@@ -18,12 +18,13 @@ from grants.applications.forms import TransitionForm
 from grants.applications.models import Application
 from grants.calls.models import Call
 from grants.control import controls as ops
-from grants.control.forms import AdHocForm, AnswerForm, DrawForm, FindingForm
-from grants.control.models import Control, ControlPlan, Finding, RecoveryCase
+from grants.control.forms import AdHocForm, AnswerForm, DocumentForm, DrawForm, FindingForm
+from grants.control.models import Control, ControlFile, ControlPlan, Finding, RecoveryCase
 from grants.control.permissions import can_handle_recovery
 from grants.engine.core import available_actions, fire, history_of
 from grants.extensions import db
 from grants.forms import placed as _placed
+from grants.services import uploads
 from grants.types import utcnow
 from grants.web import on_refusal
 from workflows import WORKFLOWS
@@ -70,7 +71,8 @@ def _control(control_id: int, check=can_read_control, for_update: bool = False) 
 
 def _draw_form(form: DrawForm | None = None) -> DrawForm:
     form = form or DrawForm(seed=secrets.randbelow(10**6), planned_on=utcnow().date())
-    form.call.choices = [(c.id, c.title) for c in db.session.scalars(select(Call).order_by(Call.title))]
+    form.call.choices = [(0, _("All calls of the programme"))] + [
+        (c.id, c.title) for c in db.session.scalars(select(Call).order_by(Call.title))]
     return form
 
 
@@ -94,9 +96,10 @@ def draw():
     form = _draw_form(DrawForm())
     if not form.validate_on_submit():
         return index_page(form, 422)
-    call = get_or_404(Call, form.call.data, lambda user, call: True, for_update=True)
+    call = get_or_404(Call, form.call.data, lambda user, call: True, for_update=True) if form.call.data else None
     on_refusal(lambda refusal: index_page(_placed(form, refusal.errors), refusal.status or 422))
-    plan = ops.draw(call, current_user, form.method.data, form.size.data, form.seed.data, form.planned_on.data)
+    plan = ops.draw(call, current_user, form.method.data, form.size.data, form.seed.data, form.planned_on.data,
+                    share=form.share.data)
     db.session.commit()
     flash(_("%(n)d grants drawn for control.", n=len(plan.chosen)), "success")
     return redirect(url_for("controls.index"), 303)
@@ -140,7 +143,8 @@ def page(control: Control, status: int = 200, **forms):
         editable=auditor and control.status in ("in_progress", "findings"),
         answerable=control.status in ops.OPEN, locale=str(get_locale()),
         actions=available_actions(control, current_user) if auditor else [],
-        finding=forms.get("finding") or FindingForm(), answer=AnswerForm(),
+        finding=forms.get("finding") or FindingForm(), answer=AnswerForm(), document=DocumentForm(),
+        documents=ops.documents(control),
         transition=TransitionForm(version=control.version)), status
 
 
@@ -193,9 +197,37 @@ def answer(control_id: int, finding_id: int):
         abort(400)
     on_refusal(lambda refusal: page(control, refusal.status or 422))
     ops.answer(finding, control, current_user, form.answer.data)
+    document = request.files.get("document")
+    if document is not None and document.filename:
+        ops.add_document(control, current_user, document.stream, document.filename, finding)
     db.session.commit()
     flash(_("Your answer is sent to the auditor."), "success")
     return _back(control)
+
+
+@bp.route("/<int:control_id>/documents", methods=["POST"])
+@require(Permission.CONTROL_ANY_MANAGE)
+def add_document(control_id: int):
+    control = _control(control_id, is_auditor, for_update=True)
+    document = request.files.get("document")
+    if not DocumentForm().validate_on_submit() or document is None or not document.filename:
+        flash(_("Choose the file."), "danger")
+        return _back(control)
+    on_refusal(lambda refusal: page(control, refusal.status or 422))
+    ops.add_document(control, current_user, document.stream, document.filename)
+    db.session.commit()
+    flash(_("The document is added to the control."), "success")
+    return _back(control)
+
+
+@bp.route("/<int:control_id>/documents/<int:file_id>")
+@require(Permission.ACCOUNT_SELF_MANAGE)
+def document(control_id: int, file_id: int):
+    control = _control(control_id)
+    stored = db.session.get(ControlFile, file_id)
+    if stored is None or stored.control_id != control.id:
+        abort(404)
+    return uploads.send_stored(stored)
 
 
 @bp.route("/<int:control_id>/actions/<trigger>", methods=["POST"])

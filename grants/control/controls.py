@@ -14,14 +14,14 @@ from grants.applications.models import Application
 from grants.applications.workflow import members_to_notify
 from grants.auth.models import User
 from grants.calls.models import Call
-from grants.control.models import Control, ControlPlan, Finding
+from grants.control.models import Control, ControlFile, ControlPlan, Finding
 from grants.control.recovery import local_today
 from grants.errors import Refusal
 from grants.extensions import db
 from grants.finance.models import Agreement
 from grants.locking import lock
 from grants.reporting.models import Report
-from grants.services import audit
+from grants.services import audit, uploads
 from grants.services.mail import queue_mail
 from grants.types import utcnow
 
@@ -37,14 +37,14 @@ CHECKLIST = {
 }
 
 
-def population(call: Call) -> list[int]:
-    """The grants of a call that may be controlled — signed, and not under a control still open — in id order
-    (the order a seeded draw depends on; the plan keeps it, so the draw can be repeated)."""
+def population(call: Call | None) -> list[int]:
+    """The grants of a call (None: of every call) that may be controlled — signed, and not under a control still
+    open — in id order (the order a seeded draw depends on; the plan keeps it, so the draw can be repeated)."""
     under_control = select(Control.application_id).where(Control.status.in_(OPEN))
-    return list(db.session.scalars(select(Application.id).where(Application.call_id == call.id,
-                                                                Application.status.in_(CONTROLLABLE),
-                                                                Application.id.not_in(under_control))
-                                   .order_by(Application.id)))
+    query = select(Application.id).where(Application.status.in_(CONTROLLABLE), Application.id.not_in(under_control))
+    if call is not None:
+        query = query.where(Application.call_id == call.id)
+    return list(db.session.scalars(query.order_by(Application.id)))
 
 
 def random_sample(grants: list[int], size: int, seed: int) -> list[int]:
@@ -70,13 +70,21 @@ def risk_sample(grants: list[int], size: int, now=None) -> list[int]:
     return sorted(ranked[:size])
 
 
-def draw(call: Call, actor: User, method: str, size: int, seed: int | None, planned_on: date) -> ControlPlan:
-    """A plan of controls for a call, each grant drawn becoming a planned control."""
-    lock(call)
+def draw(call: Call | None, actor: User, method: str, size: int | None, seed: int | None, planned_on: date,
+         share: int | None = None) -> ControlPlan:
+    """A plan of controls for a call (None: the whole programme), each grant drawn becoming a planned control;
+    `share` (a percent of the grants, rounded up) instead of a number."""
+    if call is not None:
+        lock(call)
     grants = population(call)
     errors = {}
     if method not in ("random", "risk"):
         errors["method"] = _l("Choose how to draw the sample.")
+    if share is not None:
+        if not 1 <= share <= 100:
+            errors["share"] = _l("A share from 1 to 100 percent.")
+        else:
+            size = max(1, -(-len(grants) * share // 100))
     if not size or size < 1:
         errors["size"] = _l("At least one grant.")
     if method == "random" and seed is None:
@@ -86,8 +94,9 @@ def draw(call: Call, actor: User, method: str, size: int, seed: int | None, plan
     if errors:
         raise Refusal(_l("No sample is drawn: correct the marked fields."), status=422, errors=errors)
     chosen = random_sample(grants, size, seed) if method == "random" else risk_sample(grants, size)
-    plan = ControlPlan(call_id=call.id, method=method, size=size, seed=seed if method == "random" else None,
-                       population=grants, chosen=chosen, created_by_id=actor.id)
+    plan = ControlPlan(call_id=call.id if call is not None else None, method=method, size=size, share=share,
+                       seed=seed if method == "random" else None, population=grants, chosen=chosen,
+                       created_by_id=actor.id)
     db.session.add(plan)
     db.session.flush()
     made = [Control(application_id=grant, plan_id=plan.id, planned_on=planned_on, checklist={}) for grant in chosen]
@@ -95,7 +104,7 @@ def draw(call: Call, actor: User, method: str, size: int, seed: int | None, plan
     db.session.flush()
     for control in made:
         planned(control)
-    audit.record("control:plan:drawn", actor=actor, obj=call,
+    audit.record("control:plan:drawn", actor=actor, obj=plan,
                  data={"plan": plan.id, "method": method, "seed": plan.seed, "population": len(grants),
                        "chosen": chosen})
     return plan
@@ -177,6 +186,34 @@ def tell_grantee(control: Control, template: str, subject, **more) -> None:
 def planned(control: Control) -> None:
     tell_grantee(control, "control_planned", _l("%(number)s: a control of your grant is planned",
                                                  number=control.application.number))
+
+
+DOC_TYPES = ("application/pdf", "image/jpeg", "image/png")
+DOC_MAX = 20 * 1024 * 1024
+
+
+def add_document(control: Control, actor: User, stream, filename: str | None, finding: Finding | None = None,
+                 ) -> ControlFile:
+    """A document of a control still open: the auditor's, or the grantee's with an answer (`finding`)."""
+    lock(control)
+    if control.status not in OPEN:
+        raise Refusal(_l("The control is closed: its documents no longer change."), status=409)
+    upload = uploads.store(stream, filename, key_prefix=f"controls/{control.id}", allowed_types=DOC_TYPES,
+                           max_size=DOC_MAX)
+    with uploads.recorded(upload):
+        stored = ControlFile(control_id=control.id, finding_id=finding.id if finding else None,
+                             uploaded_by_id=actor.id)
+        stored.take(upload)
+        db.session.add(stored)
+        db.session.flush()
+    audit.record("control:document:added", actor=actor, obj=control,
+                 data={"file": stored.id, "finding": stored.finding_id, "sha256": stored.sha256})
+    return stored
+
+
+def documents(control: Control) -> list[ControlFile]:
+    return list(db.session.scalars(select(ControlFile).where(ControlFile.control_id == control.id)
+                                   .order_by(ControlFile.id)))
 
 
 def findings(control: Control) -> list[Finding]:

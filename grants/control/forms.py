@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, FileField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput, TextInput
 
@@ -39,7 +39,8 @@ class DrawForm(BaseForm):
     call = SelectField(_l("Call"), coerce=int, validate_choice=False)
     method = SelectField(_l("Sample"), choices=[("random", _l("Random, with a seed")),
                                                 ("risk", _l("By risk: late reports, then the largest awards"))])
-    size = IntegerField(_l("Number of grants"), validators=[InputRequired(message=_l("Give a number."))])
+    size = IntegerField(_l("Number of grants"), validators=[Optional()])
+    share = IntegerField(_l("…or a share of them (%)"), validators=[Optional()])
     seed = IntegerField(_l("Seed (random samples)"), validators=[Optional()])
     planned_on = DateField(_l("Planned for"), validators=[InputRequired(message=_l("Give the day."))])
 
@@ -57,3 +58,8 @@ class FindingForm(BaseForm):
 
 class AnswerForm(BaseForm):
     answer = TextAreaField(_l("Your answer"), validators=[Optional(), Length(max=10000)])
+    document = FileField(_l("A document with it (PDF or a photo), if any"))
+
+
+class DocumentForm(BaseForm):
+    document = FileField(_l("Document (PDF or a photo)"))

@@ -11,21 +11,25 @@ from sqlalchemy.orm import Mapped, mapped_column
 from grants.applications.models import ApplicationPart
 from grants.engine.models import status_column
 from grants.extensions import db
+from grants.services.uploads import StoredFile
 from grants.types import UTCDateTime, utcnow
 
 
 class ControlPlan(db.Model):
-    """A sample of a call's grants drawn for control: at random (a count, with the seed kept so anyone can draw
-    the same sample again from the same grants) or by risk (overdue reports, the largest awards)."""
+    """A sample of a call's grants (or of the whole programme's, call None) drawn for control: at random (a count
+    or a share, with the seed kept so anyone can draw the same sample again from the same grants) or by risk
+    (overdue reports and settlements, the largest awards)."""
 
     __tablename__ = "control_plan"
     __table_args__ = (CheckConstraint("method in ('random', 'risk')", name="method_known"),
-                      CheckConstraint("size > 0", name="size_positive"))
+                      CheckConstraint("size > 0", name="size_positive"),
+                      CheckConstraint("share is null or (share > 0 and share <= 100)", name="share_percent"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"), index=True)  # None: every call
     method: Mapped[str] = mapped_column(String(10))
     size: Mapped[int] = mapped_column(Integer)
+    share: Mapped[int | None] = mapped_column(Integer)  # the percent of the population asked for, if a share
     seed: Mapped[int | None] = mapped_column(Integer)
     population: Mapped[list[int]] = mapped_column(JSON)  # the grants it was drawn from, in order
     chosen: Mapped[list[int]] = mapped_column(JSON)
@@ -44,6 +48,17 @@ class Control(ApplicationPart, db.Model):
     scope: Mapped[str | None] = mapped_column(Text)
     checklist: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # item → checked
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # called off before it began
+
+
+class ControlFile(StoredFile, db.Model):
+    """A document of a control: the auditor's (a protocol, photos, copies of invoices) or the one the grantee
+    sends with an answer to a recommendation. Kept: a control's documents are never removed."""
+
+    __tablename__ = "control_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    control_id: Mapped[int] = mapped_column(ForeignKey("control.id"), index=True)
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("control_finding.id"))  # with an answer to it
 
 
 class Finding(db.Model):

@@ -18,6 +18,7 @@ from grants.extensions import db as _db
 from grants.reporting.models import Report
 from grants.types import utcnow
 from tests import factories
+from tests.conftest import csrf_token
 
 
 @pytest.fixture
@@ -169,3 +170,54 @@ def test_a_settlement_late_after_the_grants_end_raises_its_risk(db, call_with_gr
     factories.agreement(grants[5], starts_on=ended - timedelta(days=300), ends_on=utcnow().date() - timedelta(days=5))
     _db.session.flush()
     assert controls.risk_sample(population, 2) == sorted([grants[4].id, grants[11].id])
+
+
+def test_a_share_of_a_call_or_a_sample_of_the_whole_programme(db, call_with_grants):
+    auditor, grants = call_with_grants["auditor"], call_with_grants["grants"]
+    plan = controls.draw(call_with_grants["call"], auditor, "random", None, 5, utcnow().date(), share=25)
+    assert (plan.size, plan.share, len(plan.chosen)) == (3, 25, 3)  # a quarter of 12
+    other = factories.application(factories.call(), status="durability", awarded_amount=Decimal("5000"))
+    everywhere = controls.population(None)
+    assert other.id in everywhere and set(everywhere) == {g.id for g in grants} - set(plan.chosen) | {other.id}
+    wide = controls.draw(None, auditor, "risk", 100, None, utcnow().date())
+    assert wide.call_id is None and other.id in wide.chosen
+    with pytest.raises(Refusal) as refused:
+        controls.draw(call_with_grants["call"], auditor, "random", None, 5, utcnow().date(), share=0)
+    assert "share" in refused.value.errors
+
+
+def test_control_documents_and_an_answer_with_a_document(client, auth, db, call_with_grants):
+    import io
+
+    auditor, grant = call_with_grants["auditor"], call_with_grants["grants"][6]
+    owner = grant.organisation.memberships[0].user
+    control = controls.ad_hoc(grant, auditor, utcnow().date(), "")
+    fire(control, "start", auditor)
+    finding = controls.add_finding(control, auditor, "Brak faktury.", "Przesłać fakturę.",
+                                   utcnow().date() + timedelta(days=7))
+    _db.session.commit()
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    page = f"/controls/{control.id}"
+    auth.login(auditor.email)
+    added = client.post(f"{page}/documents", data={"csrf_token": csrf_token(client, page),
+                                                   "document": (io.BytesIO(pdf), "protokol.pdf")},
+                        content_type="multipart/form-data")
+    assert added.status_code == 303
+    auth.logout()
+    auth.login(owner.email)
+    answered = client.post(f"{page}/findings/{finding.id}/answer", data={
+        "csrf_token": csrf_token(client, page), "answer": "Faktura w załączeniu.",
+        "document": (io.BytesIO(pdf), "faktura.pdf")}, content_type="multipart/form-data")
+    assert answered.status_code == 303
+    files = controls.documents(control)
+    assert [(f.original_name, f.finding_id) for f in files] == [("protokol.pdf", None), ("faktura.pdf", finding.id)]
+    assert client.get(f"{page}/documents/{files[0].id}").data == pdf
+    assert client.post(f"{page}/documents", data={"csrf_token": csrf_token(client, page)}).status_code == 403
+    auth.logout()
+    stranger = factories.application(call_with_grants["call"], status="implementation").organisation
+    auth.login(stranger.memberships[0].user.email)
+    assert client.get(f"{page}/documents/{files[0].id}").status_code == 404
+    fire(control, "close", auditor)
+    _db.session.commit()
+    with pytest.raises(Refusal):  # a closed control's documents never change
+        controls.add_document(control, auditor, io.BytesIO(pdf), "late.pdf")
