@@ -11,7 +11,6 @@ import random
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -75,7 +74,7 @@ def main() -> None:
 
     from grants import create_app
     from grants.control import recovery
-    from grants.control.models import RecoveryCase, RecoveryRepayment
+    from grants.control.models import RecoveryCase
     from grants.extensions import db
     from grants.types import utcnow
     from tests.support.postgres import create_roles, start_postgres
@@ -94,16 +93,9 @@ def main() -> None:
             plain = db.session.execute(select(RecoveryCase.id, RecoveryCase.principal)).all()
             baseline = time.perf_counter() - started
             db.session.expire_all()
-            now = utcnow()
+            today = recovery.local_today(utcnow())
             started = time.perf_counter()
-            cases = db.session.scalars(select(RecoveryCase).order_by(RecoveryCase.id)).all()
-            paid = defaultdict(list)
-            for row in db.session.scalars(select(RecoveryRepayment).order_by(RecoveryRepayment.paid_on,
-                                                                              RecoveryRepayment.id)):
-                paid[row.case_id].append(row)
-            today, periods = recovery.local_today(now), recovery.rate_periods()
-            owed = sum(recovery.outstanding(case, now, today=today, periods=periods, paid_rows=paid[case.id])
-                       for case in cases)
+            owed = sum(recovery.owed_on(today).values())
             took = time.perf_counter() - started
         print(f"PostgreSQL, {len(plain):,} open recovery cases with 2 repayments each, 3 rates")
         print(f"baseline: one SELECT of the cases       {baseline:7.3f} s")

@@ -302,3 +302,12 @@ def test_the_list_costs_the_same_queries_for_1_and_for_5_cases(client, auth, db,
         _grant_with_case(case_setup, repaid="100.00")
     _db.session.commit()
     assert queries() == one
+
+
+def test_what_every_case_owes_from_plain_rows_equals_each_case_statement(db, case_setup):
+    case = _served_case(case_setup)
+    recovery.record_repayment(case, case_setup["finance"], date(2025, 6, 20), Decimal("3000.00"), "P/1")
+    _db.session.commit()
+    for day in (date(2025, 6, 19), date(2025, 6, 20), date(2025, 12, 31)):
+        assert recovery.owed_on(day) == {case.id: recovery.statement(case, day).outstanding}
+    assert recovery.owed_on(date(2025, 12, 31), statuses=("closed",)) == {}
