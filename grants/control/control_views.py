@@ -223,11 +223,7 @@ def add_document(control_id: int):
 @bp.route("/<int:control_id>/documents/<int:file_id>")
 @require(Permission.ACCOUNT_SELF_MANAGE)
 def document(control_id: int, file_id: int):
-    control = _control(control_id)
-    stored = db.session.get(ControlFile, file_id)
-    if stored is None or stored.control_id != control.id:
-        abort(404)
-    return uploads.send_stored(stored)
+    return uploads.send_part(ControlFile, file_id, control_id=_control(control_id).id)
 
 
 @bp.route("/<int:control_id>/actions/<trigger>", methods=["POST"])

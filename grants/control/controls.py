@@ -198,14 +198,9 @@ def add_document(control: Control, actor: User, stream, filename: str | None, fi
     lock(control)
     if control.status not in OPEN:
         raise Refusal(_l("The control is closed: its documents no longer change."), status=409)
-    upload = uploads.store(stream, filename, key_prefix=f"controls/{control.id}", allowed_types=DOC_TYPES,
-                           max_size=DOC_MAX)
-    with uploads.recorded(upload):
-        stored = ControlFile(control_id=control.id, finding_id=finding.id if finding else None,
-                             uploaded_by_id=actor.id)
-        stored.take(upload)
-        db.session.add(stored)
-        db.session.flush()
+    stored = uploads.keep(ControlFile, stream, filename, key_prefix=f"controls/{control.id}",
+                          allowed_types=DOC_TYPES, max_size=DOC_MAX, control_id=control.id,
+                          finding_id=finding.id if finding else None, uploaded_by_id=actor.id)
     audit.record("control:document:added", actor=actor, obj=control,
                  data={"file": stored.id, "finding": stored.finding_id, "sha256": stored.sha256})
     return stored

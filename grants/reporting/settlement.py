@@ -236,16 +236,12 @@ def add_line(application: Application, actor: User, data: dict[str, Any], stream
     if db.session.scalar(select(func.count()).select_from(SettlementLine)
                          .where(SettlementLine.settlement_id == settlement.id)) >= MAX_LINES:
         raise Refusal(_l("A settlement has at most %(n)d lines.", n=MAX_LINES), status=422)
-    upload = uploads.store(stream, filename, key_prefix=f"settlements/{settlement.id}", allowed_types=FILE_TYPES,
-                           max_size=FILE_MAX)
-    with uploads.recorded(upload):
-        stored = SettlementFile(settlement_id=settlement.id, uploaded_by_id=actor.id)
-        stored.take(upload)
-        db.session.add(stored)
-        db.session.flush()
-        line = SettlementLine(settlement_id=settlement.id, file_id=stored.id, **data)
-        db.session.add(line)
-        db.session.flush()
+    stored = uploads.keep(SettlementFile, stream, filename, key_prefix=f"settlements/{settlement.id}",
+                          allowed_types=FILE_TYPES, max_size=FILE_MAX, settlement_id=settlement.id,
+                          uploaded_by_id=actor.id)
+    line = SettlementLine(settlement_id=settlement.id, file_id=stored.id, **data)
+    db.session.add(line)
+    db.session.flush()
     audit.record("reporting:settlement-line:added", actor=actor, obj=application,
                  data={"line": line.id, "amount": str(line.amount), "file": stored.sha256})
     return line

@@ -214,6 +214,28 @@ def recorded(upload: StoredUpload):
         raise
 
 
+def keep(model: type, stream: BinaryIO, filename: str | None, *, key_prefix: str, allowed_types, max_size: int,
+         **columns):
+    """Store an upload (checked by size and content) and write its row of `model` (a StoredFile) with the other
+    columns; flushed, so it has its id. If the row cannot be written, the stored object goes too."""
+    upload = store(stream, filename, key_prefix=key_prefix, allowed_types=allowed_types, max_size=max_size)
+    with recorded(upload):
+        row = model(**columns)
+        row.take(upload)
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def send_part(model: type, file_id: int, **owner):
+    """Send the stored file `file_id` of `model` if it belongs to the owner named (e.g. control_id=7), else 404:
+    the caller has already checked the person may read the owner."""
+    stored = db.session.get(model, file_id)
+    if stored is None or any(getattr(stored, name) != value for name, value in owner.items()):
+        abort(404)
+    return send_stored(stored)
+
+
 def send_stored(stored_file):
     """Answer with a stored file the caller has already checked access to: a short-lived presigned URL
     (S3) or a stream through the app (local). `stored_file` has storage_key, original_name,

@@ -200,13 +200,8 @@ def _phase(lost: Job, now: datetime) -> str:
 
 
 def _store(job: Job, actor: User, kind: str, stream, filename: str | None) -> JobFile:
-    upload = uploads.store(stream, filename, key_prefix=f"jobs/{job.id}", allowed_types=DOC_TYPES, max_size=DOC_MAX)
-    with uploads.recorded(upload):
-        stored = JobFile(job_id=job.id, kind=kind, uploaded_by_id=actor.id)
-        stored.take(upload)
-        db.session.add(stored)
-        db.session.flush()
-    return stored
+    return uploads.keep(JobFile, stream, filename, key_prefix=f"jobs/{job.id}", allowed_types=DOC_TYPES,
+                        max_size=DOC_MAX, job_id=job.id, kind=kind, uploaded_by_id=actor.id)
 
 
 # --- the job workflow's effects -----------------------------------------------------------------------
@@ -278,13 +273,9 @@ def record_ps_status(application: Application, actor: User, obtained_on: date, s
     if obtained_on > utcnow().date():
         raise Refusal(_l("The day cannot be in the future."), status=422,
                       errors={"obtained_on": _l("The day cannot be in the future.")})
-    upload = uploads.store(stream, filename, key_prefix=f"ps-status/{application.id}", allowed_types=DOC_TYPES,
-                           max_size=DOC_MAX)
-    with uploads.recorded(upload):
-        stored = PsStatusFile(application_id=application.id, uploaded_by_id=actor.id)
-        stored.take(upload)
-        db.session.add(stored)
-        db.session.flush()
+    stored = uploads.keep(PsStatusFile, stream, filename, key_prefix=f"ps-status/{application.id}",
+                          allowed_types=DOC_TYPES, max_size=DOC_MAX, application_id=application.id,
+                          uploaded_by_id=actor.id)
     duty.obtained_on, duty.document_id = obtained_on, stored.id
     audit.record("support:ps-status:obtained", actor=actor, obj=application,
                  data={"obtained_on": obtained_on.isoformat(), "sha256": stored.sha256})

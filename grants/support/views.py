@@ -112,11 +112,7 @@ def ps_status(application_id: int):
 @bp.route("/grant/<int:application_id>/ps-status/<int:file_id>")
 @require(Permission.ACCOUNT_SELF_MANAGE)
 def ps_status_file(application_id: int, file_id: int):
-    application = _grant(application_id)
-    stored = db.session.get(PsStatusFile, file_id)
-    if stored is None or stored.application_id != application.id:
-        abort(404)
-    return uploads.send_stored(stored)
+    return uploads.send_part(PsStatusFile, file_id, application_id=_grant(application_id).id)
 
 
 def _job(job_id: int, for_update: bool = False) -> Job:
@@ -143,11 +139,7 @@ def show(job_id: int):
 @bp.route("/<int:job_id>/files/<int:file_id>")
 @require(Permission.ACCOUNT_SELF_MANAGE)
 def download(job_id: int, file_id: int):
-    job = _job(job_id)
-    stored = db.session.get(JobFile, file_id)
-    if stored is None or stored.job_id != job.id:
-        abort(404)
-    return uploads.send_stored(stored)
+    return uploads.send_part(JobFile, file_id, job_id=_job(job_id).id)
 
 
 @bp.route("/<int:job_id>/<any(finance, report_loss):trigger>", methods=["POST"])
