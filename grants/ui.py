@@ -104,7 +104,7 @@ def navigation(user) -> list[tuple[str, str]]:
     if Permission.CONTROL_ANY_MANAGE in granted:
         items.append(("controls.index", str(_l("Controls"))))
     if Permission.PAYMENT_ANY_MANAGE in granted or Permission.CONTROL_ANY_MANAGE in granted:
-        items.append(("recoveries.index", str(_l("Recovery cases"))))
+        items.append(("recoveries.index", str(_l("Recoveries"))))
     if Permission.AUDIT_LOG_READ in granted:
         items.append(("core.audit_log", str(_l("Audit log"))))
     if Permission.WORKFLOW_DEFINITION_READ in granted:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from grants.access import Permission, get_or_404, has_permission, membership_role, require
 from grants.applications import links
@@ -30,6 +30,14 @@ from grants.web import on_refusal
 from workflows import WORKFLOWS
 
 bp = Blueprint("controls", __name__, url_prefix="/controls")
+
+
+@bp.app_template_global("control_state")
+def control_state(control: Control) -> str:
+    """A control's state as people read it: a called-off one is not a control carried out and closed."""
+    if control.cancelled_at is not None:
+        return _("Called off")
+    return WORKFLOW.state(control.status).label(str(get_locale()))
 WORKFLOW = WORKFLOWS["control"]
 
 
@@ -79,7 +87,8 @@ def _draw_form(form: DrawForm | None = None) -> DrawForm:
 def index_page(form: DrawForm | None = None, status: int = 200):
     controls = db.session.scalars(select(Control).options(joinedload(Control.application))
                                   .order_by(Control.id.desc()).limit(200)).all()
-    plans = db.session.scalars(select(ControlPlan).order_by(ControlPlan.id.desc()).limit(20)).all()
+    plans = db.session.scalars(select(ControlPlan).options(selectinload(ControlPlan.call))
+                               .order_by(ControlPlan.id.desc()).limit(20)).all()
     return render_template("control/controls.html", controls=controls, plans=plans, form=_draw_form(form),
                            workflow=WORKFLOW, auditor=is_auditor(current_user, None)), status
 

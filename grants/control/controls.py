@@ -16,6 +16,7 @@ from grants.auth.models import User
 from grants.calls.models import Call
 from grants.control.models import Control, ControlFile, ControlPlan, Finding
 from grants.control.recovery import local_today
+from grants.engine.models import TransitionHistory
 from grants.errors import Refusal
 from grants.extensions import db
 from grants.finance.models import Agreement
@@ -143,7 +144,9 @@ def add_finding(control: Control, actor: User, text: str, recommendation: str, d
         errors["text"] = _l("Describe what was found.")
     if not (recommendation or "").strip():
         errors["recommendation"] = _l("Say what the grantee is to do.")
-    if deadline is None or deadline < utcnow().date():
+    if deadline is None:
+        errors["deadline"] = _l("Give the deadline.")
+    elif deadline < utcnow().date():
         errors["deadline"] = _l("A deadline from today on.")
     if errors:
         raise Refusal(_l("The finding is not recorded: correct the marked fields."), status=422, errors=errors)
@@ -166,6 +169,20 @@ def answer(finding: Finding, control: Control, actor: User, text: str) -> None:
     finding.answer, finding.answered_at, finding.answered_by_id = text.strip(), utcnow(), actor.id
     db.session.flush()
     audit.record("control:finding:answered", actor=actor, obj=control, data={"finding": finding.id})
+    auditor = _auditor_of(control)
+    if auditor is not None:
+        queue_mail(auditor.email, _l("%(number)s: the grantee answered a recommendation",
+                                     number=control.application.number),
+                   "control_answered", locale=auditor.locale, control=control, application=control.application,
+                   finding=finding)
+
+
+def _auditor_of(control: Control) -> User | None:
+    """The auditor who last moved the control on (started it, recorded its findings)."""
+    actor_id = db.session.scalar(select(TransitionHistory.actor_id).where(
+        TransitionHistory.workflow == "control", TransitionHistory.object_id == control.id,
+        TransitionHistory.actor_id.is_not(None)).order_by(TransitionHistory.id.desc()).limit(1))
+    return db.session.get(User, actor_id) if actor_id else None
 
 
 def waiting(control: Control, now) -> int:

@@ -6,9 +6,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.applications.models import ApplicationPart
+from grants.calls.models import Call
 from grants.engine.models import status_column
 from grants.extensions import db
 from grants.services.uploads import StoredFile
@@ -35,6 +36,8 @@ class ControlPlan(db.Model):
     chosen: Mapped[list[int]] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    call: Mapped[Call | None] = relationship()
 
 
 class Control(ApplicationPart, db.Model):

@@ -140,12 +140,15 @@ def test_the_grantee_is_told_and_a_control_closes_only_once_its_recommendations_
     controls.answer(finding, control, owner, "Oznakowano 4 grudnia.")
     fire(control, "close", auditor)
     _db.session.commit()
+    told = _db.session.scalar(select(OutboxMessage.subject).where(OutboxMessage.recipient == auditor.email))
+    assert told.endswith("the grantee answered a recommendation")  # the auditor who recorded the findings
     subjects = list(_db.session.scalars(select(OutboxMessage.subject).where(OutboxMessage.recipient == owner.email)))
     assert [s.split(": ", 1)[1] for s in subjects] == [
         "a control of your grant is planned", "the control's findings and recommendations", "the control is closed"]
 
 
-def test_a_planned_control_is_called_off_and_does_not_count_as_the_grants_control(db, call_with_grants):
+def test_a_planned_control_is_called_off_and_does_not_count_as_the_grants_control(client, auth, db,
+                                                                                    call_with_grants):
     from grants.control.workflow import APPLICATION_PLUG  # noqa: F401 - the fact under test
 
     auditor, grant = call_with_grants["auditor"], call_with_grants["grants"][3]
@@ -160,6 +163,8 @@ def test_a_planned_control_is_called_off_and_does_not_count_as_the_grants_contro
     control_closed = binding_for(grant).facts["control_closed"]
     assert control_closed(grant, utcnow()) is False
     assert grant.id in controls.population(call_with_grants["call"])  # it may be drawn again
+    auth.login(auditor.email)
+    assert 'data-testid="state">Called off<' in client.get(f"/controls/{control.id}").get_data(as_text=True)
 
 
 def test_a_settlement_late_after_the_grants_end_raises_its_risk(db, call_with_grants):
