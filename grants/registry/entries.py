@@ -1,0 +1,145 @@
+"""Publishing an organisation in the registry, and searching it.
+
+An owner of the organisation publishes it and picks what the public sees: products and services, the industry,
+where it works, its social-economy status and which contact details. Search ignores case and accents on both
+databases ("spoldzielnia" finds "Spółdzielnia"): the entry stores the fold of its name, products, services and
+town (grants/search.py); PostgreSQL matches each word as a prefix with its full-text search over that folded text,
+SQLite finds each word within it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import contains_eager
+
+from grants.access import membership_role
+from grants.applications.models import Application
+from grants.applications.queries import AWARDED_STATES
+from grants.auth.models import MembershipRole, Organisation, OrganisationType, User
+from grants.calls.models import Call
+from grants.errors import Refusal
+from grants.extensions import db
+from grants.registry.models import SE_STATUSES, VOIVODESHIPS, RegistryEntry
+from grants.search import fold
+from grants.services import audit
+from grants.types import utcnow
+
+PAGE = 20
+INDUSTRIES = {
+    "catering": _l("Catering and food"), "cleaning": _l("Cleaning and maintenance"),
+    "construction": _l("Construction and renovation"), "care": _l("Care and social services"),
+    "crafts": _l("Crafts and manufacturing"), "culture": _l("Culture and events"),
+    "education": _l("Education and training"), "green": _l("Green areas and recycling"),
+    "it": _l("IT and office services"), "retail": _l("Shops and trade"), "tourism": _l("Tourism and leisure"),
+    "other": _l("Other"),
+}
+SE_STATUS_LABELS = {"ps": _l("Social enterprise (PS status)"), "pes": _l("Social-economy entity (PES)"),
+                    "none": _l("Not declared")}
+FIELDS = ("products", "services", "industry", "town", "county", "voivodeship", "se_status", "email", "phone",
+          "website", "show_email", "show_phone", "show_website", "show_address")
+WORD = re.compile(r"[a-z0-9]+")
+
+
+def entry_of(organisation: Organisation) -> RegistryEntry | None:
+    return db.session.scalar(select(RegistryEntry).where(RegistryEntry.organisation_id == organisation.id))
+
+
+def is_owner(user, organisation: Organisation) -> bool:
+    return membership_role(user, organisation.id) == MembershipRole.OWNER
+
+
+def save(organisation: Organisation, actor: User, published: bool, data: dict[str, Any]) -> RegistryEntry:
+    """The owner's choices; published, the entry is public at once, unpublished it disappears at once."""
+    if not is_owner(actor, organisation):
+        raise Refusal(_l("Only an owner of the organisation decides what the registry shows."), status=403)
+    errors = {}
+    if data.get("industry") and data["industry"] not in INDUSTRIES:
+        errors["industry"] = _l("Choose from the list.")
+    if data.get("voivodeship") and data["voivodeship"] not in VOIVODESHIPS:
+        errors["voivodeship"] = _l("Choose from the list.")
+    if data.get("se_status") not in SE_STATUSES:
+        errors["se_status"] = _l("Choose from the list.")
+    if published and not (data.get("products") or data.get("services")):
+        errors["services"] = _l("Say what you make or offer: the registry is searched by it.")
+    if errors:
+        raise Refusal(_l("The entry is not saved: see the marked fields."), status=422, errors=errors)
+    entry = entry_of(organisation) or RegistryEntry(organisation_id=organisation.id)
+    for name in FIELDS:
+        value = data.get(name)
+        setattr(entry, name, (value.strip() or None) if isinstance(value, str) else value)
+    entry.se_status = data.get("se_status") or "none"
+    entry.name = organisation.name
+    if published and not entry.published:
+        entry.published_at = utcnow()
+    entry.published = published
+    db.session.add(entry)
+    db.session.flush()
+    audit.record("registry:entry:saved", actor=actor, obj=organisation,
+                 data={"published": published, "shown": [n for n in FIELDS if n.startswith("show_") and data.get(n)]})
+    return entry
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    kind: str | None = None
+    voivodeship: str | None = None
+    industry: str | None = None
+    se_status: str | None = None
+
+    @classmethod
+    def from_args(cls, args) -> Filters:
+        def chosen(name, allowed):
+            value = args.get(name)
+            return value if value in allowed else None
+
+        return cls(q=(args.get("q") or "").strip()[:200],
+                   kind=chosen("kind", {t.value for t in OrganisationType}),
+                   voivodeship=chosen("voivodeship", VOIVODESHIPS), industry=chosen("industry", INDUSTRIES),
+                   se_status=chosen("status", SE_STATUSES))
+
+
+def _matching(term: str):
+    words = WORD.findall(fold(term))[:10]
+    if not words:
+        return None
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = " & ".join(f"{word}:*" for word in words)
+        return func.to_tsvector("simple", RegistryEntry.search_text).op("@@")(func.to_tsquery("simple", query))
+    return and_(*(RegistryEntry.search_text.contains(word, autoescape=True) for word in words))
+
+
+def search(filters: Filters, number: int) -> dict[str, Any]:
+    query = (select(RegistryEntry).join(RegistryEntry.organisation).options(contains_eager(RegistryEntry.organisation))
+             .where(RegistryEntry.published.is_(True)))
+    matching = _matching(filters.q) if filters.q else None
+    if matching is not None:
+        query = query.where(matching)
+    for column, value in ((Organisation.type, filters.kind), (RegistryEntry.voivodeship, filters.voivodeship),
+                          (RegistryEntry.industry, filters.industry), (RegistryEntry.se_status, filters.se_status)):
+        if value:
+            query = query.where(column == value)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(-(-total // PAGE), 1)
+    number = min(max(number, 1), pages)
+    entries = db.session.scalars(query.order_by(RegistryEntry.name, RegistryEntry.id)
+                                 .limit(PAGE).offset((number - 1) * PAGE)).all()
+    return {"entries": entries, "total": total, "number": number, "pages": pages}
+
+
+def published(entry_id: int) -> RegistryEntry | None:
+    entry = db.session.get(RegistryEntry, entry_id)
+    return entry if entry is not None and entry.published else None
+
+
+def grants_of(organisation: Organisation) -> list[tuple[str, str | None, Any]]:
+    """(call, grant number, amount awarded) of the grants the organisation received from this programme's calls."""
+    return db.session.execute(
+        select(Call.title, Application.number, Application.awarded_amount)
+        .join(Call, Call.id == Application.call_id)
+        .where(Application.organisation_id == organisation.id, Application.status.in_(AWARDED_STATES))
+        .order_by(Application.submitted_at.desc())).all()

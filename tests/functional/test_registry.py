@@ -1,0 +1,83 @@
+"""The public registry: an owner publishes the organisation and chooses the contact details shown; anyone, signed
+in or not, finds it by words without Polish letters ("spoldzielnia" finds "Spółdzielnia") and by filters; an
+unpublished entry is 404; only an owner changes the entry; the page lists the grants it received."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from grants.auth.models import Membership, MembershipRole, OrganisationType, Role
+from grants.extensions import db as _db
+from grants.registry import entries
+from tests import factories
+from tests.conftest import csrf_token
+
+
+@pytest.fixture
+def owners(db):
+    bakery_owner, laundry_owner = factories.user(Role.APPLICANT), factories.user(Role.APPLICANT)
+    bakery = factories.organisation(bakery_owner, name="Spółdzielnia Socjalna „Łódeczka”")
+    bakery.address = "ul. Źródlana 4, 59-220 Legnica"
+    laundry = factories.organisation(laundry_owner, name="Pralnia Społeczna", type=OrganisationType.NGO)
+    grant = factories.application(factories.call(), bakery, status="implementation", number="R/9",
+                                  awarded_amount=Decimal("42000.00"))
+    _db.session.commit()
+    return {"bakery": bakery, "laundry": laundry, "bakery_owner": bakery_owner, "laundry_owner": laundry_owner,
+            "grant": grant}
+
+
+def _publish(client, organisation, published=True, **fields):
+    page = f"/registry/organisations/{organisation.id}"
+    data = {"csrf_token": csrf_token(client, page), "se_status": "ps", "industry": "catering",
+            "voivodeship": "dolnoslaskie", "town": "Legnica", "services": "Catering na wesela, obiady dla szkół",
+            "products": "Pieczywo na zakwasie", "email": "kontakt@lodeczka.example", "phone": "+48 600 100 200",
+            "show_email": "y", **fields}
+    if published:
+        data["published"] = "y"
+    return client.post(page, data=data)
+
+
+def test_an_owner_publishes_and_anyone_finds_it_without_polish_letters(client, auth, db, owners):
+    auth.login(owners["bakery_owner"].email)
+    assert _publish(client, owners["bakery"]).status_code == 303
+    auth.logout()
+    found = client.get("/registry/?q=spoldzielnia+lodeczka").get_data(as_text=True)
+    assert "Łódeczka" in found and found.count("data-entry=") == 1
+    assert "Łódeczka" in client.get("/registry/?q=zakwas").get_data(as_text=True)  # a word of its products
+    assert "Łódeczka" not in client.get("/registry/?q=pralnia").get_data(as_text=True)
+    assert "Łódeczka" in client.get("/registry/?voivodeship=dolnoslaskie&status=ps&industry=catering"
+                                    "&kind=social_cooperative").get_data(as_text=True)
+    assert "Łódeczka" not in client.get("/registry/?voivodeship=mazowieckie").get_data(as_text=True)
+    entry = entries.entry_of(owners["bakery"])
+    page = client.get(f"/registry/{entry.id}").get_data(as_text=True)
+    assert "kontakt@lodeczka.example" in page  # the e-mail was ticked to show
+    assert "600 100 200" not in page and "Źródlana" not in page  # the telephone and address were not
+    assert "R/9" in page and "42\u00a0000,00\u00a0zł" in page  # the grant it received (the public reads Polish)
+
+
+def test_an_unpublished_entry_is_not_shown_and_only_an_owner_changes_it(client, auth, db, owners):
+    auth.login(owners["bakery_owner"].email)
+    _publish(client, owners["bakery"])
+    entry = entries.entry_of(owners["bakery"])
+    assert _publish(client, owners["bakery"], published=False).status_code == 303
+    auth.logout()
+    assert client.get(f"/registry/{entry.id}").status_code == 404
+    assert "Łódeczka" not in client.get("/registry/?q=lodeczka").get_data(as_text=True)
+    auth.login(owners["laundry_owner"].email)
+    assert client.get(f"/registry/organisations/{owners['bakery'].id}").status_code == 404
+    auth.logout()
+    editor = factories.user(Role.APPLICANT)
+    _db.session.add(Membership(user=editor, organisation=owners["bakery"], role=MembershipRole.EDITOR))
+    _db.session.commit()
+    auth.login(editor.email)
+    assert client.get(f"/registry/organisations/{owners['bakery'].id}").status_code == 404
+
+
+def test_publishing_needs_what_the_organisation_offers_and_bad_input_is_refused(client, auth, db, owners):
+    auth.login(owners["bakery_owner"].email)
+    empty = _publish(client, owners["bakery"], services="", products="")
+    assert empty.status_code == 422 and "Napisz, co wytwarzasz lub oferujesz" in empty.get_data(as_text=True)
+    assert _publish(client, owners["bakery"], website="javascript:alert(1)").status_code == 422
+    assert _publish(client, owners["bakery"], voivodeship="atlantyda").status_code == 422
+    assert entries.entry_of(owners["bakery"]) is None
