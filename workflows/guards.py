@@ -285,7 +285,7 @@ def extension_within_basic(ctx: Context) -> bool:
             and Decimal(ctx["requested_monthly_amount"]) <= Decimal(ctx["basic_monthly_amount"]))
 
 
-@_guard("recommendations_settled", "Beneficjent nie odpowiedział na zalecenie, a termin jeszcze nie minął.",
+@_guard("recommendations_settled", "Grantobiorca nie odpowiedział na zalecenie, a termin jeszcze nie minął.",
         "A recommendation is waiting for the grantee's answer and its deadline has not passed.")
 def recommendations_settled(ctx: Context) -> bool:
     return not ctx["recommendations_waiting"]
