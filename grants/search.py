@@ -14,7 +14,12 @@ How the column stays true to the fields:
   the old fold: grants/ has none; change such fields through the objects.
 Changing fold() changes what is stored: ship a migration that refills the columns (as 0011 does).
 
-No index: a search finds a term anywhere in the text (LIKE '%term%'), which no B-tree can serve. The
+Full-text indexes: on PostgreSQL a GIN index over to_tsvector('simple', search_text) serves a search by word
+prefixes (the registry's). SQLAlchemy's metadata cannot declare an index that only one database has, so the
+migration makes it and FULL_TEXT_INDEXES names it; `include_object` keeps Alembic's comparison of the schema
+with the models from reporting it as one to drop.
+
+Elsewhere no index: a search finds a term anywhere in the text (LIKE '%term%'), which no B-tree can serve. The
 officer's list reads one call's applications (ix_application_call_status) and filters those; the
 users' list scans a table of people. Should that grow slow, PostgreSQL's pg_trgm GIN index serves
 '%term%' on this very column.
@@ -46,6 +51,14 @@ def fold(text: str) -> str:
 def search_text(values: Iterable[str | None]) -> str:
     """What a row stores to be searched: the fold of each of its non-empty fields, one a line."""
     return _FIELD_SEPARATOR.join(fold(value) for value in values if value)
+
+
+FULL_TEXT_INDEXES = frozenset({"ix_registry_entry_search"})  # made by migrations, on PostgreSQL only
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """For Alembic: leave the full-text indexes out of the comparison of the database with the models."""
+    return not (type_ == "index" and reflected and name in FULL_TEXT_INDEXES)
 
 
 class Searchable:

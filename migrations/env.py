@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from grants.database_roles import app_role, grant_app_privileges
+from grants.search import include_object
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -96,6 +97,7 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_object", include_object)  # indexes only PostgreSQL has (grants/search.py)
 
     connectable = get_engine()
 

@@ -47,9 +47,14 @@ def upgrade():
     with op.batch_alter_table('registry_entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_registry_entry_published'), ['published'], unique=False)
         batch_op.create_index(batch_op.f('ix_registry_entry_voivodeship'), ['voivodeship'], unique=False)
+    if op.get_bind().dialect.name == "postgresql":  # the full-text search by word prefixes (grants/search.py)
+        op.execute("CREATE INDEX ix_registry_entry_search ON registry_entry "
+                   "USING gin (to_tsvector('simple', search_text))")
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX ix_registry_entry_search")
     with op.batch_alter_table('registry_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_registry_entry_voivodeship'))
         batch_op.drop_index(batch_op.f('ix_registry_entry_published'))

@@ -81,3 +81,11 @@ def test_publishing_needs_what_the_organisation_offers_and_bad_input_is_refused(
     assert _publish(client, owners["bakery"], website="javascript:alert(1)").status_code == 422
     assert _publish(client, owners["bakery"], voivodeship="atlantyda").status_code == 422
     assert entries.entry_of(owners["bakery"]) is None
+
+
+@pytest.mark.postgres_only  # SQLite finds words within the folded text
+def test_the_full_text_index_serves_the_search_on_postgresql(db):
+    from sqlalchemy import text
+
+    index = _db.session.scalar(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_registry_entry_search'"))
+    assert "gin" in index and "to_tsvector('simple'::regconfig, search_text)" in index

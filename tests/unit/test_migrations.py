@@ -5,11 +5,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from grants.extensions import db
+from grants.search import include_object
 
 
 def test_migrations_match_the_models(app):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
         differences = compare_metadata(context, db.metadata)
     # Alembic reports any table, column, index, foreign key or type the migrations and models disagree on.
     assert differences == []
