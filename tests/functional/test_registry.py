@@ -89,3 +89,25 @@ def test_the_full_text_index_serves_the_search_on_postgresql(db):
 
     index = _db.session.scalar(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_registry_entry_search'"))
     assert "gin" in index and "to_tsvector('simple'::regconfig, search_text)" in index
+
+
+def test_the_search_costs_the_same_queries_for_1_and_for_25_organisations(client, db, owners):
+    from tests.support.queries import recorded_statements
+
+    def publish(organisation):
+        owner = organisation.memberships[0].user
+        entries.save(organisation, owner, True, {"services": "Catering", "se_status": "pes", "town": "Legnica"})
+
+    def queries() -> int:
+        client.get("/registry/?q=catering")
+        with recorded_statements(_db.engine) as statements:
+            assert client.get("/registry/?q=catering").status_code == 200
+        return len(statements)
+
+    publish(owners["bakery"])
+    _db.session.commit()
+    one = queries()
+    for n in range(24):
+        publish(factories.organisation(factories.user(Role.APPLICANT), name=f"Spółdzielnia {n}"))
+    _db.session.commit()
+    assert queries() == one
