@@ -18,7 +18,6 @@ from sqlalchemy.orm import contains_eager
 
 from grants.access import membership_role
 from grants.applications.models import Application
-from grants.applications.queries import AWARDED_STATES
 from grants.auth.models import MembershipRole, Organisation, OrganisationType, User
 from grants.calls.models import Call
 from grants.errors import Refusal
@@ -29,6 +28,8 @@ from grants.services import audit
 from grants.types import utcnow
 
 PAGE = 20
+RECEIVED = ("implementation", "settlement", "durability", "closed")  # an agreement signed: the grant was received
+MAX_ID = 2**31 - 1
 INDUSTRIES = {
     "catering": _l("Catering and food"), "cleaning": _l("Cleaning and maintenance"),
     "construction": _l("Construction and renovation"), "care": _l("Care and social services"),
@@ -116,8 +117,10 @@ def _matching(term: str):
 def search(filters: Filters, number: int) -> dict[str, Any]:
     query = (select(RegistryEntry).join(RegistryEntry.organisation).options(contains_eager(RegistryEntry.organisation))
              .where(RegistryEntry.published.is_(True)))
-    matching = _matching(filters.q) if filters.q else None
-    if matching is not None:
+    if filters.q:
+        matching = _matching(filters.q)
+        if matching is None:  # only symbols: nothing can match them
+            return {"entries": [], "total": 0, "number": 1, "pages": 1}
         query = query.where(matching)
     for column, value in ((Organisation.type, filters.kind), (RegistryEntry.voivodeship, filters.voivodeship),
                           (RegistryEntry.industry, filters.industry), (RegistryEntry.se_status, filters.se_status)):
@@ -131,15 +134,19 @@ def search(filters: Filters, number: int) -> dict[str, Any]:
     return {"entries": entries, "total": total, "number": number, "pages": pages}
 
 
-def published(entry_id: int) -> RegistryEntry | None:
-    entry = db.session.get(RegistryEntry, entry_id)
-    return entry if entry is not None and entry.published else None
+def shown_to(user, entry_id: int) -> RegistryEntry | None:
+    """A published entry; an unpublished one only to the organisation's owners (their preview)."""
+    entry = db.session.get(RegistryEntry, entry_id) if 0 < entry_id <= MAX_ID else None
+    if entry is None or not (entry.published or is_owner(user, entry.organisation)):
+        return None
+    return entry
 
 
-def grants_of(organisation: Organisation) -> list[tuple[str, str | None, Any]]:
-    """(call, grant number, amount awarded) of the grants the organisation received from this programme's calls."""
+def grants_of(organisation: Organisation) -> list[tuple[str, str, str | None, Any]]:
+    """(project, call, grant number, amount awarded) of the grants the organisation received (its agreement
+    signed) from this programme's calls."""
     return db.session.execute(
-        select(Call.title, Application.number, Application.awarded_amount)
+        select(Application.title, Call.title, Application.number, Application.awarded_amount)
         .join(Call, Call.id == Application.call_id)
-        .where(Application.organisation_id == organisation.id, Application.status.in_(AWARDED_STATES))
+        .where(Application.organisation_id == organisation.id, Application.status.in_(RECEIVED))
         .order_by(Application.submitted_at.desc())).all()

@@ -1,6 +1,8 @@
 """The owner's registry entry form."""
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, Length, Optional, Regexp
@@ -12,6 +14,13 @@ from grants.registry.models import VOIVODESHIPS
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def _web_address(value):
+    """'www.example.pl' as people type it: https:// is added when no scheme is given."""
+    if value and "://" not in value and not value.lower().startswith(("javascript:", "data:")):
+        return "https://" + value
+    return value
 
 
 VOIVODESHIP_LABELS = {
@@ -35,11 +44,14 @@ class EntryForm(BaseForm):
                             default="none")
     email = StringField(_l("Contact e-mail"), filters=[_strip],
                         validators=[Optional(), Email(message=_l("Give an e-mail address.")), Length(max=254)])
-    phone = StringField(_l("Telephone"), filters=[_strip],
-                        validators=[Optional(), Regexp(r"^[0-9 +()-]{6,40}$", message=_l("Digits, spaces, + ( ) -."))])
-    website = StringField(_l("Website"), filters=[_strip],
-                          validators=[Optional(), Regexp(r"^https?://", message=_l("Starts with http:// or https://.")),
-                                      Length(max=300)])
+    phone = StringField(_l("Telephone"), filters=[_strip], validators=[
+        Optional(), Length(max=40),
+        Regexp(r"^\+?[0-9][0-9 ()-]{4,30}[0-9]( ?(wew\.|ext\.) ?[0-9]{1,6})?$",
+               message=_l("A telephone number, e.g. +48 600 100 200."))])
+    website = StringField(_l("Website"), filters=[_strip, _web_address], validators=[
+        Optional(), Length(max=300),
+        Regexp(r"^https?://[^\s<>\"'/]+\.[^\s<>\"']+$", flags=re.IGNORECASE,
+               message=_l("A web address, e.g. www.example.pl."))])
     show_email = BooleanField(_l("Show the e-mail"))
     show_phone = BooleanField(_l("Show the telephone"))
     show_website = BooleanField(_l("Show the website"))

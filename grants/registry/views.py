@@ -43,11 +43,13 @@ def index():
 @bp.route("/<int:entry_id>")
 @public
 def show(entry_id: int):
-    entry = ops.published(entry_id)
+    entry = ops.shown_to(current_user, entry_id)
     if entry is None:
         abort(404)
     return render_template("registry/entry.html", entry=entry, organisation=entry.organisation,
-                           grants=ops.grants_of(entry.organisation), **_labels())
+                           grants=ops.grants_of(entry.organisation), owner=ops.is_owner(current_user,
+                                                                                        entry.organisation),
+                           **_labels())
 
 
 def _form_page(organisation: Organisation, form: EntryForm, status: int = 200):

@@ -54,7 +54,7 @@ def test_a_settlement_returned_fixed_and_accepted_and_a_lost_job_replaced(live_s
     page.get_by_test_id("settlement-link").click()
     assert page.locator("[data-line]").count() == 3
     page.fill("#note", "Faktura FV/2025/131 dotyczy ekspresu, którego nie ma w budżecie – proszę ją usunąć.")
-    page.get_by_role("button", name="Zwróć z uwagami").click()
+    page.locator("button[formaction$='/decision/return']").click()
     assert page.get_by_test_id("settlement-decision").count() == 0
     _sign_out(page)
 
@@ -84,7 +84,7 @@ def test_a_settlement_returned_fixed_and_accepted_and_a_lost_job_replaced(live_s
     sign_in(page, base, ACCOUNTS[1][0], PASSWORD)
     page.goto(settlement)
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Zatwierdź rozliczenie").click()
+    page.locator("button[formaction$='/decision/accept']").click()
     assert page.get_by_test_id("settlement-decision").count() == 0
     assert page.get_by_test_id("settlement-versions").locator(".text-bg-success").count() == 1
     shot(page, "settlement-accepted")

@@ -111,3 +111,22 @@ def test_the_search_costs_the_same_queries_for_1_and_for_25_organisations(client
         publish(factories.organisation(factories.user(Role.APPLICANT), name=f"Spółdzielnia {n}"))
     _db.session.commit()
     assert queries() == one
+
+
+def test_odd_input_finds_nothing_and_an_owner_previews_an_unpublished_page(client, auth, db, owners):
+    auth.login(owners["bakery_owner"].email)
+    assert _publish(client, owners["bakery"], published=False, website="www.lodeczka.example").status_code == 303
+    entry = entries.entry_of(owners["bakery"])
+    assert entry.website == "https://www.lodeczka.example"  # as people type it
+    assert 'data-testid="owner-preview"' in client.get(f"/registry/{entry.id}").get_data(as_text=True)
+    _publish(client, owners["bakery"])
+    auth.logout()
+    for q in ("%", "_", "!!!", "%_&'\"<>"):  # only symbols: nothing can match
+        assert client.get("/registry/", query_string={"q": q}).get_data(as_text=True).count("data-entry=") == 0
+    assert client.get("/registry/99999999999999999999999").status_code == 404
+    assert client.get("/registry/?page=999&kind=foo").status_code == 200
+    offered = factories.application(factories.call(), owners["bakery"], status="selected", number="R/10",
+                                    awarded_amount=Decimal("1000.00"))
+    _db.session.commit()
+    page = client.get(f"/registry/{entry.id}").get_data(as_text=True)
+    assert "R/9" in page and offered.number not in page  # no agreement signed yet: not a grant received
