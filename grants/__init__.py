@@ -108,6 +108,7 @@ def _select_timezone() -> str:
 VIEW_MODULES = (
     "core.views", "auth.views", "admin.views",
     "applications.views", "applications.applicant", "applications.officer", "applications.lists",
+    "applications.across",
     "processes.views", "organisations.views", "calls.views", "calls.document_views", "calls.manage",
     "evaluation.views", "evaluation.manage", "evaluation.results_views",
     "finance.rates_views", "finance.agreement_views", "finance.payment_views", "finance.batch_views",

@@ -97,6 +97,8 @@ def navigation(user) -> list[tuple[str, str]]:
     items = [(ROLE_HOMES[role], str(_l("Users")) if role == Role.ADMIN else role_label(role))
              for role in ROLE_HOMES if role in user.roles]
     granted = permissions_of(user)
+    if Permission.CALL_ANY_MANAGE in granted or Permission.PAYMENT_ANY_MANAGE in granted:
+        items.append(("all_applications.index", str(_l("Applications"))))
     if Permission.CALL_ANY_MANAGE in granted or Permission.CONTROL_ANY_MANAGE in granted:
         items.append(("reports.index", str(_l("Reports"))))
     elif Role.APPLICANT in user.roles:

@@ -96,11 +96,11 @@ def _detail_url_prefix() -> str:
     return url[:-1]
 
 
-def _export_rows(call: Call) -> Iterator[list]:
+def export_rows(query) -> Iterator[list]:
+    """The rows of a list's query (COLUMNS, in its order) as a sheet shows them."""
     locale = str(get_locale())
     zone = ZoneInfo(Programme.for_request().time_zone)
-    query = _filtered(call).order_by(Application.id).execution_options(yield_per=EXPORT_BATCH)
-    for row in db.session.execute(query):
+    for row in db.session.execute(query.execution_options(yield_per=EXPORT_BATCH)):
         yield [row.number or "", row.title, row.organisation_name,
                str(labels.ORGANISATION_TYPE_LABELS.get(row.organisation_type, row.organisation_type)),
                WORKFLOW.state(row.status).label(locale), row.requested_amount, _local_minute(row.submitted_at, zone)]
@@ -135,11 +135,8 @@ def _safe_cell(value: str) -> str:
     return "'" + value if value[:1] in FORMULA_STARTS else value
 
 
-@bp.route("/applications.csv")
-@require(Permission.APPLICATION_ANY_READ)
-def export_csv(call_id: int):
-    """Streamed row by row: a large call never sits in memory whole."""
-    call = get_call_or_404(call_id, can_read_applications_of)
+def csv_response(rows: Iterator[list], filename: str) -> Response:
+    """Streamed row by row: a large list never sits in memory whole."""
 
     def generate():
         # UTF-8 with a byte-order mark: without it Excel on Windows reads the file as cp1250 and garbles
@@ -148,7 +145,7 @@ def export_csv(call_id: int):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(_header())
-        for row in _export_rows(call):
+        for row in rows:
             writer.writerow([_csv_cell(cell) for cell in row])
             if buffer.tell() > 64 * 1024:
                 yield buffer.getvalue()
@@ -157,13 +154,10 @@ def export_csv(call_id: int):
         yield buffer.getvalue()
 
     return Response(stream_with_context(generate()), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="call-{call.id}-applications.csv"'})
+        "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@bp.route("/applications.xlsx")
-@require(Permission.APPLICATION_ANY_READ)
-def export_xlsx(call_id: int):
-    call = get_call_or_404(call_id, can_read_applications_of)
+def xlsx_response(rows: Iterator[list], filename: str) -> Response:
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     # constant_memory: rows are flushed to a temporary file as they are written.
     workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
@@ -173,7 +167,7 @@ def export_xlsx(call_id: int):
     formats = {Decimal: workbook.add_format({"num_format": "#,##0.00"}),
                datetime: workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})}
     sheet.write_row(0, 0, _header(), bold)
-    for index, row in enumerate(_export_rows(call), start=1):
+    for index, row in enumerate(rows, start=1):
         for column, value in enumerate(row):
             # Amounts as numbers (a sheet sums them), times as dates; text stays text, never a formula.
             if isinstance(value, Decimal):
@@ -185,4 +179,18 @@ def export_xlsx(call_id: int):
     workbook.close()
     out.seek(0)
     return send_file(out, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     as_attachment=True, download_name=f"call-{call.id}-applications.xlsx")
+                     as_attachment=True, download_name=filename)
+
+
+@bp.route("/applications.csv")
+@require(Permission.APPLICATION_ANY_READ)
+def export_csv(call_id: int):
+    call = get_call_or_404(call_id, can_read_applications_of)
+    return csv_response(export_rows(_filtered(call).order_by(Application.id)), f"call-{call.id}-applications.csv")
+
+
+@bp.route("/applications.xlsx")
+@require(Permission.APPLICATION_ANY_READ)
+def export_xlsx(call_id: int):
+    call = get_call_or_404(call_id, can_read_applications_of)
+    return xlsx_response(export_rows(_filtered(call).order_by(Application.id)), f"call-{call.id}-applications.xlsx")

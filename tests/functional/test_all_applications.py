@@ -1,0 +1,86 @@
+"""The staff's list of every call's applications: filters by call, call type, state, applicant type, amount and
+days submitted, search, sorting, pages, CSV and XLSX; drafts stay out; the same queries for 2 or 30 rows;
+applicants and evaluators are refused."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from grants.auth.models import OrganisationType, Role
+from grants.extensions import db as _db
+from grants.types import utcnow
+from tests import factories
+
+
+@pytest.fixture
+def listed(db):
+    officer = factories.user(Role.PROGRAM_OFFICER, locale="en")
+    restructuring = factories.call(title="Restrukturyzacja 2026")
+    jobs = factories.call("job_support", title="Miejsca pracy 2026")
+    now = utcnow()
+    made = {
+        "oven": factories.application(restructuring, status="submitted", number="R/1", title="Piec dla piekarni",
+                                      requested="40000.00", submitted_at=now - timedelta(days=3)),
+        "laundry": factories.application(jobs, status="merit_review", number="J/1", title="Pralnia społeczna",
+                                         requested="90000.00", submitted_at=now - timedelta(days=40)),
+        "draft": factories.application(jobs, status="draft", title="Szkic"),
+    }
+    made["laundry"].organisation.type = OrganisationType.NGO
+    _db.session.commit()
+    return {"officer": officer, "restructuring": restructuring, **made}
+
+
+def _numbers(client, query=""):
+    page = client.get(f"/applications/all/{query}").get_data(as_text=True)
+    return [n for n in ("R/1", "J/1", "Szkic") if n in page]
+
+
+def test_filters_search_and_sorting_across_calls(client, auth, db, listed):
+    auth.login(listed["officer"].email)
+    assert _numbers(client) == ["R/1", "J/1"]  # a draft is no staff business
+    assert _numbers(client, f"?call={listed['restructuring'].id}") == ["R/1"]
+    assert _numbers(client, "?call_type=job_support") == ["J/1"]
+    assert _numbers(client, "?state=merit_review") == ["J/1"]
+    assert _numbers(client, "?org_type=ngo") == ["J/1"]
+    assert _numbers(client, "?amount_from=50+000,00") == ["J/1"]
+    assert _numbers(client, "?amount_to=50000") == ["R/1"]
+    day = (utcnow() - timedelta(days=10)).date().isoformat()
+    assert _numbers(client, f"?submitted_from={day}") == ["R/1"]
+    assert _numbers(client, "?q=pralnia+spoleczna") == ["J/1"]
+    newest_first = client.get("/applications/all/?sort=submitted").get_data(as_text=True)
+    assert newest_first.index("R/1") < newest_first.index("J/1")
+    cheapest_first = client.get("/applications/all/?sort=amount&dir=asc").get_data(as_text=True)
+    assert cheapest_first.index("R/1") < cheapest_first.index("J/1")
+    assert client.get("/applications/all/?amount_from=abc&submitted_to=x&sort=evil&page=99").status_code == 200
+
+
+def test_exports_carry_the_filters(client, auth, db, listed):
+    auth.login(listed["officer"].email)
+    sheet = client.get("/applications/all/applications.csv?call_type=restructuring_grant").get_data(as_text=True)
+    assert "R/1" in sheet and "J/1" not in sheet and "Szkic" not in sheet
+    workbook = client.get("/applications/all/applications.xlsx")
+    assert workbook.status_code == 200 and workbook.data[:2] == b"PK"
+
+
+def test_the_same_queries_for_2_or_30_rows_and_only_staff(client, auth, db, listed):
+    from tests.support.queries import recorded_statements
+
+    auth.login(listed["officer"].email)
+
+    def queries() -> int:
+        client.get("/applications/all/")
+        with recorded_statements(_db.engine) as statements:
+            assert client.get("/applications/all/").status_code == 200
+        return len(statements)
+
+    two = queries()
+    for n in range(28):
+        factories.application(listed["restructuring"], status="submitted", number=f"R/{n + 2}",
+                              submitted_at=utcnow())
+    _db.session.commit()
+    assert queries() == two
+    for role in (Role.APPLICANT, Role.EVALUATOR):
+        auth.logout()
+        auth.login(factories.user(role).email)
+        assert client.get("/applications/all/").status_code == 403
