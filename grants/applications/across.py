@@ -9,25 +9,35 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from sqlalchemy import func, or_, select
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import delete, func, or_, select
+from wtforms import HiddenField, StringField
+from wtforms.validators import InputRequired, Length
 
 from grants import labels
 from grants.access import Permission, require
 from grants.applications.lists import COLUMNS, WORKFLOW, csv_response, export_rows, xlsx_response
-from grants.applications.models import Application
+from grants.applications.models import Application, SavedFilter
 from grants.applications.permissions import visible_to_staff
 from grants.auth.models import Organisation, OrganisationType, Programme
 from grants.calls.models import Call
 from grants.extensions import db
+from grants.forms import BaseForm
 from grants.web import page_number, row_id
 from workflows.call_types import CALL_TYPES
 
 bp = Blueprint("all_applications", __name__, url_prefix="/applications/all")
 PAGE_SIZE = 50
+FILTER_KEYS = ("call", "call_type", "state", "org_type", "amount_from", "amount_to", "submitted_from", "submitted_to",
+               "q", "sort", "dir")
+MAX_SAVED = 50
 SORTS = {"submitted": Application.submitted_at, "amount": Application.requested_amount,
          "number": Application.number, "organisation": Organisation.name}
 LIST_COLUMNS = (*COLUMNS, Call.title.label("call_title"))
@@ -102,6 +112,18 @@ def _moment(day: date, zone: ZoneInfo, next_day: bool = False) -> datetime:
     return start.astimezone(timezone.utc)
 
 
+class SaveFilterForm(BaseForm):
+    name = StringField(_l("Name these filters"), validators=[InputRequired(message=_l("Give them a name.")),
+                                                             Length(max=80)])
+    query = HiddenField()
+
+
+def _saved() -> list[SavedFilter]:
+    return list(db.session.scalars(select(SavedFilter).where(SavedFilter.user_id == current_user.id,
+                                                             SavedFilter.list_name == "applications")
+                                   .order_by(SavedFilter.name)))
+
+
 def _page(filters: Filters, number: int) -> dict[str, Any]:
     query = filters.query()
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
@@ -116,9 +138,10 @@ def _page(filters: Filters, number: int) -> dict[str, Any]:
 def index():
     filters = Filters.from_args(request.args)
     locale = str(get_locale())
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = {k: v for k, v in request.args.items() if k in FILTER_KEYS and v}
     return render_template(
         "applications/across.html", filters=filters, args=args, workflow=WORKFLOW, locale=locale,
+        saved=_saved(), save_form=SaveFilterForm(query=urlencode(args)),
         calls=db.session.execute(select(Call.id, Call.title).order_by(Call.title)).all(),
         call_types={name: kind.label(locale) for name, kind in CALL_TYPES.items()},
         state_labels={state.name: state.label(locale) for state in WORKFLOW.states},
@@ -137,3 +160,40 @@ def export_csv():
 @require(Permission.APPLICATION_ANY_READ)
 def export_xlsx():
     return xlsx_response(export_rows(Filters.from_args(request.args).query()), "applications.xlsx")
+
+
+@bp.route("/filters", methods=["POST"])
+@require(Permission.APPLICATION_ANY_READ)
+def save_filter():
+    """Keep the list's filters under a name (the same name again replaces them)."""
+    form = SaveFilterForm()
+    if not form.validate_on_submit():
+        flash(_("Give the filters a name."), "danger")
+        return redirect(url_for("all_applications.index"), 303)
+    query = urlencode({k: v for k, v in parse_qsl(form.query.data or "") if k in FILTER_KEYS and v})
+    saved = _saved()
+    found = next((f for f in saved if f.name == form.name.data.strip()), None)
+    if found is None and len(saved) >= MAX_SAVED:
+        flash(_("At most %(n)d saved filters: delete one first.", n=MAX_SAVED), "danger")
+        return redirect(url_for("all_applications.index") + ("?" + query if query else ""), 303)
+    if found is None:
+        found = SavedFilter(user_id=current_user.id, list_name="applications", name=form.name.data.strip())
+        db.session.add(found)
+    found.query = query
+    db.session.commit()
+    flash(_("The filters are saved as “%(name)s”.", name=found.name), "success")
+    return redirect(url_for("all_applications.index") + ("?" + query if query else ""), 303)
+
+
+@bp.route("/filters/<int:filter_id>/delete", methods=["POST"])
+@require(Permission.APPLICATION_ANY_READ)
+def delete_filter(filter_id: int):
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    deleted = db.session.execute(delete(SavedFilter).where(SavedFilter.id == filter_id,
+                                                           SavedFilter.user_id == current_user.id)).rowcount
+    if not deleted:
+        abort(404)
+    db.session.commit()
+    flash(_("The saved filters are deleted."), "success")
+    return redirect(url_for("all_applications.index"), 303)

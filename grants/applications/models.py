@@ -116,3 +116,17 @@ class ApplicationPart(Versioned):
     @declared_attr
     def application(cls) -> Mapped[Application]:
         return relationship(Application)
+
+
+class SavedFilter(db.Model):
+    """A person's named filters of a staff list (its query string), to open the same list again in one click."""
+
+    __tablename__ = "saved_filter"
+    __table_args__ = (UniqueConstraint("user_id", "list_name", "name", name="uq_saved_filter_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    list_name: Mapped[str] = mapped_column(String(40))  # applications, later agreements and payments
+    name: Mapped[str] = mapped_column(String(80))
+    query: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

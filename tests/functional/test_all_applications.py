@@ -84,3 +84,29 @@ def test_the_same_queries_for_2_or_30_rows_and_only_staff(client, auth, db, list
         auth.logout()
         auth.login(factories.user(role).email)
         assert client.get("/applications/all/").status_code == 403
+
+
+def test_filters_saved_under_a_name_open_the_same_list_and_are_each_persons_own(client, auth, db, listed):
+    from sqlalchemy import select
+
+    from grants.applications.models import SavedFilter
+    from tests.conftest import csrf_token
+
+    auth.login(listed["officer"].email)
+    page = "/applications/all/?call_type=job_support&sort=amount&evil=1"
+    saved = client.post("/applications/all/filters", data={
+        "csrf_token": csrf_token(client, page), "name": "Miejsca pracy",
+        "query": "call_type=job_support&sort=amount&evil=1"})
+    assert saved.status_code == 303
+    kept = _db.session.scalar(select(SavedFilter))
+    assert kept.query == "call_type=job_support&sort=amount"  # only the list's own filters
+    listing = client.get("/applications/all/").get_data(as_text=True)
+    assert 'data-saved="Miejsca pracy"' in listing and "?call_type=job_support&amp;sort=amount" in listing
+    assert _numbers(client, "?" + kept.query) == ["J/1"]
+    auth.logout()
+    other = factories.user(Role.PROGRAM_OFFICER)
+    auth.login(other.email)
+    assert 'data-saved="Miejsca pracy"' not in client.get("/applications/all/").get_data(as_text=True)
+    refused = client.post(f"/applications/all/filters/{kept.id}/delete",
+                          data={"csrf_token": csrf_token(client, "/applications/all/")})
+    assert refused.status_code == 404 and _db.session.get(SavedFilter, kept.id) is not None
