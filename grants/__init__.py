@@ -27,6 +27,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     configuration.load(app, overrides)
 
     _init_extensions(app)
+    from grants.web import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     _register_blueprints(app)
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

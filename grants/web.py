@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, g, jsonify, make_response, redirect, request, url_for
 from flask_babel import get_locale
+from werkzeug.routing import IntegerConverter
 
 from grants.errors import Refusal
 from grants.extensions import db
@@ -75,6 +76,15 @@ def page_number(value: str) -> int:
     if not 1 <= number <= LAST_PAGE:
         raise ValueError(value)
     return number
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in a route: a number an id column can hold, else the route does not match (404, not a database
+    error on an out-of-range value)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def row_id(value: str) -> int:

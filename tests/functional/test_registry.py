@@ -130,3 +130,10 @@ def test_odd_input_finds_nothing_and_an_owner_previews_an_unpublished_page(clien
     _db.session.commit()
     page = client.get(f"/registry/{entry.id}").get_data(as_text=True)
     assert "R/9" in page and offered.number not in page  # no agreement signed yet: not a grant received
+
+
+def test_an_id_no_column_holds_is_404_on_every_route(client, auth, db, owners):
+    for path in ("/calls/99999999999999999999999", "/registry/2147483648"):
+        assert client.get(path).status_code == 404, path
+    auth.login(owners["bakery_owner"].email)
+    assert client.get("/applications/99999999999999999999").status_code == 404
