@@ -5,6 +5,7 @@ The page runs a fixed number of queries whatever the number of applications (a t
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from decimal import Decimal, InvalidOperation
@@ -13,19 +14,19 @@ from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import delete, func, or_, select
 from wtforms import HiddenField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, Length
 
 from grants import labels
 from grants.access import Permission, require
 from grants.applications.lists import COLUMNS, WORKFLOW, csv_response, export_rows, xlsx_response
 from grants.applications.models import Application, SavedFilter
-from grants.applications.permissions import visible_to_staff
+from grants.applications.permissions import staff_read_drafts, visible_to_staff
 from grants.auth.models import Organisation, OrganisationType, Programme
 from grants.calls.models import Call
 from grants.extensions import db
@@ -44,15 +45,26 @@ LIST_COLUMNS = (*COLUMNS, Call.title.label("call_title"))
 
 
 def _day(value: str | None) -> date | None:
+    """A day typed or picked; one outside 2000–2100 is taken as no day (no application was submitted then)."""
     try:
-        return date.fromisoformat(value or "")
+        day = date.fromisoformat(value or "")
     except ValueError:
         return None
+    return day if date(2000, 1, 1) <= day <= date(2100, 12, 31) else None
 
 
 def _amount(value: str | None) -> Decimal | None:
+    """An amount typed as people type it: "50 000,00", "50.000,00", "50,000.00", "50000", "100 000 zł"."""
+    text = re.sub(r"(?i)\s|\u00a0|\u202f|zł|pln", "", value or "")
+    if "," in text and "." in text:  # the later sign is the decimal one
+        decimal_sign = "," if text.rfind(",") > text.rfind(".") else "."
+        text = text.replace("." if decimal_sign == "," else ",", "").replace(",", ".")
+    elif "," in text or "." in text:
+        sign = "," if "," in text else "."
+        whole, _sep, fraction = text.rpartition(sign)
+        text = whole.replace(sign, "") + ("." + fraction if len(fraction) <= 2 else fraction)
     try:
-        amount = Decimal((value or "").replace(" ", "").replace("\u00a0", "").replace(",", "."))
+        amount = Decimal(text)
     except InvalidOperation:
         return None
     return amount if amount.is_finite() and abs(amount) < 10**12 else None
@@ -113,8 +125,9 @@ def _moment(day: date, zone: ZoneInfo, next_day: bool = False) -> datetime:
 
 
 class SaveFilterForm(BaseForm):
-    name = StringField(_l("Name these filters"), validators=[InputRequired(message=_l("Give them a name.")),
-                                                             Length(max=80)])
+    name = StringField(_l("Name these filters"), filters=[lambda v: v.strip() if isinstance(v, str) else v],
+                       validators=[DataRequired(message=_l("Give them a name.")),
+                                   Length(max=80, message=_l("At most 80 characters."))])
     query = HiddenField()
 
 
@@ -144,7 +157,10 @@ def index():
         saved=_saved(), save_form=SaveFilterForm(query=urlencode(args)),
         calls=db.session.execute(select(Call.id, Call.title).order_by(Call.title)).all(),
         call_types={name: kind.label(locale) for name, kind in CALL_TYPES.items()},
-        state_labels={state.name: state.label(locale) for state in WORKFLOW.states},
+        state_labels={state.name: state.label(locale) for state in WORKFLOW.states
+                      if state.name != "draft" or staff_read_drafts()},
+        sort_labels={"submitted": _("Submitted"), "amount": _("Requested amount"),
+                     "number": pgettext("application", "Number"), "organisation": _("Organisation")},
         type_labels={t: str(label) for t, label in labels.ORGANISATION_TYPE_LABELS.items()},
         type_choices={t.value: str(label) for t, label in labels.ORGANISATION_TYPE_LABELS.items()},
         **_page(filters, request.args.get("page", type=page_number) or 1))
@@ -168,7 +184,7 @@ def save_filter():
     """Keep the list's filters under a name (the same name again replaces them)."""
     form = SaveFilterForm()
     if not form.validate_on_submit():
-        flash(_("Give the filters a name."), "danger")
+        flash(" ".join(str(e) for e in form.name.errors) or _("Give the filters a name."), "danger")
         return redirect(url_for("all_applications.index"), 303)
     query = urlencode({k: v for k, v in parse_qsl(form.query.data or "") if k in FILTER_KEYS and v})
     saved = _saved()

@@ -110,3 +110,26 @@ def test_filters_saved_under_a_name_open_the_same_list_and_are_each_persons_own(
     refused = client.post(f"/applications/all/filters/{kept.id}/delete",
                           data={"csrf_token": csrf_token(client, "/applications/all/")})
     assert refused.status_code == 404 and _db.session.get(SavedFilter, kept.id) is not None
+
+
+@pytest.mark.parametrize("typed, read", [("50 000,00", "50000.00"), ("50.000,00", "50000.00"), ("50,000.00", "50000.00"),
+                                         ("50000", "50000"), ("100 000 zł", "100000"), ("50,5", "50.5"),
+                                         ("abc", None), ("1e400", None)])
+def test_amounts_are_read_as_people_type_them(typed, read):
+    from decimal import Decimal
+
+    from grants.applications.across import _amount
+
+    assert _amount(typed) == (Decimal(read) if read else None)
+
+
+def test_a_day_no_application_has_is_no_filter_and_a_blank_name_is_refused(client, auth, db, listed):
+    from tests.conftest import csrf_token
+
+    auth.login(listed["officer"].email)
+    assert _numbers(client, "?submitted_to=9999-12-31&submitted_from=0001-01-01") == ["R/1", "J/1"]
+    assert client.get("/applications/all/applications.csv?submitted_to=9999-12-31").status_code == 200
+    blank = client.post("/applications/all/filters", data={"csrf_token": csrf_token(client, "/applications/all/"),
+                                                           "name": "   ", "query": "state=submitted"},
+                        follow_redirects=True)
+    assert "Give them a name." in blank.get_data(as_text=True)
