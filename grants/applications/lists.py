@@ -118,7 +118,7 @@ def _csv_cell(value) -> str:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
-    return _safe_cell(str(value))
+    return safe_cell(str(value))
 
 
 def _header() -> list[str]:
@@ -129,7 +129,7 @@ def _header() -> list[str]:
 FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
-def _safe_cell(value: str) -> str:
+def safe_cell(value: str) -> str:
     # A cell starting with = + - @, a tab or a carriage return would run as a formula in a spreadsheet
     # (CSV injection, OWASP's list): a leading apostrophe makes it text.
     return "'" + value if value[:1] in FORMULA_STARTS else value

@@ -119,6 +119,11 @@ def rate_periods() -> list[interest.RatePeriod]:
     return [interest.RatePeriod(row.starts_on, Decimal(row.value)) for row in reversed(rates.rows(RATE_TABLE))]
 
 
+def _allocation(basis: str) -> str:
+    """How the basis splits a repayment between principal and interest (proportional for one unknown)."""
+    return BASES[basis].allocation if basis in BASES else "proportional"
+
+
 def repayments(case: RecoveryCase) -> list[RecoveryRepayment]:
     return list(db.session.scalars(select(RecoveryRepayment).where(RecoveryRepayment.case_id == case.id)
                                    .order_by(RecoveryRepayment.paid_on, RecoveryRepayment.id)))
@@ -134,8 +139,7 @@ def statement(case: RecoveryCase, as_of: date, extra: interest.Repayment | None 
     starts = case.interest_from or as_of + timedelta(days=1)
     try:
         return interest.statement(Decimal(case.principal), starts, rate_periods() if periods is None else periods,
-                                  paid, as_of, BASES[case.legal_basis].allocation if case.legal_basis in BASES
-                                  else "proportional")
+                                  paid, as_of, _allocation(case.legal_basis))
     except interest.MissingRate as missing:
         raise Refusal(_l("No tax-arrears interest rate is in force on %(day)s: an administrator adds it under "
                          "Rates.", day=missing.day.isoformat()), status=409) from None
@@ -171,7 +175,7 @@ def owed_on(day: date, statuses: tuple[str, ...] = ("notified", "overdue")) -> d
         try:
             owed[case_id] = interest.statement(
                 Decimal(principal), starts or day + timedelta(days=1), periods, paid[case_id], day,
-                BASES[basis].allocation if basis in BASES else "proportional").outstanding
+                _allocation(basis)).outstanding
         except interest.MissingRate:  # no rate in force yet: at least the principal not repaid
             owed[case_id] = max(Decimal(principal) - Decimal(repaid), Decimal("0.01"))
     return owed

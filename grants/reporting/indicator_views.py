@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from grants.access import Permission, require
+from grants.applications.lists import safe_cell
 from grants.calls.models import Call
 from grants.extensions import db
 from grants.labels import ORGANISATION_TYPE_LABELS
@@ -29,8 +30,7 @@ def _day(name: str) -> date | None:
 
 
 def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text and text[0] in "=+-@\t\r" else text  # never a formula in a spreadsheet
+    return safe_cell("" if value is None else str(value))  # never a formula in a spreadsheet
 
 
 @bp.route("/")

@@ -133,8 +133,7 @@ def lines(settlement: Settlement | None) -> list[SettlementLine]:
                                              SettlementLine.id)))
 
 
-def due_on(application: Application) -> date | None:
-    agreement = db.session.scalar(select(Agreement).where(Agreement.application_id == application.id))
+def due_on(application: Application, agreement: Agreement | None) -> date | None:
     if agreement is None:
         return None
     days = db.session.scalar(select(ReportForm.final_due_days).where(ReportForm.call_id == application.call_id))
@@ -150,15 +149,16 @@ def paid_out(application: Application) -> Decimal:
 def summary(application: Application, settlement: Settlement | None = None,
             found: list[SettlementLine] | None = None) -> Summary:
     settlement = settlement if settlement is not None else settlement_of(application)
+    agreement = db.session.scalar(select(Agreement).where(Agreement.application_id == application.id))
     planned = budget(application)
     rows = {p.index: Row(p) for p in planned}
     for line in lines(settlement) if found is None else found:
         rows.setdefault(line.budget_line, Row(Planned(line.budget_line, "?", ZERO, ZERO))).lines.append(line)
-    agreement = db.session.scalar(select(Agreement).where(Agreement.application_id == application.id))
     return Summary(rows=[rows[index] for index in sorted(rows)], planned=sum((p.grant for p in planned), ZERO),
                    spent=sum((row.spent for row in rows.values()), ZERO), paid=Decimal(paid_out(application)),
                    own_planned=sum((p.own for p in planned), ZERO),
-                   own=settlement.own_contribution if settlement is not None else ZERO, due_on=due_on(application),
+                   own=settlement.own_contribution if settlement is not None else ZERO,
+                   due_on=due_on(application, agreement),
                    starts_on=agreement.starts_on if agreement else None,
                    ends_on=agreement.ends_on if agreement else None)
 
@@ -168,9 +168,8 @@ def versions(application: Application) -> list[SettlementVersion]:
                                    .order_by(SettlementVersion.number)))
 
 
-def is_late(application: Application, today: date) -> bool:
-    due = due_on(application)
-    return application.status in EDITABLE and due is not None and today > due
+def is_late(application: Application, figures: Summary, today: date) -> bool:
+    return application.status in EDITABLE and figures.due_on is not None and today > figures.due_on
 
 
 # --- the grantee's draft ----------------------------------------------------------------------------
@@ -260,13 +259,6 @@ def remove_line(application: Application, actor: User, line: SettlementLine, *, 
         uploads.delete_after_commit(stored.storage_key)
         db.session.delete(stored)
     db.session.flush()
-
-
-def file_of(application: Application, file_id: int) -> SettlementFile | None:
-    settlement = settlement_of(application)
-    stored = db.session.get(SettlementFile, file_id)
-    return stored if settlement is not None and stored is not None and stored.settlement_id == settlement.id \
-        else None
 
 
 # --- the application workflow's facts and effects ---------------------------------------------------

@@ -15,7 +15,7 @@ from grants.extensions import db
 from grants.forms import placed
 from grants.reporting import settlement as ops
 from grants.reporting.forms import DecisionForm, ExpenditureForm, SettlementForm, VersionForm
-from grants.reporting.models import SettlementLine
+from grants.reporting.models import SettlementFile, SettlementLine
 from grants.reporting.permissions import can_read_grant_reports
 from grants.services import uploads
 from grants.types import utcnow
@@ -59,7 +59,7 @@ def page(application: Application, status: int = 200, **forms):
         and application.status in ops.EDITABLE else None,
         editable=ops.EDITABLE == (application.status,) and "submit_settlement" in actions,
         submit=actions.get("submit_settlement"), deciding="accept_settlement" in actions,
-        late=ops.is_late(application, utcnow().date()), shift=ops.ALLOWED_SHIFT, line=line_form,
+        late=ops.is_late(application, summary, utcnow().date()), shift=ops.ALLOWED_SHIFT, line=line_form,
         form=forms.get("form") or SettlementForm(
             version=settlement.version if settlement else None,
             own_contribution=settlement.own_contribution if settlement else None,
@@ -126,10 +126,8 @@ def remove_line(application_id: int, line_id: int):
 @bp.route("/<int:application_id>/files/<int:file_id>")
 @require(Permission.ACCOUNT_SELF_MANAGE)
 def download(application_id: int, file_id: int):
-    stored = ops.file_of(_grant(application_id), file_id)
-    if stored is None:
-        abort(404)
-    return uploads.send_stored(stored)
+    settlement = ops.settlement_of(_grant(application_id))
+    return uploads.send_part(SettlementFile, file_id, settlement_id=settlement.id if settlement else 0)
 
 
 @bp.route("/<int:application_id>/submit", methods=["POST"])
