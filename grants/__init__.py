@@ -117,7 +117,7 @@ VIEW_MODULES = (
     "finance.rates_views", "finance.agreement_views", "finance.payment_views", "finance.batch_views",
     "finance.job_views", "finance.item_views", "finance.annex_views",
     "reporting.views", "reporting.manage", "reporting.settlement_views", "reporting.indicator_views",
-    "support.views", "registry.views",
+    "support.views", "registry.views", "dashboards.views",
     "control.recovery_views", "control.control_views",
 )
 

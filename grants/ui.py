@@ -99,6 +99,8 @@ def navigation(user) -> list[tuple[str, str]]:
     granted = permissions_of(user)
     if Permission.CALL_ANY_MANAGE in granted or Permission.PAYMENT_ANY_MANAGE in granted:
         items.append(("all_applications.index", str(_l("Applications"))))
+    if Permission.APPLICATION_ANY_READ in granted:
+        items.append(("dashboards.programme", str(_l("Dashboard"))))
     if Permission.CALL_ANY_MANAGE in granted or Permission.CONTROL_ANY_MANAGE in granted:
         items.append(("reports.index", str(_l("Reports"))))
     elif Role.APPLICANT in user.roles:

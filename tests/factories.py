@@ -114,9 +114,10 @@ def agreement(application, *, starts_on=None, ends_on=None, award: str = "90000.
     starts_on = starts_on or utcnow().date()
     fields.setdefault("schedule_model", "advance_and_final")
     fields.setdefault("bank_account", "PL61109010140000071219812874")
+    fields.setdefault("signed_at", utcnow())
     made = Agreement(application_id=application.id, number=f"UM/T/{next(_seq)}", award=Decimal(award),
                      ranking_award=Decimal(award), starts_on=starts_on,
-                     ends_on=ends_on or starts_on + timedelta(days=364), signed_at=utcnow(), **fields)
+                     ends_on=ends_on or starts_on + timedelta(days=364), **fields)
     db.session.add(made)
     db.session.flush()
     return made
