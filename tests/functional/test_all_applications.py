@@ -118,9 +118,9 @@ def test_filters_saved_under_a_name_open_the_same_list_and_are_each_persons_own(
 def test_amounts_are_read_as_people_type_them(typed, read):
     from decimal import Decimal
 
-    from grants.applications.across import _amount
+    from grants.listing import typed_amount
 
-    assert _amount(typed) == (Decimal(read) if read else None)
+    assert typed_amount(typed) == (Decimal(read) if read else None)
 
 
 def test_a_day_no_application_has_is_no_filter_and_a_blank_name_is_refused(client, auth, db, listed):
