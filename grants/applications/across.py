@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 
 from grants import labels, saved_filters
 from grants.access import Permission, require
-from grants.applications.lists import COLUMNS, WORKFLOW, csv_response, export_rows, xlsx_response
+from grants.applications.lists import COLUMNS, WORKFLOW, csv_response, export_rows, header, xlsx_response
 from grants.applications.models import Application
 from grants.applications.permissions import staff_read_drafts, visible_to_staff
 from grants.auth.models import Organisation, OrganisationType, Programme
@@ -103,13 +103,15 @@ def index():
 @bp.route("/applications.csv")
 @require(Permission.APPLICATION_ANY_READ)
 def export_csv():
-    return csv_response(export_rows(Filters.from_args(request.args).query()), "applications.csv")
+    return csv_response(export_rows(Filters.from_args(request.args).query(), with_call=True), "applications.csv",
+                        header(with_call=True))
 
 
 @bp.route("/applications.xlsx")
 @require(Permission.APPLICATION_ANY_READ)
 def export_xlsx():
-    return xlsx_response(export_rows(Filters.from_args(request.args).query()), "applications.xlsx")
+    return xlsx_response(export_rows(Filters.from_args(request.args).query(), with_call=True), "applications.xlsx",
+                         header(with_call=True), _("Applications"))
 
 
 saved_filters.add_routes(bp, LIST_NAME, FILTER_KEYS, "all_applications.index", Permission.APPLICATION_ANY_READ)

@@ -3,8 +3,11 @@ days submitted, search, sorting, pages, CSV and XLSX; drafts stay out; the same 
 applicants and evaluators are refused."""
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
+import openpyxl
 import pytest
 
 from grants.auth.models import OrganisationType, Role
@@ -59,8 +62,14 @@ def test_exports_carry_the_filters(client, auth, db, listed):
     auth.login(listed["officer"].email)
     sheet = client.get("/applications/all/applications.csv?call_type=restructuring_grant").get_data(as_text=True)
     assert "R/1" in sheet and "J/1" not in sheet and "Szkic" not in sheet
+    rows = list(csv.reader(io.StringIO(sheet.lstrip("\ufeff"))))
+    assert rows[0][:3] == ["Number", "Call", "Title"]
+    assert rows[1][:3] == ["R/1", "Restrukturyzacja 2026", "Piec dla piekarni"] and len(rows) == 2
     workbook = client.get("/applications/all/applications.xlsx")
     assert workbook.status_code == 200 and workbook.data[:2] == b"PK"
+    values = [[c.value for c in row] for row in openpyxl.load_workbook(io.BytesIO(workbook.data)).active.iter_rows()]
+    assert values[0][1] == "Call" and {tuple(v[:2]) for v in values[1:]} == {
+        ("R/1", "Restrukturyzacja 2026"), ("J/1", "Miejsca pracy 2026")}
 
 
 def test_the_same_queries_for_2_or_30_rows_and_only_staff(client, auth, db, listed):
