@@ -1,5 +1,6 @@
 """One list of the applications of every call, for officers, finance and auditors: filters (call, call type,
-state, applicant type, amount range, submitted between), search, sorting, pages, CSV and XLSX.
+state, applicant type, organisation, region, amount range, submitted between), search, sorting, pages, CSV and
+XLSX, saved filters.
 
 The page runs a fixed number of queries whatever the number of applications (a test counts them).
 """
@@ -23,13 +24,13 @@ from grants.applications.permissions import staff_read_drafts, visible_to_staff
 from grants.auth.models import Organisation, OrganisationType, Programme
 from grants.calls.models import Call
 from grants.extensions import db
-from grants.listing import PAGE_SIZE, day_start, one_of, paged, typed_amount, typed_day
+from grants.listing import PAGE_SIZE, REGIONS, by_organisation, day_start, one_of, paged, typed_amount, typed_day
 from grants.web import page_number, row_id
 from workflows.call_types import CALL_TYPES
 
 bp = Blueprint("all_applications", __name__, url_prefix="/applications/all")
-FILTER_KEYS = ("call", "call_type", "state", "org_type", "amount_from", "amount_to", "submitted_from", "submitted_to",
-               "q", "sort", "dir")
+FILTER_KEYS = ("call", "call_type", "state", "org_type", "organisation", "region", "amount_from", "amount_to",
+               "submitted_from", "submitted_to", "q", "sort", "dir")
 LIST_NAME = "applications"  # of its saved filters
 SORTS = {"submitted": Application.submitted_at, "amount": Application.requested_amount,
          "number": Application.number, "organisation": Organisation.name}
@@ -42,6 +43,8 @@ class Filters:
     call_type: str | None = None
     state: str | None = None
     org_type: str | None = None
+    organisation: str = ""  # words of its name
+    region: str | None = None  # the voivodeship of its registry entry
     amount_from: Decimal | None = None
     amount_to: Decimal | None = None
     submitted_from: date | None = None
@@ -55,6 +58,7 @@ class Filters:
         return cls(call=args.get("call", type=row_id), call_type=one_of(args, "call_type", CALL_TYPES),
                    state=one_of(args, "state", WORKFLOW.state_names),
                    org_type=one_of(args, "org_type", {t.value for t in OrganisationType}),
+                   organisation=(args.get("organisation") or "").strip()[:200], region=one_of(args, "region", REGIONS),
                    amount_from=typed_amount(args.get("amount_from")), amount_to=typed_amount(args.get("amount_to")),
                    submitted_from=typed_day(args.get("submitted_from")),
                    submitted_to=typed_day(args.get("submitted_to")),
@@ -75,6 +79,7 @@ class Filters:
                 (lambda v: or_(Application.matching(v), Organisation.matching(v)), self.q)):
             if value not in (None, ""):
                 query = query.where(condition(value))
+        query = by_organisation(query, self.organisation, self.region)
         column = SORTS[self.sort]
         return query.order_by(column.desc().nulls_last() if self.descending else column.asc().nulls_last(),
                               Application.id.desc())
@@ -96,7 +101,7 @@ def index():
         sort_labels={"submitted": _("Submitted"), "amount": _("Requested amount"),
                      "number": pgettext("application", "Number"), "organisation": _("Organisation")},
         type_labels={t: str(label) for t, label in labels.ORGANISATION_TYPE_LABELS.items()},
-        type_choices={t.value: str(label) for t, label in labels.ORGANISATION_TYPE_LABELS.items()},
+        type_choices={t.value: str(label) for t, label in labels.ORGANISATION_TYPE_LABELS.items()}, regions=REGIONS,
         **paged(filters.query(), request.args.get("page", type=page_number) or 1, PAGE_SIZE))
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from grants.auth.models import OrganisationType, Role
 from grants.extensions import db as _db
+from grants.registry.models import RegistryEntry
 from grants.types import utcnow
 from tests import factories
 
@@ -30,6 +31,9 @@ def listed(db):
         "draft": factories.application(jobs, status="draft", title="Szkic"),
     }
     made["laundry"].organisation.type = OrganisationType.NGO
+    made["oven"].organisation.name = "Piekarnia „Kłos”"
+    _db.session.add(RegistryEntry(organisation_id=made["laundry"].organisation_id, name="Pralnia",
+                                  voivodeship="pomorskie"))
     _db.session.commit()
     return {"officer": officer, "restructuring": restructuring, **made}
 
@@ -46,6 +50,10 @@ def test_filters_search_and_sorting_across_calls(client, auth, db, listed):
     assert _numbers(client, "?call_type=job_support") == ["J/1"]
     assert _numbers(client, "?state=merit_review") == ["J/1"]
     assert _numbers(client, "?org_type=ngo") == ["J/1"]
+    assert _numbers(client, "?organisation=klos") == ["R/1"]
+    assert _numbers(client, "?region=pomorskie") == ["J/1"]  # the voivodeship of its registry entry
+    assert _numbers(client, "?region=mazowieckie") == []
+    assert _numbers(client, "?region=atlantyda&organisation=") == ["R/1", "J/1"]  # unknown: no filter
     assert _numbers(client, "?amount_from=50+000,00") == ["J/1"]
     assert _numbers(client, "?amount_to=50000") == ["R/1"]
     day = (utcnow() - timedelta(days=10)).date().isoformat()
