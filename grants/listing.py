@@ -15,11 +15,9 @@ from sqlalchemy import func, select
 
 from grants.auth.models import Organisation
 from grants.extensions import db
-from grants.registry.forms import VOIVODESHIP_LABELS
 from grants.registry.models import RegistryEntry
 
 PAGE_SIZE = 50
-REGIONS = VOIVODESHIP_LABELS  # the voivodeship of an organisation's registry entry
 
 
 def typed_day(value: str | None) -> date | None:
@@ -64,7 +62,7 @@ def one_of(args, name: str, allowed) -> str | None:
 
 def by_organisation(query, text: str = "", region: str | None = None):
     """The query (which joins Organisation) narrowed to organisations whose name holds the text and to those whose
-    registry entry is in the region (an organisation without an entry is in none)."""
+    registry entry is in the region, a voivodeship (an organisation without an entry is in none)."""
     if text:
         query = query.where(Organisation.matching(text))
     if region:

@@ -66,6 +66,8 @@ def add_routes(bp: Blueprint, list_name: str, keys: Iterable[str], index_endpoin
     def back(query: str = ""):
         return redirect(url_for(index_endpoint) + ("?" + query if query else ""), 303)
 
+    @bp.route("/filters", methods=["POST"], endpoint="save_filter")
+    @require(permission)
     def save_filter():
         """Keep the list's filters under a name (the same name again replaces them)."""
         form = SaveFilterForm()
@@ -86,6 +88,8 @@ def add_routes(bp: Blueprint, list_name: str, keys: Iterable[str], index_endpoin
         flash(_("The filters are saved as “%(name)s”.", name=found.name), "success")
         return back(query)
 
+    @bp.route("/filters/<int:filter_id>/delete", methods=["POST"], endpoint="delete_filter")
+    @require(permission)
     def delete_filter(filter_id: int):
         if not BaseForm().validate_on_submit():
             abort(400)
@@ -97,7 +101,3 @@ def add_routes(bp: Blueprint, list_name: str, keys: Iterable[str], index_endpoin
         db.session.commit()
         flash(_("The saved filters are deleted."), "success")
         return back()
-
-    bp.add_url_rule("/filters", "save_filter", require(permission)(save_filter), methods=["POST"])
-    bp.add_url_rule("/filters/<int:filter_id>/delete", "delete_filter", require(permission)(delete_filter),
-                    methods=["POST"])

@@ -24,7 +24,8 @@ from grants.applications.permissions import staff_read_drafts, visible_to_staff
 from grants.auth.models import Organisation, OrganisationType, Programme
 from grants.calls.models import Call
 from grants.extensions import db
-from grants.listing import PAGE_SIZE, REGIONS, by_organisation, day_start, one_of, paged, typed_amount, typed_day
+from grants.listing import PAGE_SIZE, by_organisation, day_start, one_of, paged, typed_amount, typed_day
+from grants.registry.forms import VOIVODESHIP_LABELS
 from grants.web import page_number, row_id
 from workflows.call_types import CALL_TYPES
 
@@ -58,7 +59,8 @@ class Filters:
         return cls(call=args.get("call", type=row_id), call_type=one_of(args, "call_type", CALL_TYPES),
                    state=one_of(args, "state", WORKFLOW.state_names),
                    org_type=one_of(args, "org_type", {t.value for t in OrganisationType}),
-                   organisation=(args.get("organisation") or "").strip()[:200], region=one_of(args, "region", REGIONS),
+                   organisation=(args.get("organisation") or "").strip()[:200],
+                   region=one_of(args, "region", VOIVODESHIP_LABELS),
                    amount_from=typed_amount(args.get("amount_from")), amount_to=typed_amount(args.get("amount_to")),
                    submitted_from=typed_day(args.get("submitted_from")),
                    submitted_to=typed_day(args.get("submitted_to")),
@@ -101,7 +103,8 @@ def index():
         sort_labels={"submitted": _("Submitted"), "amount": _("Requested amount"),
                      "number": pgettext("application", "Number"), "organisation": _("Organisation")},
         type_labels={t: str(label) for t, label in labels.ORGANISATION_TYPE_LABELS.items()},
-        type_choices={t.value: str(label) for t, label in labels.ORGANISATION_TYPE_LABELS.items()}, regions=REGIONS,
+        type_choices={t.value: str(label) for t, label in labels.ORGANISATION_TYPE_LABELS.items()},
+        regions=VOIVODESHIP_LABELS,
         **paged(filters.query(), request.args.get("page", type=page_number) or 1, PAGE_SIZE))
 
 
