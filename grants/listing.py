@@ -1,11 +1,14 @@
 """What the staff's lists across calls share: filter values read as people type them (amounts, days), a local
-day as a moment, the organisation and region filters, and one page of rows with their count.
+day as a moment, the filters every such list has (call, call type, applicant type, organisation, region, search,
+sort) and what they offer, and one page of rows with their count.
 
 A value that cannot be read is no filter: a list never answers 500 to what was typed into its address.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -13,9 +16,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from grants.auth.models import Organisation
+from grants import labels
+from grants.applications.models import Application
+from grants.auth.models import Organisation, OrganisationType
+from grants.calls.models import Call
 from grants.extensions import db
+from grants.registry.forms import VOIVODESHIP_LABELS
 from grants.registry.models import RegistryEntry
+from grants.web import row_id
+from workflows.call_types import CALL_TYPES
 
 PAGE_SIZE = 50
 
@@ -69,6 +78,59 @@ def by_organisation(query, text: str = "", region: str | None = None):
         query = (query.outerjoin(RegistryEntry, RegistryEntry.organisation_id == Organisation.id)
                  .where(RegistryEntry.voivodeship == region))
     return query
+
+
+def narrowed(query, conditions: Iterable[tuple[Callable[[Any], Any], Any]]):
+    """The query with each (condition, value) pair's condition applied, where the value is given."""
+    for condition, value in conditions:
+        if value not in (None, ""):
+            query = query.where(condition(value))
+    return query
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The filters every list across calls has, on a query that joins Application, Call and Organisation: the call,
+    its type, the applicant's type, organisation and region, a search (each list says what it searches) and the
+    sort, either way. A list's own filters extend it."""
+
+    call: int | None = None
+    call_type: str | None = None
+    org_type: str | None = None
+    organisation: str = ""  # words of its name
+    region: str | None = None  # the voivodeship of its registry entry
+    q: str = ""
+    sort: str = ""
+    descending: bool = True
+
+    @staticmethod
+    def read(args, sorts: Iterable[str], default_sort: str) -> dict[str, Any]:
+        """The common filters from the query arguments; unknown values are no filter."""
+        return {"call": args.get("call", type=row_id), "call_type": one_of(args, "call_type", CALL_TYPES),
+                "org_type": one_of(args, "org_type", {t.value for t in OrganisationType}),
+                "organisation": (args.get("organisation") or "").strip()[:200],
+                "region": one_of(args, "region", VOIVODESHIP_LABELS), "q": (args.get("q") or "").strip()[:200],
+                "sort": one_of(args, "sort", sorts) or default_sort, "descending": args.get("dir") != "asc"}
+
+    def scoped(self, query):
+        query = narrowed(query, ((lambda v: Application.call_id == v, self.call),
+                                 (lambda v: Call.call_type == v, self.call_type),
+                                 (lambda v: Organisation.type == v, self.org_type)))
+        return by_organisation(query, self.organisation, self.region)
+
+    def ordered(self, query, column, tie):
+        """Sorted by the column (rows without a value last, either way), then by `tie`, newest first."""
+        return query.order_by(column.desc().nulls_last() if self.descending else column.asc().nulls_last(),
+                              tie.desc())
+
+
+def scope_choices(locale: str) -> dict[str, Any]:
+    """What the common filters offer and how rows name an applicant's type (one query: the calls)."""
+    return {"calls": db.session.execute(select(Call.id, Call.title).order_by(Call.title)).all(),
+            "call_types": {name: kind.label(locale) for name, kind in CALL_TYPES.items()},
+            "type_labels": {t: str(label) for t, label in labels.ORGANISATION_TYPE_LABELS.items()},
+            "type_choices": {t.value: str(label) for t, label in labels.ORGANISATION_TYPE_LABELS.items()},
+            "regions": VOIVODESHIP_LABELS}
 
 
 def paged(query, number: int, size: int = PAGE_SIZE, sum_of: str | None = None) -> dict[str, Any]:
