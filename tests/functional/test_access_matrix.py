@@ -18,6 +18,7 @@ PAGES = {
     "/recoveries/": {Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR},  # who reads any recovery case
     "/reports/indicators/": {Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR},
     "/applications/all/": {Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR},
+    "/agreements/all/": {Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR},  # who reads any agreement
     "/audit": {Role.AUDITOR, Role.ADMIN},
     "/admin/users": {Role.ADMIN},
     "/admin/programme": {Role.ADMIN},
