@@ -91,7 +91,7 @@ def export_rows(query) -> Iterator[list]:
 
 def header() -> list[str]:
     return [_("Agreement number"), _("Call"), _("Project"), _("Organisation"), _("Type"), _("Grant state"),
-            _("Award"), _("Starts"), _("Ends"), _("Signed")]
+            _("Award"), _("Starts on"), _("Ends on"), _("Signed")]
 
 
 @bp.route("/")
