@@ -116,6 +116,7 @@ VIEW_MODULES = (
     "evaluation.views", "evaluation.manage", "evaluation.results_views",
     "finance.rates_views", "finance.agreement_views", "finance.payment_views", "finance.batch_views",
     "finance.job_views", "finance.item_views", "finance.annex_views", "finance.agreement_list_views",
+    "finance.payment_list_views",
     "reporting.views", "reporting.manage", "reporting.settlement_views", "reporting.indicator_views",
     "support.views", "registry.views",
     "control.recovery_views", "control.control_views",
