@@ -184,3 +184,14 @@ def test_saved_filters_are_each_persons_own_and_the_lists_own(client, auth, db, 
     kept_id = kept.id
     deleted = client.post(f"{LIST}filters/{kept_id}/delete", data={"csrf_token": csrf_token(client, LIST)})
     assert deleted.status_code == 303 and _db.session.get(SavedFilter, kept_id) is None
+
+
+def test_staff_find_the_list_in_the_top_bar_or_beside_the_controls(client, auth, db):
+    """Officers and finance officers in the top bar; auditors, whose bar is full, from the list of controls."""
+    for role, in_the_bar in ((Role.PROGRAM_OFFICER, True), (Role.FINANCE_OFFICER, True), (Role.AUDITOR, False)):
+        auth.login(factories.user(role).email)
+        page = client.get("/controls/").get_data(as_text=True)
+        bar = page[page.index("<nav"):page.index("</nav>")]
+        assert ('href="/agreements/all/"' in bar) is in_the_bar, role
+        assert 'data-testid="all-agreements-link"' in page
+        auth.logout()
