@@ -99,6 +99,8 @@ def navigation(user) -> list[tuple[str, str]]:
     granted = permissions_of(user)
     if Permission.CALL_ANY_MANAGE in granted or Permission.PAYMENT_ANY_MANAGE in granted:
         items.append(("all_applications.index", str(_l("Applications"))))
+        # Auditors reach both lists from their controls; finance's payments of every call, from its payments.
+        items.append(("all_agreements.index", str(_l("Agreements"))))
     if Permission.APPLICATION_ANY_READ in granted:
         items.append(("dashboards.programme", str(_l("Dashboard"))))
     if Permission.CALL_ANY_MANAGE in granted or Permission.CONTROL_ANY_MANAGE in granted:

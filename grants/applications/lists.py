@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Iterator
 from zoneinfo import ZoneInfo
@@ -96,17 +96,17 @@ def _detail_url_prefix() -> str:
     return url[:-1]
 
 
-def export_rows(query) -> Iterator[list]:
-    """The rows of a list's query (COLUMNS, in its order) as a sheet shows them."""
+def export_rows(query, with_call: bool = False) -> Iterator[list]:
+    """The rows of a list's query (COLUMNS, in its order, and `call_title` with_call) as a sheet shows them."""
     locale = str(get_locale())
     zone = ZoneInfo(Programme.for_request().time_zone)
     for row in db.session.execute(query.execution_options(yield_per=EXPORT_BATCH)):
-        yield [row.number or "", row.title, row.organisation_name,
+        yield [row.number or "", *([row.call_title] if with_call else []), row.title, row.organisation_name,
                str(labels.ORGANISATION_TYPE_LABELS.get(row.organisation_type, row.organisation_type)),
-               WORKFLOW.state(row.status).label(locale), row.requested_amount, _local_minute(row.submitted_at, zone)]
+               WORKFLOW.state(row.status).label(locale), row.requested_amount, local_minute(row.submitted_at, zone)]
 
 
-def _local_minute(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+def local_minute(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
     """A stored UTC time as the programme's local time, to the minute (what a person reads in a sheet)."""
     if moment is None:
         return None
@@ -118,12 +118,15 @@ def _csv_cell(value) -> str:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
     return safe_cell(str(value))
 
 
-def _header() -> list[str]:
-    return [pgettext("application", "Number"), _("Title"), _("Organisation"), _("Type"), _("State"),
-            _("Requested amount"), _("Submitted")]
+def header(with_call: bool = False) -> list[str]:
+    """The export's first row: what export_rows yields, in its order."""
+    return [pgettext("application", "Number"), *([_("Call")] if with_call else []), _("Title"), _("Organisation"),
+            _("Type"), _("State"), _("Requested amount"), _("Submitted")]
 
 
 FORMULA_STARTS = frozenset("=+-@\t\r")
@@ -135,8 +138,8 @@ def safe_cell(value: str) -> str:
     return "'" + value if value[:1] in FORMULA_STARTS else value
 
 
-def csv_response(rows: Iterator[list], filename: str) -> Response:
-    """Streamed row by row: a large list never sits in memory whole."""
+def csv_response(rows: Iterator[list], filename: str, first_row: list[str]) -> Response:
+    """Streamed row by row: a large list never sits in memory whole. `first_row` names the columns."""
 
     def generate():
         # UTF-8 with a byte-order mark: without it Excel on Windows reads the file as cp1250 and garbles
@@ -144,7 +147,7 @@ def csv_response(rows: Iterator[list], filename: str) -> Response:
         yield "\ufeff"
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(_header())
+        writer.writerow(first_row)
         for row in rows:
             writer.writerow([_csv_cell(cell) for cell in row])
             if buffer.tell() > 64 * 1024:
@@ -157,23 +160,30 @@ def csv_response(rows: Iterator[list], filename: str) -> Response:
         "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def xlsx_response(rows: Iterator[list], filename: str) -> Response:
+def xlsx_response(rows: Iterator[list], filename: str, first_row: list[str], sheet_name: str) -> Response:
+    """One sheet named `sheet_name`: `first_row` in bold, then the rows."""
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     # constant_memory: rows are flushed to a temporary file as they are written.
     workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
                                          "strings_to_numbers": False})
-    sheet = workbook.add_worksheet(_("Applications")[:31])
+    sheet = workbook.add_worksheet(sheet_name[:31])
     bold = workbook.add_format({"bold": True})
     formats = {Decimal: workbook.add_format({"num_format": "#,##0.00"}),
-               datetime: workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})}
-    sheet.write_row(0, 0, _header(), bold)
+               datetime: workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+               date: workbook.add_format({"num_format": "yyyy-mm-dd"})}
+    sheet.write_row(0, 0, first_row, bold)
     for index, row in enumerate(rows, start=1):
         for column, value in enumerate(row):
-            # Amounts as numbers (a sheet sums them), times as dates; text stays text, never a formula.
+            # Amounts and counts as numbers (a sheet sums them), times and days as dates; text stays text, never
+            # a formula.
             if isinstance(value, Decimal):
                 sheet.write_number(index, column, value, formats[Decimal])
+            elif isinstance(value, int) and not isinstance(value, bool):
+                sheet.write_number(index, column, value)
             elif isinstance(value, datetime):
                 sheet.write_datetime(index, column, value, formats[datetime])
+            elif isinstance(value, date):
+                sheet.write_datetime(index, column, value, formats[date])
             else:
                 sheet.write_string(index, column, value or "")
     workbook.close()
@@ -186,11 +196,13 @@ def xlsx_response(rows: Iterator[list], filename: str) -> Response:
 @require(Permission.APPLICATION_ANY_READ)
 def export_csv(call_id: int):
     call = get_call_or_404(call_id, can_read_applications_of)
-    return csv_response(export_rows(_filtered(call).order_by(Application.id)), f"call-{call.id}-applications.csv")
+    return csv_response(export_rows(_filtered(call).order_by(Application.id)), f"call-{call.id}-applications.csv",
+                        header())
 
 
 @bp.route("/applications.xlsx")
 @require(Permission.APPLICATION_ANY_READ)
 def export_xlsx(call_id: int):
     call = get_call_or_404(call_id, can_read_applications_of)
-    return xlsx_response(export_rows(_filtered(call).order_by(Application.id)), f"call-{call.id}-applications.xlsx")
+    return xlsx_response(export_rows(_filtered(call).order_by(Application.id)), f"call-{call.id}-applications.xlsx",
+                         header(), _("Applications"))

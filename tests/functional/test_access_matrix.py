@@ -19,6 +19,8 @@ PAGES = {
     "/reports/indicators/": {Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR},
     "/applications/all/": {Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR},
     "/dashboards/": {Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR},
+    "/agreements/all/": {Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR},  # who reads any agreement
+    "/payments/all/": {Role.FINANCE_OFFICER},
     "/audit": {Role.AUDITOR, Role.ADMIN},
     "/admin/users": {Role.ADMIN},
     "/admin/programme": {Role.ADMIN},

@@ -3,12 +3,16 @@ days submitted, search, sorting, pages, CSV and XLSX; drafts stay out; the same 
 applicants and evaluators are refused."""
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
+import openpyxl
 import pytest
 
 from grants.auth.models import OrganisationType, Role
 from grants.extensions import db as _db
+from grants.registry.models import RegistryEntry
 from grants.types import utcnow
 from tests import factories
 
@@ -27,6 +31,9 @@ def listed(db):
         "draft": factories.application(jobs, status="draft", title="Szkic"),
     }
     made["laundry"].organisation.type = OrganisationType.NGO
+    made["oven"].organisation.name = "Piekarnia „Kłos”"
+    _db.session.add(RegistryEntry(organisation_id=made["laundry"].organisation_id, name="Pralnia",
+                                  voivodeship="pomorskie"))
     _db.session.commit()
     return {"officer": officer, "restructuring": restructuring, **made}
 
@@ -43,6 +50,10 @@ def test_filters_search_and_sorting_across_calls(client, auth, db, listed):
     assert _numbers(client, "?call_type=job_support") == ["J/1"]
     assert _numbers(client, "?state=merit_review") == ["J/1"]
     assert _numbers(client, "?org_type=ngo") == ["J/1"]
+    assert _numbers(client, "?organisation=klos") == ["R/1"]
+    assert _numbers(client, "?region=pomorskie") == ["J/1"]  # the voivodeship of its registry entry
+    assert _numbers(client, "?region=mazowieckie") == []
+    assert _numbers(client, "?region=atlantyda&organisation=") == ["R/1", "J/1"]  # unknown: no filter
     assert _numbers(client, "?amount_from=50+000,00") == ["J/1"]
     assert _numbers(client, "?amount_to=50000") == ["R/1"]
     day = (utcnow() - timedelta(days=10)).date().isoformat()
@@ -59,8 +70,14 @@ def test_exports_carry_the_filters(client, auth, db, listed):
     auth.login(listed["officer"].email)
     sheet = client.get("/applications/all/applications.csv?call_type=restructuring_grant").get_data(as_text=True)
     assert "R/1" in sheet and "J/1" not in sheet and "Szkic" not in sheet
+    rows = list(csv.reader(io.StringIO(sheet.lstrip("\ufeff"))))
+    assert rows[0][:3] == ["Number", "Call", "Title"]
+    assert rows[1][:3] == ["R/1", "Restrukturyzacja 2026", "Piec dla piekarni"] and len(rows) == 2
     workbook = client.get("/applications/all/applications.xlsx")
     assert workbook.status_code == 200 and workbook.data[:2] == b"PK"
+    values = [[c.value for c in row] for row in openpyxl.load_workbook(io.BytesIO(workbook.data)).active.iter_rows()]
+    assert values[0][1] == "Call" and {tuple(v[:2]) for v in values[1:]} == {
+        ("R/1", "Restrukturyzacja 2026"), ("J/1", "Miejsca pracy 2026")}
 
 
 def test_the_same_queries_for_2_or_30_rows_and_only_staff(client, auth, db, listed):
@@ -118,9 +135,9 @@ def test_filters_saved_under_a_name_open_the_same_list_and_are_each_persons_own(
 def test_amounts_are_read_as_people_type_them(typed, read):
     from decimal import Decimal
 
-    from grants.applications.across import _amount
+    from grants.listing import typed_amount
 
-    assert _amount(typed) == (Decimal(read) if read else None)
+    assert typed_amount(typed) == (Decimal(read) if read else None)
 
 
 def test_a_day_no_application_has_is_no_filter_and_a_blank_name_is_refused(client, auth, db, listed):

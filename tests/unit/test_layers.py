@@ -16,10 +16,11 @@ VIEW_MAX_LINES = 40
 FOUNDATION = {"grants.types", "grants.extensions", "grants.config", "grants.errors", "grants.locking",
               "grants.identifiers", "grants.search", "grants.auth.models"}
 ACCESS = {"grants.access", "grants.labels"}
-# Modules of the web layer besides those that declare routes: the app factory, shared page helpers,
-# forms, the command line and the demo, and the list of every model.
+# Modules of the web layer besides those that declare routes: the app factory, shared page helpers (the
+# staff lists' reading of query arguments among them), forms, the command line and the demo, and the list of
+# every model.
 WEB = {"grants", "grants.ui", "grants.web", "grants.forms", "grants.cli", "grants.demo", "grants.models",
-       "grants.security_headers"}
+       "grants.security_headers", "grants.listing"}
 LAYERS = ("declarations", "foundation", "services", "engine", "access", "areas", "web")
 
 
