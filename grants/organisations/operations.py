@@ -155,7 +155,8 @@ def may_convert(organisation: Organisation) -> bool:
     return organisation.type == OrganisationType.INFORMAL_GROUP
 
 
-def _local_day(moment) -> date:
+def local_day(moment) -> date:
+    """The day a moment falls on in the programme's time zone."""
     return moment.astimezone(ZoneInfo(Programme.current().time_zone)).date()
 
 
@@ -166,11 +167,11 @@ def _conversion_errors(organisation: Organisation, fields: dict, changed_on: dat
               if fields.get(name) and not valid(fields[name])}
     if not fields.get("name"):
         errors["name"] = str(_l("Give the cooperative's name."))
-    today = _local_day(utcnow())
+    today = local_day(utcnow())
     for name, message in check_rules(OrganisationType.SOCIAL_COOPERATIVE, {**fields, "founded_on": changed_on}, [],
                                      today).items():
         errors.setdefault(name, message)
-    earliest = max(filter(None, (organisation.founded_on, _local_day(organisation.created_at))))
+    earliest = max(filter(None, (organisation.founded_on, local_day(organisation.created_at))))
     if changed_on is None:
         errors["changed_on"] = str(_l("Give the day of registration."))
     elif changed_on > today:

@@ -33,7 +33,7 @@ COOPERATIVE = OrganisationType.SOCIAL_COOPERATIVE
 
 
 def _today() -> date:
-    return ops._local_day(utcnow())
+    return ops.local_day(utcnow())
 
 
 def _group(owner, *, name: str = "Sąsiedzi z Zatorza", days_old: int = 400) -> Organisation:
