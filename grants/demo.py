@@ -120,6 +120,7 @@ def seed() -> int:
 def _seed_areas(applicant: User) -> int:
     """The areas' own demo data (reports, controls …), each created once."""
     from grants.control import demo as control
+    from grants.organisations import demo as organisations
     from grants.registry import demo as registry
     from grants.reporting import demo as reporting
     from grants.support import demo as support
@@ -129,6 +130,7 @@ def _seed_areas(applicant: User) -> int:
     created = reporting.seed(organisation, applicant, officer, finance)
     created += support.seed(organisation, applicant, officer, finance)
     created += registry.seed(organisation, applicant)
+    created += organisations.seed(applicant)
     grant = db.session.scalar(select(Application).where(Application.title == reporting.APPLICATION_TITLE))
     ended = db.session.scalar(select(Application).where(Application.number == reporting.ENDED_NUMBER))
     return created + control.seed(grant, User.by_email(ACCOUNTS[4][0]), finance, ended)

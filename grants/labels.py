@@ -90,6 +90,7 @@ AUDIT_ACTION_LABELS = {
     "evaluation:scorecard:withdrawn": _l("Assignment taken back"),
     "organisation:invitation:accepted": _l("Invitation accepted"),
     "organisation:invitation:sent": _l("Invitation sent"),
+    "organisation:organisation:converted": _l("Informal group registered as a social cooperative"),
     "organisation:organisation:created": _l("Organisation registered"),
     "organisation:organisation:updated": _l("Organisation details changed"),
 }

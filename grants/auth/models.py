@@ -5,7 +5,18 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, false, select
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -208,6 +219,9 @@ class Organisation(Searchable, db.Model):
     memberships: Mapped[list[Membership]] = relationship(back_populates="organisation", cascade="all, delete-orphan")
     group_members: Mapped[list[GroupMember]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", order_by="GroupMember.id")
+    # Read only: a change of kind is written once, by its operation, and never changed.
+    kind_changes: Mapped[list[OrganisationKindChange]] = relationship(
+        viewonly=True, order_by="(OrganisationKindChange.changed_on, OrganisationKindChange.id)")
 
 
 class Membership(db.Model):
@@ -237,6 +251,29 @@ class GroupMember(db.Model):
     is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
 
     organisation: Mapped[Organisation] = relationship(back_populates="group_members")
+
+
+class OrganisationKindChange(db.Model):
+    """The day an organisation became another kind while staying the same organisation (an informal group
+    registered in the KRS as a social cooperative keeps its people, applications, agreements and reports).
+    From `changed_on` it counts as `to_type`; before it, as `from_type`. Append-only."""
+
+    __tablename__ = "organisation_kind_change"
+    __table_args__ = (
+        CheckConstraint("from_type <> to_type", name="kind_differs"),
+        Index("ix_organisation_kind_change_day", "organisation_id", "changed_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    from_type: Mapped[OrganisationType] = mapped_column(str_enum(OrganisationType, "from_type"))
+    to_type: Mapped[OrganisationType] = mapped_column(str_enum(OrganisationType, "to_type"))
+    changed_on: Mapped[date] = mapped_column(Date)  # the day of registration, as the owner gave it
+    krs: Mapped[str | None] = mapped_column(String(10))  # the KRS number given with the registration
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
 
 
 class Invitation(db.Model):

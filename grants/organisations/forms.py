@@ -9,7 +9,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from grants.auth.models import MembershipRole, OrganisationType
 from grants.forms import BaseForm, SubForm
@@ -85,6 +85,24 @@ class OrganisationDetailsForm(BaseForm):
 
 class NewOrganisationForm(OrganisationDetailsForm):
     type = SelectField(_l("Type"), choices=type_choices, validators=[DataRequired()])
+
+
+class ConversionForm(BaseForm):
+    """An informal group registered in the KRS as a social cooperative: the cooperative's data as registered."""
+
+    name = StringField(_l("Name of the cooperative"), filters=[_strip], validators=[DataRequired(), Length(max=300)])
+    changed_on = DateField(_l("Registered in the KRS on"),
+                           validators=[InputRequired(message=_l("Give the day of registration."))])
+    krs = StringField("KRS", filters=[_strip], validators=[DataRequired(), KrsValidator])
+    nip = StringField("NIP", filters=[_strip], validators=[DataRequired(), NipValidator])
+    regon = StringField("REGON", filters=[_strip], validators=[Optional(), RegonValidator])
+    address = StringField(_l("Address"), filters=[_strip], validators=[Optional(), Length(max=300)])
+    bank_account = StringField(_l("The cooperative's bank account (IBAN)"), filters=[_strip],
+                               validators=[Optional(), BankAccountValidator])
+    submit = SubmitField(_l("Register as a social cooperative"))
+
+    def details(self) -> dict:
+        return {name: getattr(self, name).data for name in ("name", "krs", "nip", "regon", "address", "bank_account")}
 
 
 class InvitationForm(BaseForm):

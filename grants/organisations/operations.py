@@ -5,16 +5,38 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from grants.auth.models import GroupMember, Invitation, Membership, MembershipRole, Organisation, OrganisationType, User
+from grants.auth.models import (
+    GroupMember,
+    Invitation,
+    Membership,
+    MembershipRole,
+    Organisation,
+    OrganisationKindChange,
+    OrganisationType,
+    Programme,
+    User,
+)
 from grants.errors import Refusal
 from grants.extensions import db
-from grants.identifiers import ADULT_AGE, age_on, compact_digits, normalise_bank_account, pesel_birth_date
+from grants.identifiers import (
+    ADULT_AGE,
+    age_on,
+    compact_digits,
+    normalise_bank_account,
+    pesel_birth_date,
+    valid_bank_account,
+    valid_krs,
+    valid_nip,
+    valid_regon,
+)
 from grants.services import audit
 from grants.types import utcnow
 
@@ -109,6 +131,82 @@ def update_organisation(organisation: Organisation, actor: User, fields: dict,
                                                   is_leader=m.is_leader, pesel=m.pesel) for m in members]
     db.session.flush()
     audit.record("organisation:organisation:updated", actor=actor, obj=organisation, data={"changed": changed})
+
+
+# What an informal group gives when it registers as a social cooperative (besides the day of registration).
+CONVERSION_FIELDS = ("name", "krs", "nip", "regon", "address", "bank_account")
+_IDENTIFIER_CHECKS = {
+    "krs": (valid_krs, _l("A KRS number has 10 digits.")),
+    "nip": (valid_nip, _l("This NIP is not valid (check the digits).")),
+    "regon": (valid_regon, _l("This REGON is not valid (9 or 14 digits, check the digits).")),
+    "bank_account": (valid_bank_account, _l("This bank account number is not valid (IBAN or 26-digit NRB).")),
+}
+
+
+class NotConvertible(Refusal):
+    status = 409
+
+    def __init__(self):
+        super().__init__(_l("Only an informal group can be registered as a social cooperative."))
+
+
+def may_convert(organisation: Organisation) -> bool:
+    """Whether the organisation can be registered as a social cooperative: only an informal group can."""
+    return organisation.type == OrganisationType.INFORMAL_GROUP
+
+
+def local_day(moment) -> date:
+    """The day a moment falls on in the programme's time zone."""
+    return moment.astimezone(ZoneInfo(Programme.current().time_zone)).date()
+
+
+def _conversion_errors(organisation: Organisation, fields: dict, changed_on: date | None) -> dict[str, str]:
+    """The rules of a new social cooperative, its identifiers' check digits, and a registration day that is
+    neither in the future nor before the group existed."""
+    errors = {name: str(message) for name, (valid, message) in _IDENTIFIER_CHECKS.items()
+              if fields.get(name) and not valid(fields[name])}
+    if not fields.get("name"):
+        errors["name"] = str(_l("Give the cooperative's name."))
+    today = local_day(utcnow())
+    for name, message in check_rules(OrganisationType.SOCIAL_COOPERATIVE, {**fields, "founded_on": changed_on}, [],
+                                     today).items():
+        errors.setdefault(name, message)
+    earliest = max(filter(None, (organisation.founded_on, local_day(organisation.created_at))))
+    if changed_on is None:
+        errors["changed_on"] = str(_l("Give the day of registration."))
+    elif changed_on > today:
+        errors["changed_on"] = str(_l("The day of registration cannot be in the future."))
+    elif changed_on < earliest:
+        errors["changed_on"] = str(_l("The day of registration cannot be before the group began (%(day)s).",
+                                      day=format_date(earliest)))
+    return errors
+
+
+def convert_to_social_cooperative(organisation: Organisation, actor: User, fields: dict,
+                                  changed_on: date | None) -> OrganisationKindChange:
+    """Register an informal group as a social cooperative: the same organisation (its people, applications,
+    agreements and reports stay), a cooperative from the day of registration. Its group members stay as the
+    members at registration; its patron no longer receives anything for it."""
+    if not may_convert(organisation):
+        raise NotConvertible()
+    fields = _clean({name: fields.get(name) for name in CONVERSION_FIELDS})
+    errors = _conversion_errors(organisation, fields, changed_on)
+    if errors:
+        raise OrganisationInvalid(errors)
+    from_type, old_name = organisation.type, organisation.name
+    for key, value in fields.items():
+        setattr(organisation, key, value)
+    organisation.type = OrganisationType.SOCIAL_COOPERATIVE
+    organisation.founded_on = changed_on
+    organisation.patron_name = organisation.patron_krs = None
+    change = OrganisationKindChange(organisation_id=organisation.id, from_type=from_type, to_type=organisation.type,
+                                    changed_on=changed_on, krs=fields["krs"], actor_id=actor.id)
+    db.session.add(change)
+    db.session.flush()
+    audit.record("organisation:organisation:converted", actor=actor, obj=organisation,
+                 data={"from": from_type.value, "to": organisation.type.value, "krs": fields["krs"],
+                       "day": changed_on.isoformat(), "name": [old_name, organisation.name]})
+    return change
 
 
 def _token_hash(token: str) -> str:

@@ -1,7 +1,8 @@
 """Applicants create organisations, edit them, and invite co-members."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,8 +10,10 @@ from grants.access import Permission, get_or_404, public, require
 from grants.auth.forms import ConfirmForm
 from grants.auth.models import MembershipRole, Organisation, OrganisationType
 from grants.extensions import db
+from grants.forms import placed
+from grants.organisations import kinds
 from grants.organisations import operations as ops
-from grants.organisations.forms import InvitationForm, NewOrganisationForm, OrganisationDetailsForm
+from grants.organisations.forms import ConversionForm, InvitationForm, NewOrganisationForm, OrganisationDetailsForm
 from grants.organisations.permissions import can_manage_organisation, can_view_organisation
 from grants.services.mail import queue_mail
 from grants.web import on_refusal
@@ -56,9 +59,11 @@ def new():
 @require(Permission.ACCOUNT_SELF_MANAGE)
 def detail(organisation_id: int):
     organisation = get_or_404(Organisation, organisation_id, can_view_organisation)
-    return render_template("organisations/detail.html", organisation=organisation,
-                           can_manage=can_manage_organisation(current_user, organisation),
-                           invite_form=InvitationForm())
+    can_manage = can_manage_organisation(current_user, organisation)
+    return render_template("organisations/detail.html", organisation=organisation, can_manage=can_manage,
+                           can_convert=can_manage and ops.may_convert(organisation),
+                           members_at_registration=not ops.may_convert(organisation),
+                           kind_periods=kinds.periods(organisation), invite_form=InvitationForm())
 
 
 @bp.route("/<int:organisation_id>/edit", methods=["GET", "POST"])
@@ -81,6 +86,39 @@ def edit(organisation_id: int):
     db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("organisations.detail", organisation_id=organisation.id))
+
+
+def _conversion_form(organisation: Organisation) -> ConversionForm:
+    """The group's data to start from; a patron's bank account is the patron's, not the cooperative's."""
+    form = ConversionForm(obj=organisation)
+    if organisation.patron_name:
+        form.bank_account.data = None
+    return form
+
+
+def _convert_page(form: ConversionForm, organisation: Organisation, status: int = 200):
+    return render_template("organisations/convert.html", form=form, organisation=organisation,
+                           had_patron=bool(organisation.patron_name)), status
+
+
+@bp.route("/<int:organisation_id>/convert", methods=["GET", "POST"])
+@require(Permission.ORGANISATION_OWN_MANAGE)
+def convert(organisation_id: int):
+    organisation = get_or_404(Organisation, organisation_id, can_view_organisation,
+                              for_update=request.method == "POST")
+    if not ops.may_convert(organisation):
+        abort(404)
+    if not can_manage_organisation(current_user, organisation):
+        abort(403)
+    form = ConversionForm() if request.method == "POST" else _conversion_form(organisation)
+    if not form.validate_on_submit():
+        return _convert_page(form, organisation, 422 if form.is_submitted() else 200)
+    on_refusal(lambda refusal: _convert_page(placed(form, refusal.errors), organisation, refusal.status))
+    change = ops.convert_to_social_cooperative(organisation, current_user, form.details(), form.changed_on.data)
+    db.session.commit()
+    flash(_("%(name)s is a social cooperative from %(day)s.", name=organisation.name,
+            day=format_date(change.changed_on)), "success")
+    return redirect(url_for("organisations.detail", organisation_id=organisation.id), 303)
 
 
 @bp.route("/<int:organisation_id>/invitations", methods=["POST"])

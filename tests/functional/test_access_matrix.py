@@ -94,3 +94,25 @@ def test_staff_who_read_applications_see_any_organisation(client, auth, db):
     auth.logout()
     auth.login(factories.user(Role.EVALUATOR).email)
     assert client.get(f"/organisations/{org.id}").status_code == 404
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_only_the_groups_owner_reaches_its_conversion_page(client, auth, db, role):
+    """Registering an informal group as a social cooperative: its owner only; staff who read every organisation
+    still may not (403), members who are not owners neither (403), other applicants do not see it (404)."""
+    from grants.auth.models import Membership, MembershipRole, OrganisationType
+
+    owner = factories.user(Role.APPLICANT)
+    group = factories.organisation(owner, type=OrganisationType.INFORMAL_GROUP)
+    editor = factories.user(Role.APPLICANT)
+    db.session.add(Membership(user=editor, organisation=group, role=MembershipRole.EDITOR))
+    path = f"/organisations/{group.id}/convert"
+    anonymous = client.get(path)
+    assert anonymous.status_code == 302 and urlsplit(anonymous.headers["Location"]).path == "/login"
+    auth.login(factories.user(role).email)
+    assert client.get(path).status_code == (404 if role == Role.APPLICANT else 403), role
+    auth.logout()
+    for person, status in ((owner, 200), (editor, 403)):
+        auth.login(person.email)
+        assert client.get(path).status_code == status
+        auth.logout()

@@ -72,6 +72,11 @@ def test_seeding_twice_changes_nothing_and_every_account_signs_in(app, db, clien
     control = db.session.scalar(select(Control))
     assert control.status == "findings" and control.findings_count == 1
     assert control.application.number == "DEMO/R/1" and db.session.scalar(select(ControlPlan.seed)) >= 2026
+    # A former informal group of the demo applicant, registered as a social cooperative two months ago.
+    from grants.auth.models import OrganisationKindChange, OrganisationType
+
+    [change] = db.session.scalars(select(OrganisationKindChange)).all()
+    assert (change.from_type, change.to_type) == (OrganisationType.INFORMAL_GROUP, OrganisationType.SOCIAL_COOPERATIVE)
     assert audit.verify().ok
     for email, _name, role in demo.ACCOUNTS:
         assert email in first.output
