@@ -18,11 +18,12 @@ from sqlalchemy import or_, select
 
 from grants import saved_filters
 from grants.access import Permission, require
-from grants.applications.lists import COLUMNS, WORKFLOW, csv_response, export_rows, header, xlsx_response
+from grants.applications.lists import COLUMNS, WORKFLOW, export_rows, header
 from grants.applications.models import Application
 from grants.applications.permissions import staff_read_drafts, visible_to_staff
 from grants.auth.models import Organisation, Programme
 from grants.calls.models import Call
+from grants.exports import csv_response, xlsx_response
 from grants.listing import PAGE_SIZE, Scope, day_start, narrowed, one_of, paged, scope_choices, typed_amount, typed_day
 from grants.web import page_number
 

@@ -4,16 +4,10 @@ The page runs a fixed number of queries whatever the number of applications (a t
 """
 from __future__ import annotations
 
-import csv
-import io
-import tempfile
-from datetime import date, datetime, timezone
-from decimal import Decimal
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
-import xlsxwriter
-from flask import Blueprint, Response, render_template, request, send_file, stream_with_context, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
@@ -26,6 +20,7 @@ from grants.applications.permissions import staff_read_drafts, visible_to_staff
 from grants.auth.models import Organisation, OrganisationType, Programme
 from grants.calls.models import Call
 from grants.calls.permissions import can_read_applications_of, get_call_or_404
+from grants.exports import csv_response, local_minute, xlsx_response
 from grants.extensions import db
 from grants.web import page_number
 from workflows import WORKFLOWS
@@ -106,90 +101,10 @@ def export_rows(query, with_call: bool = False) -> Iterator[list]:
                WORKFLOW.state(row.status).label(locale), row.requested_amount, local_minute(row.submitted_at, zone)]
 
 
-def local_minute(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
-    """A stored UTC time as the programme's local time, to the minute (what a person reads in a sheet)."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=timezone.utc).astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
-
-
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    return safe_cell(str(value))
-
-
 def header(with_call: bool = False) -> list[str]:
     """The export's first row: what export_rows yields, in its order."""
     return [pgettext("application", "Number"), *([_("Call")] if with_call else []), _("Title"), _("Organisation"),
             _("Type"), _("State"), _("Requested amount"), _("Submitted")]
-
-
-FORMULA_STARTS = frozenset("=+-@\t\r")
-
-
-def safe_cell(value: str) -> str:
-    # A cell starting with = + - @, a tab or a carriage return would run as a formula in a spreadsheet
-    # (CSV injection, OWASP's list): a leading apostrophe makes it text.
-    return "'" + value if value[:1] in FORMULA_STARTS else value
-
-
-def csv_response(rows: Iterator[list], filename: str, first_row: list[str]) -> Response:
-    """Streamed row by row: a large list never sits in memory whole. `first_row` names the columns."""
-
-    def generate():
-        # UTF-8 with a byte-order mark: without it Excel on Windows reads the file as cp1250 and garbles
-        # Polish letters; other programs skip the mark. Amounts use a dot, times are the programme's.
-        yield "\ufeff"
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(first_row)
-        for row in rows:
-            writer.writerow([_csv_cell(cell) for cell in row])
-            if buffer.tell() > 64 * 1024:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    return Response(stream_with_context(generate()), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-def xlsx_response(rows: Iterator[list], filename: str, first_row: list[str], sheet_name: str) -> Response:
-    """One sheet named `sheet_name`: `first_row` in bold, then the rows."""
-    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    # constant_memory: rows are flushed to a temporary file as they are written.
-    workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
-                                         "strings_to_numbers": False})
-    sheet = workbook.add_worksheet(sheet_name[:31])
-    bold = workbook.add_format({"bold": True})
-    formats = {Decimal: workbook.add_format({"num_format": "#,##0.00"}),
-               datetime: workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
-               date: workbook.add_format({"num_format": "yyyy-mm-dd"})}
-    sheet.write_row(0, 0, first_row, bold)
-    for index, row in enumerate(rows, start=1):
-        for column, value in enumerate(row):
-            # Amounts and counts as numbers (a sheet sums them), times and days as dates; text stays text, never
-            # a formula.
-            if isinstance(value, Decimal):
-                sheet.write_number(index, column, value, formats[Decimal])
-            elif isinstance(value, int) and not isinstance(value, bool):
-                sheet.write_number(index, column, value)
-            elif isinstance(value, datetime):
-                sheet.write_datetime(index, column, value, formats[datetime])
-            elif isinstance(value, date):
-                sheet.write_datetime(index, column, value, formats[date])
-            else:
-                sheet.write_string(index, column, value or "")
-    workbook.close()
-    out.seek(0)
-    return send_file(out, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     as_attachment=True, download_name=filename)
 
 
 @bp.route("/applications.csv")

@@ -1,7 +1,8 @@
 """The dashboards' figures, each from one SQL aggregate over the programme (or one call) and a period.
 
 - Applications count from their submission (drafts are not applications yet): by state now, and by the kind of
-  applicant on the day they were submitted, with how many were awarded.
+  applicant on the day they were submitted (an informal group registered as a cooperative since counts as a group
+  for what it sent before), with how many were awarded.
 - A decision is the first of: selected, reserve list, rejected, formally rejected. The success rate is the share
   of decided applications that were awarded; the time to a decision counts days from the submission.
 - Money by month of the programme's calendar: awarded (the day an application was first selected), committed
@@ -31,6 +32,7 @@ from grants.control.models import RecoveryCase, RecoveryRepayment
 from grants.engine.models import TransitionHistory
 from grants.extensions import db
 from grants.finance.models import Agreement, Payment
+from grants.organisations.kinds import kind_on
 from grants.reporting import indicators
 from grants.reporting.models import Report
 from grants.support.models import Job, PsStatus
@@ -151,11 +153,13 @@ def by_state(scope: Scope, zone: ZoneInfo) -> dict[str, int]:
 
 
 def by_kind(scope: Scope, zone: ZoneInfo) -> dict[str, dict[str, int]]:
+    """By the kind the applicant had on the day it submitted (a group that later registered as a cooperative
+    counts as a group for what it sent before)."""
     ids = _submitted(scope, zone).subquery()
-    awarded = func.sum(case((Application.awarded_amount.is_not(None), 1), else_=0))
-    rows = db.session.execute(select(Organisation.type, func.count(), awarded)
-                              .join(ids, ids.c.id == Application.id).join(Application.organisation)
-                              .group_by(Organisation.type))
+    each = (select(kind_on(Application.organisation_id, Application.submitted_at).label("kind"),
+                   case((Application.awarded_amount.is_not(None), 1), else_=0).label("awarded"))
+            .join(ids, ids.c.id == Application.id).subquery())
+    rows = db.session.execute(select(each.c.kind, func.count(), func.sum(each.c.awarded)).group_by(each.c.kind))
     return {str(getattr(kind, "value", kind)): {"submitted": n, "awarded": int(won or 0)} for kind, n, won in rows}
 
 

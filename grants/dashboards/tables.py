@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from grants import labels
+from grants import labels, ui
 from grants.applications.lists import WORKFLOW
+from grants.dashboards import charts
 from grants.dashboards.figures import DAY_BUCKETS, PS_GROUPS, Dashboard, table_figures
 from grants.ui import localised
 
@@ -41,6 +43,16 @@ class Table:
     @property
     def labels(self) -> list[str]:
         return [str(row[0]) for row in self.rows]
+
+
+def draw(table: Table, currency: str = "PLN"):
+    """The table's chart (None when it has none, or nothing to draw)."""
+    formatter = partial(ui.money, currency=currency) if table.money else ui.decimal
+    chart = {"bar": partial(charts.bar, narrow=table.narrow), "horizontal": partial(charts.bar, horizontal=True),
+             "line": charts.line}.get(table.chart)
+    if chart is None or not table.rows:
+        return None
+    return chart(table.key, table.title, table.labels, table.series(), formatter=formatter)
 
 
 def tables(d: Dashboard, locale: str) -> dict[str, Table]:

@@ -3,19 +3,17 @@ chart's data as a table, CSV and XLSX."""
 from __future__ import annotations
 
 from datetime import date
-from functools import partial
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from sqlalchemy import select
 
-from grants import ui
-from grants.access import Permission, require
+from grants.access import Permission, public, require
 from grants.calls.models import Call
 from grants.calls.permissions import can_read_applications_of, get_call_or_404
 from grants.dashboards import charts
 from grants.dashboards.figures import Scope, dashboard
-from grants.dashboards.tables import Table, tables
+from grants.dashboards.tables import draw, tables
 from grants.exports import csv_response, xlsx_response
 from grants.extensions import db
 from grants.web import row_id
@@ -39,15 +37,6 @@ def _scope(call_id: int | None) -> Scope:
     return Scope(call_id, start, end)
 
 
-def _chart(table: Table, currency: str):
-    formatter = partial(ui.money, currency=currency) if table.money else ui.decimal
-    draw = {"bar": partial(charts.bar, narrow=table.narrow), "horizontal": partial(charts.bar, horizontal=True),
-            "line": charts.line}.get(table.chart)
-    if draw is None or not table.rows:
-        return None
-    return draw(table.key, table.title, table.labels, table.series(), formatter=formatter)
-
-
 def _page(call: Call | None):
     scope = _scope(call.id if call else None)
     figures = dashboard(scope)
@@ -58,7 +47,7 @@ def _page(call: Call | None):
     return render_template(
         "dashboards/index.html", call=call, scope=scope, d=figures, tables=found, args=args, period=period,
         currency=currency,
-        charts={key: _chart(table, currency) for key, table in found.items()},
+        charts={key: draw(table, currency) for key, table in found.items()},
         calls=db.session.execute(select(Call.id, Call.title).order_by(Call.title)).all())
 
 
@@ -87,12 +76,12 @@ def download(key: str, extension: str) -> Response:
     table = tables(dashboard(_scope(call_id)), str(get_locale())).get(key) or abort(404)
     filename = f"{key}{'-call-%d' % call_id if call_id else ''}.{extension}"
     if extension == "csv":
-        return csv_response(table.header, table.rows, filename)
-    return xlsx_response(table.header, table.rows, filename, table.title)
+        return csv_response(table.rows, filename, table.header)
+    return xlsx_response(table.rows, filename, table.header, table.title)
 
 
 @bp.route("/charts.css")
-@require(Permission.APPLICATION_ANY_READ)
+@public  # the public registry's figures draw charts too
 def stylesheet() -> Response:
     response = Response(charts.stylesheet(), mimetype="text/css")
     response.cache_control.max_age = 3600

@@ -20,10 +20,10 @@ from sqlalchemy import or_, select
 
 from grants import labels, saved_filters
 from grants.access import Permission, require
-from grants.applications.lists import csv_response, local_minute, xlsx_response
 from grants.applications.models import Application
 from grants.auth.models import Organisation, Programme
 from grants.calls.models import Call
+from grants.exports import csv_response, local_minute, xlsx_response
 from grants.extensions import db
 from grants.finance.models import Agreement
 from grants.listing import PAGE_SIZE, Scope, day_start, narrowed, one_of, paged, scope_choices, typed_amount, typed_day

@@ -19,10 +19,10 @@ from sqlalchemy import or_, select
 
 from grants import saved_filters
 from grants.access import Permission, require
-from grants.applications.lists import csv_response, local_minute, xlsx_response
 from grants.applications.models import Application
 from grants.auth.models import Organisation, Programme
 from grants.calls.models import Call
+from grants.exports import csv_response, local_minute, xlsx_response
 from grants.extensions import db
 from grants.finance.agreements import PAYMENT_KINDS
 from grants.finance.models import Agreement, Payment

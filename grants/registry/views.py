@@ -9,10 +9,13 @@ from sqlalchemy import select
 
 from grants.access import Permission, get_or_404, public, require
 from grants.auth.models import Membership, MembershipRole, Organisation
+from grants.dashboards.tables import draw
+from grants.exports import csv_response, xlsx_response
 from grants.extensions import db
 from grants.forms import placed
 from grants.labels import ORGANISATION_TYPE_LABELS
 from grants.registry import entries as ops
+from grants.registry.analytics import tables as analytics_tables
 from grants.registry.forms import VOIVODESHIP_LABELS, EntryForm
 from grants.web import on_refusal, page_number
 
@@ -38,6 +41,23 @@ def index():
     filters = ops.Filters.from_args(request.args)
     return render_template("registry/index.html", filters=filters, owned=_owned(),
                            **ops.search(filters, request.args.get("page", type=page_number) or 1), **_labels())
+
+
+@bp.route("/analytics")
+@public
+def analytics():
+    found = analytics_tables()
+    return render_template("registry/analytics.html", tables=found,
+                           charts={key: draw(table) for key, table in found.items()})
+
+
+@bp.route("/analytics/<key>.<any(csv, xlsx):extension>")
+@public
+def analytics_download(key: str, extension: str):
+    table = analytics_tables().get(key) or abort(404)
+    if extension == "csv":
+        return csv_response(table.rows, f"sector-{key}.csv", table.header)
+    return xlsx_response(table.rows, f"sector-{key}.xlsx", table.header, table.title)
 
 
 @bp.route("/<int:entry_id>")

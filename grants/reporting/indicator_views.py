@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from grants.access import Permission, require
-from grants.applications.lists import safe_cell
 from grants.calls.models import Call
+from grants.exports import safe_cell
 from grants.extensions import db
 from grants.labels import ORGANISATION_TYPE_LABELS
 from grants.reporting import indicators

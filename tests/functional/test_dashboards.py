@@ -216,3 +216,21 @@ def test_the_same_queries_for_small_and_large_data(app, client, auth, db, progra
                                 paid_on=date(2026, 1 + n % 12, 1)))
     _db.session.commit()
     assert statements() == small
+
+
+def test_a_group_registered_as_a_cooperative_counts_under_its_new_kind_from_that_day(client, auth, db, programme):
+    from grants.auth.models import OrganisationKindChange
+
+    package = factories.call("development_package", title="Aktywator")
+    before = factories.application(package, status="selected", number="A/1", submitted_at=JAN,
+                                   awarded_amount=Decimal("20000"))
+    group = before.organisation
+    group.type = OrganisationType.SOCIAL_COOPERATIVE  # as registered on 1 March
+    _db.session.add(OrganisationKindChange(organisation_id=group.id, from_type=OrganisationType.INFORMAL_GROUP,
+                                           to_type=OrganisationType.SOCIAL_COOPERATIVE, changed_on=date(2026, 3, 1)))
+    factories.application(package, group, status="submitted", number="A/2",
+                          submitted_at=datetime(2026, 3, 1, 8, tzinfo=timezone.utc))
+    _db.session.commit()
+    auth.login(programme["officer"].email)
+    kinds = {row[0]: row[1:] for row in _csv(client, "kinds", f"?call={package.id}")[1:]}
+    assert kinds == {"Social cooperative": ["1", "0"], "Informal group": ["1", "1"]}

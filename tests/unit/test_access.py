@@ -15,7 +15,8 @@ EXPECTED_PUBLIC = {
     "auth.login", "auth.login_verify", "auth.password_forgot", "auth.password_reset",
     "auth.register", "auth.confirm_email", "auth.accept_invitation", "organisations.accept", "calls.index",
     "calls.detail",
-    "call_documents.download", "registry.index", "registry.show",
+    "call_documents.download", "registry.index", "registry.show", "registry.analytics", "registry.analytics_download",
+    "dashboards.stylesheet",
 }
 
 

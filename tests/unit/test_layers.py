@@ -17,10 +17,10 @@ FOUNDATION = {"grants.types", "grants.extensions", "grants.config", "grants.erro
               "grants.identifiers", "grants.search", "grants.auth.models"}
 ACCESS = {"grants.access", "grants.labels"}
 # Modules of the web layer besides those that declare routes: the app factory, shared page helpers (the
-# staff lists' reading of query arguments among them), forms, the command line and the demo, and the list of
-# every model.
+# staff lists' reading of query arguments among them, the figures' tables in the reader's language), forms, the
+# command line and the demo, and the list of every model.
 WEB = {"grants", "grants.ui", "grants.web", "grants.forms", "grants.cli", "grants.demo", "grants.models",
-       "grants.security_headers", "grants.listing"}
+       "grants.security_headers", "grants.listing", "grants.dashboards.tables", "grants.registry.analytics"}
 LAYERS = ("declarations", "foundation", "services", "engine", "access", "areas", "web")
 
 
