@@ -118,7 +118,7 @@ VIEW_MODULES = (
     "finance.job_views", "finance.item_views", "finance.annex_views", "finance.agreement_list_views",
     "finance.payment_list_views",
     "reporting.views", "reporting.manage", "reporting.settlement_views", "reporting.indicator_views",
-    "support.views", "registry.views", "dashboards.views",
+    "support.views", "registry.views", "dashboards.views", "api.token_views", "api.docs",
     "control.recovery_views", "control.control_views",
 )
 
@@ -136,6 +136,9 @@ def _register_blueprints(app: Flask) -> None:
     register_error_handlers(app)
     web.init_app(app)
     register_bench_endpoints(app)
+    from grants.api.app import init_app as init_api
+
+    init_api(app)
 
     app.add_template_filter(ui.money, "money")
     app.add_template_filter(ui.file_types, "file_types")

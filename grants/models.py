@@ -7,7 +7,8 @@ from importlib import import_module
 from importlib.util import find_spec
 
 # In an order where each area's plugs find the bindings they extend (the owner binds first).
-AREAS = ("auth", "calls", "applications", "evaluation", "finance", "reporting", "control", "support", "registry")
+AREAS = ("auth", "calls", "applications", "evaluation", "finance", "reporting", "control", "support", "registry",
+         "api")
 
 import_module("grants.engine.models")
 import_module("grants.services.audit")

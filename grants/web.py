@@ -50,6 +50,8 @@ def handle_refusal(refusal: Refusal):
         body = {"type": "about:blank", "title": refusal.text(locale), "status": refusal.status}
         if refusal.errors:
             body["errors"] = {key: str(value) for key, value in refusal.errors.items()}
+        if len(refusal.messages) > 1:  # the conditions not met, one by one, as the page lists them
+            body["unmet"] = [Refusal(message).text(locale) for message in refusal.messages]
         response = jsonify(body)
         response.status_code = refusal.status
         response.mimetype = "application/problem+json"

@@ -9,14 +9,14 @@ from grants.access import PUBLIC, ROLE_PERMISSIONS, Permission, access_of, permi
 from grants.auth.models import Role
 
 # Endpoints served by extensions, which cannot carry our declaration.
-EXTENSION_PUBLIC = {"static", "bootstrap.static"}
+EXTENSION_PUBLIC = {"static", "bootstrap.static", "api-docs.openapi_json"}  # the last: the OpenAPI document
 EXPECTED_PUBLIC = {
     "core.home", "core.healthz", "core.set_language",
     "auth.login", "auth.login_verify", "auth.password_forgot", "auth.password_reset",
     "auth.register", "auth.confirm_email", "auth.accept_invitation", "organisations.accept", "calls.index",
     "calls.detail",
     "call_documents.download", "registry.index", "registry.show", "registry.analytics", "registry.analytics_download",
-    "dashboards.stylesheet",
+    "dashboards.stylesheet", "api.list_calls", "api.get_call", "api_docs.index",
 }
 
 

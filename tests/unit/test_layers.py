@@ -42,6 +42,12 @@ def _declares_routes(name: str) -> bool:
     return any(isinstance(node, ast.Attribute) and node.attr == "route" for node in ast.walk(TREES[name]))
 
 
+def _api_endpoints(name: str) -> bool:
+    """The JSON API's modules of routes (flask-smorest's bp.get, bp.post …) and what sets them up."""
+    return name.startswith("grants.api.") and name not in ("grants.api.models", "grants.api.tokens",
+                                                          "grants.api.schemas")
+
+
 def layer_of(name: str) -> str:
     if name == "workflows" or name.startswith("workflows."):
         return "declarations"
@@ -53,7 +59,7 @@ def layer_of(name: str) -> str:
         return "engine"
     if name in ACCESS:
         return "access"
-    if name in WEB or name.endswith(".forms") or _declares_routes(name):
+    if name in WEB or name.endswith(".forms") or _declares_routes(name) or _api_endpoints(name):
         return "web"
     return "areas"
 

@@ -1,0 +1,168 @@
+"""What every endpoint of the JSON API shares: the blueprint and the OpenAPI document (flask-smorest, marshmallow
+schemas), signing in with a personal token, scopes, the per-token limit, errors as problem+json, cursor pages.
+
+A request to /api/v1 is signed in by its `Authorization: Bearer <token>` header only: the web's session cookie
+is ignored there, so no page of another site can make a browser call the API (and the API needs no CSRF token).
+The token's user then meets exactly the web's checks: the same permissions, the same object-level functions.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from functools import wraps
+
+from flask import current_app, g, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_smorest import Api, Blueprint
+from marshmallow import Schema, fields, validate
+from werkzeug.exceptions import HTTPException, default_exceptions
+
+from grants.access import ACCESS_ATTR, PUBLIC, Permission, permissions_of
+from grants.api import tokens
+from grants.extensions import db
+from grants.types import utcnow
+
+VERSION = "v1"
+bp = Blueprint("api", __name__, url_prefix=f"/api/{VERSION}",
+               description="Pomost's JSON API: calls, organisations, applications and what follows them.")
+READ, WRITE = "read", "write"
+PAGE_LIMIT = 100
+
+
+class PomostApi(Api):
+    """flask-smorest's Api, leaving the web's error pages alone: its JSON errors serve the API's blueprint only."""
+
+    def _register_error_handlers(self):
+        pass
+
+
+api = PomostApi()
+
+
+# --- signing in ---------------------------------------------------------------------------------------------
+
+def problem(status: int, title: str, **extra):
+    """An error as RFC 9457 problem details."""
+    response = jsonify({"type": "about:blank", "title": title, "status": status, **extra})
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+@bp.before_request
+def _sign_in():
+    """The bearer token decides who calls; a session cookie counts for nothing here."""
+    g._login_user = current_app.login_manager.anonymous_user()
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None  # anonymous: public endpoints answer, the others say 401
+    scheme, _sep, secret = header.partition(" ")
+    now = utcnow()
+    token = tokens.authenticate(secret.strip(), now) if scheme.lower() == "bearer" else None
+    if token is None:
+        return _unauthorised(_("The token is unknown, expired or revoked."))
+    left, reset = tokens.spend(token, int(current_app.config["API_RATE_LIMIT"]), now)
+    db.session.commit()  # the count holds whatever the request does next
+    g.api_token, g.api_limit = token, (max(left, 0), reset)
+    g._login_user = token.user
+    if left < 0:
+        response = problem(429, _("Too many requests with this token: wait a minute."))
+        response.headers["Retry-After"] = str(reset)
+        return response
+    return None
+
+
+@bp.after_request
+def _limit_headers(response):
+    if "api_limit" in g:
+        left, reset = g.api_limit
+        response.headers["X-RateLimit-Limit"] = str(current_app.config["API_RATE_LIMIT"])
+        response.headers["X-RateLimit-Remaining"] = str(left)
+        response.headers["X-RateLimit-Reset"] = str(reset)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Authorization")
+    return response
+
+
+def _unauthorised(title: str):
+    response = problem(401, title)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="pomost"'
+    return response
+
+
+def access(scope: str | None, *permissions: Permission) -> Callable:
+    """Declare an endpoint: None for public ones (a token is optional), else the token's scope it needs and the
+    user's permissions (as the web's `require`), checked before the endpoint runs."""
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if scope is not None:
+                if not current_user.is_authenticated:
+                    return _unauthorised(_("Sign in with a personal API token: Authorization: Bearer <token>."))
+                if scope not in g.api_token.scope_set:
+                    return problem(403, _("This token may only read."))
+                granted = permissions_of(current_user)
+                if not all(p in granted for p in permissions):
+                    return problem(403, _("Your roles do not allow this action."))
+            return view(*args, **kwargs)
+
+        setattr(wrapped, ACCESS_ATTR, PUBLIC if scope is None else tuple(permissions))
+        wrapped.api_scope = scope
+        return wrapped
+
+    return decorator
+
+
+def _http_error(error: HTTPException):
+    data = getattr(error, "data", None) or {}
+    body, title = {}, data.get("message") or error.name or "Error"
+    if data.get("messages"):  # webargs: the fields that did not validate, by where they were sent
+        body["errors"] = {field: problems for fields_in in data["messages"].values()
+                          for field, problems in fields_in.items()}
+        title = _("Some fields are not valid.")
+    return problem(error.code or 500, str(title), **body)
+
+
+for _code in default_exceptions:
+    if _code >= 400:
+        bp.register_error_handler(_code, _http_error)
+
+
+# --- pages of a list ----------------------------------------------------------------------------------------
+
+class PageArgs(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, PAGE_LIMIT),
+                           metadata={"description": "How many items, 1–100."})
+    cursor = fields.String(load_default=None, validate=validate.Length(max=40),
+                           metadata={"description": "The `next_cursor` of the previous page."})
+
+
+def page_schema(item: type[Schema], name: str) -> type[Schema]:
+    return type(name, (Schema,), {"items": fields.List(fields.Nested(item), required=True),
+                                  "next_cursor": fields.String(allow_none=True, required=True)})
+
+
+def _decode(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        return int(base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4)).decode())
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        from flask_smorest import abort
+
+        abort(422, message=_("The cursor is not one this API gave."))
+
+
+def paged(query, id_column, args: dict) -> dict:
+    """One page of the query in the order of its ids (newest first), from after the cursor: a page costs the same
+    however deep it is, and rows added meanwhile neither repeat nor shift it."""
+    after = _decode(args.get("cursor"))
+    if after is not None:
+        query = query.where(id_column < after)
+    rows = list(db.session.scalars(query.order_by(id_column.desc()).limit(args["limit"] + 1)))
+    more = len(rows) > args["limit"]
+    rows = rows[: args["limit"]]
+    cursor = base64.urlsafe_b64encode(str(rows[-1].id).encode()).decode().rstrip("=") if more else None
+    return {"items": rows, "next_cursor": cursor}

@@ -1,0 +1,39 @@
+"""The API's documentation at /api/docs: the OpenAPI document, read as a page (drawn on the server, so it loads
+nothing from elsewhere and runs no script)."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from grants.access import public
+
+bp = Blueprint("api_docs", __name__, url_prefix="/api/docs")
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _operations(spec: dict) -> dict[str, list[dict]]:
+    """The operations by tag, in the document's order."""
+    found: dict[str, list[dict]] = {}
+    for path, item in spec.get("paths", {}).items():
+        shared = item.get("parameters", [])
+        for method in METHODS:
+            if method not in item:
+                continue
+            operation = item[method]
+            body = operation.get("requestBody", {}).get("content", {})
+            found.setdefault((operation.get("tags") or ["API"])[0], []).append({
+                "method": method.upper(), "path": path, "summary": operation.get("summary", ""),
+                "description": operation.get("description", ""), "anchor": operation.get("operationId", path),
+                "parameters": [*shared, *operation.get("parameters", [])],
+                "body": {kind: content.get("schema") for kind, content in body.items()},
+                "responses": operation.get("responses", {}), "secured": bool(operation.get("security"))})
+    return found
+
+
+@bp.route("/")
+@public
+def index():
+    from grants.api.core import api
+
+    spec = api.spec.to_dict()
+    return render_template("api/docs.html", spec=spec, operations=_operations(spec),
+                           schemas=spec.get("components", {}).get("schemas", {}))

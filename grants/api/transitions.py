@@ -1,0 +1,49 @@
+"""One endpoint fires any workflow transition on any object the API knows, exactly as the web's buttons do: the
+object is loaded (and locked) only if the caller may read it (404 otherwise), then the engine checks the caller's
+role and relation, the guards and the version the caller last read."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask_login import current_user
+from flask_smorest import abort
+from marshmallow import Schema, fields
+
+from grants.access import Permission, get_or_404
+from grants.api.core import WRITE, access, bp
+from grants.api.schemas import TransitionSchema
+from grants.engine.core import fire
+from grants.extensions import db
+
+# URL name → (model, the area's check of who may read one)
+OBJECTS: dict[str, tuple[type, Callable]] = {}
+
+
+def register_object(name: str, model: type, can_read: Callable) -> None:
+    """Let the API fire the transitions of a workflow object; each area registers its own."""
+    OBJECTS[name] = (model, can_read)
+
+
+class FiredSchema(Schema):
+    status = fields.String(required=True, metadata={"description": "The state it is in now."})
+    version = fields.Integer(required=True, metadata={"description": "Its version now."})
+
+
+@bp.post("/<any(applications, payments, reports, controls, recoveries, jobs):kind>/<int:object_id>"
+         "/transitions/<trigger>")
+@access(WRITE, Permission.ACCOUNT_SELF_MANAGE)
+@bp.arguments(TransitionSchema)
+@bp.response(200, FiredSchema)
+@bp.doc(tags=["Transitions"], summary="Fire a workflow transition", description=(
+    "As the web's buttons: the engine checks the caller's role and relation, then the conditions. A refusal is "
+    "problem+json: 403 for a role that may not, 422 with `unmet` listing the conditions not met, 409 when the "
+    "object changed since the version sent or its state has moved on. The workflows and their triggers are "
+    "described at /workflows."), security=[{"token": []}])
+def fire_transition(data, kind: str, object_id: int, trigger: str):
+    if kind not in OBJECTS:
+        abort(404)
+    model, can_read = OBJECTS[kind]
+    obj = get_or_404(model, object_id, can_read, for_update=True)
+    fire(obj, trigger[:60], current_user, data.get("reason"), expected_version=data["version"])
+    db.session.commit()
+    return obj
