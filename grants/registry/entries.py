@@ -74,6 +74,7 @@ def save(organisation: Organisation, actor: User, published: bool, data: dict[st
         setattr(entry, name, (value.strip() or None) if isinstance(value, str) else value)
     entry.se_status = data.get("se_status") or "none"
     entry.name = organisation.name
+    entry.staff_published_by_id = entry.staff_published_at = None  # the owner's choices from now on
     if published and not entry.published:
         entry.published_at = utcnow()
     entry.published = published
@@ -81,6 +82,37 @@ def save(organisation: Organisation, actor: User, published: bool, data: dict[st
     db.session.flush()
     audit.record("registry:entry:saved", actor=actor, obj=organisation,
                  data={"published": published, "shown": [n for n in FIELDS if n.startswith("show_") and data.get(n)]})
+    return entry
+
+
+def grantees() -> list[tuple[Organisation, RegistryEntry | None, int]]:
+    """Every organisation that received a grant (an agreement signed), with its entry and how many grants."""
+    received = (select(Application.organisation_id, func.count().label("grants"))
+                .where(Application.status.in_(RECEIVED)).group_by(Application.organisation_id).subquery())
+    rows = db.session.execute(select(Organisation, RegistryEntry, received.c.grants)
+                              .join(received, received.c.organisation_id == Organisation.id)
+                              .outerjoin(RegistryEntry, RegistryEntry.organisation_id == Organisation.id)
+                              .order_by(Organisation.name, Organisation.id))
+    return [tuple(row) for row in rows]
+
+
+def publish_basic(organisation: Organisation, actor: User, town: str | None) -> RegistryEntry:
+    """Staff publish a grantee's basic data (name, kind, KRS, town, the grants it received): never its contact
+    details, and never over the owner's own published entry."""
+    if db.session.scalar(select(func.count()).where(Application.organisation_id == organisation.id,
+                                                    Application.status.in_(RECEIVED))) == 0:
+        raise Refusal(_l("Only a grantee's data is published this way: it has received no grant."), status=409)
+    entry = entry_of(organisation)
+    if entry is not None and entry.published:
+        raise Refusal(_l("It is already in the registry."), status=409)
+    entry = entry or RegistryEntry(organisation_id=organisation.id, se_status="none")
+    entry.name, entry.town = organisation.name, (town or "").strip()[:120] or entry.town
+    entry.show_email = entry.show_phone = entry.show_website = entry.show_address = False
+    entry.published, entry.published_at = True, utcnow()
+    entry.staff_published_by_id, entry.staff_published_at = actor.id, utcnow()
+    db.session.add(entry)
+    db.session.flush()
+    audit.record("registry:entry:published_by_staff", actor=actor, obj=organisation, data={"town": entry.town})
     return entry
 
 

@@ -44,5 +44,9 @@ class RegistryEntry(Searchable, db.Model):
     show_website: Mapped[bool] = mapped_column(Boolean, default=False)
     show_address: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Published by the programme's staff with a grantee's basic data only (name, kind, KRS, town, its grants), as
+    # the programme's rules make public; the owner's own choices take over once they save the entry.
+    staff_published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    staff_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship()

@@ -12,7 +12,7 @@ from grants.auth.models import Membership, MembershipRole, Organisation
 from grants.dashboards.tables import draw
 from grants.exports import csv_response, xlsx_response
 from grants.extensions import db
-from grants.forms import placed
+from grants.forms import BaseForm, placed
 from grants.labels import ORGANISATION_TYPE_LABELS
 from grants.registry import entries as ops
 from grants.registry.analytics import tables as analytics_tables
@@ -41,6 +41,26 @@ def index():
     filters = ops.Filters.from_args(request.args)
     return render_template("registry/index.html", filters=filters, owned=_owned(),
                            **ops.search(filters, request.args.get("page", type=page_number) or 1), **_labels())
+
+
+@bp.route("/grantees")
+@require(Permission.CALL_ANY_MANAGE)
+def grantees():
+    """Staff publish grantees' basic data, as the programme's rules make public."""
+    return render_template("registry/grantees.html", rows=ops.grantees(), form=BaseForm(), **_labels())
+
+
+@bp.route("/grantees/<int:organisation_id>", methods=["POST"])
+@require(Permission.CALL_ANY_MANAGE)
+def publish_grantee(organisation_id: int):
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    organisation = get_or_404(Organisation, organisation_id, lambda user, organisation: True, for_update=True)
+    on_refusal(lambda refusal: redirect(url_for("registry.grantees"), 303))
+    ops.publish_basic(organisation, current_user, request.form.get("town"))
+    db.session.commit()
+    flash(_("%(name)s is in the registry with its basic data.", name=organisation.name), "success")
+    return redirect(url_for("registry.grantees"), 303)
 
 
 @bp.route("/analytics")

@@ -19,6 +19,7 @@ PAGES = {
     "/reports/indicators/": {Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR},
     "/applications/all/": {Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR},
     "/dashboards/": {Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR},
+    "/registry/grantees": {Role.PROGRAM_OFFICER},
     "/agreements/all/": {Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR},  # who reads any agreement
     "/payments/all/": {Role.FINANCE_OFFICER},
     "/audit": {Role.AUDITOR, Role.ADMIN},

@@ -137,3 +137,38 @@ def test_an_id_no_column_holds_is_404_on_every_route(client, auth, db, owners):
         assert client.get(path).status_code == 404, path
     auth.login(owners["bakery_owner"].email)
     assert client.get("/applications/99999999999999999999").status_code == 404
+
+
+def test_staff_publish_a_grantees_basic_data_and_never_its_contacts(client, auth, db, owners):
+    from grants.services.audit import AuditEntry
+
+    auth.login(owners["bakery_owner"].email)
+    assert _publish(client, owners["bakery"], published=False, show_phone="y").status_code == 303  # withdrawn
+    auth.logout()
+    officer = factories.user(Role.PROGRAM_OFFICER)
+    _db.session.commit()
+    auth.login(officer.email)
+    listed = client.get("/registry/grantees").get_data(as_text=True)
+    assert "Łódeczka" in listed and "Pralnia" not in listed  # only grantees
+    published = auth.post(f"/registry/grantees/{owners['bakery'].id}", {"town": "Legnica"},
+                          token_from="/registry/grantees")
+    assert published.status_code == 303
+    entry = entries.entry_of(owners["bakery"])
+    assert entry.published and entry.staff_published_by_id == officer.id and not entry.show_phone
+    assert _db.session.query(AuditEntry).filter(AuditEntry.action == "registry:entry:published_by_staff").count() == 1
+    again = auth.post(f"/registry/grantees/{owners['bakery'].id}", {}, token_from="/registry/grantees")
+    assert again.status_code == 303 and _db.session.query(AuditEntry).filter(
+        AuditEntry.action == "registry:entry:published_by_staff").count() == 1  # refused: already published
+    not_a_grantee = auth.post(f"/registry/grantees/{owners['laundry'].id}", {}, token_from="/registry/grantees")
+    assert not_a_grantee.status_code == 303 and entries.entry_of(owners["laundry"]) is None
+    auth.logout()
+    page = client.get(f"/registry/{entry.id}").get_data(as_text=True)
+    assert "R/9" in page and "600 100 200" not in page and "kontakt@lodeczka.example" not in page
+    assert 'data-testid="staff-published"' in page
+    auth.login(owners["laundry_owner"].email)
+    assert client.get("/registry/grantees").status_code == 403
+    assert auth.post(f"/registry/grantees/{owners['bakery'].id}", {}).status_code == 403
+    auth.logout()
+    auth.login(owners["bakery_owner"].email)  # the owner's own choices take over
+    assert _publish(client, owners["bakery"]).status_code == 303
+    assert entries.entry_of(owners["bakery"]).staff_published_at is None
