@@ -79,11 +79,13 @@ def login(base: str, email: str) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
-def wrk(url: str, cookie: str | None, seconds: int, connections: int) -> dict:
+def wrk(url: str, cookie: str | None, seconds: int, connections: int, authorization: str | None = None) -> dict:
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency",
                "-H", f"User-Agent: {USER_AGENT}", url]
     if cookie:
         command[1:1] = ["-H", f"Cookie: {cookie}"]
+    if authorization:
+        command[1:1] = ["-H", f"Authorization: {authorization}"]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
@@ -118,9 +120,10 @@ def gunicorn(env: dict[str, str], workers: int, *extra: str):
         server.wait(10)
 
 
-def check(name: str, url: str, cookie: str | None) -> None:
+def check(name: str, url: str, cookie: str | None, authorization: str | None = None) -> None:
     """The load must hit the real page (200, signed in), not a redirect to the login form."""
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})})
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {}),
+                                                   **({"Authorization": authorization} if authorization else {})})
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect())
     with opener.open(request) as response:
         body = response.read()

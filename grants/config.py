@@ -25,6 +25,7 @@ class Defaults:
     # no default retention of its own; ten years covers the usual keeping of grant records.
     AUDIT_CHECKPOINT_RETENTION_DAYS = 3650
     DATABASE_URL = None  # default: SQLite file in the instance folder
+    DASHBOARD_CACHE_SECONDS = 60  # how long a worker keeps a dashboard's figures (0: never)
     # Migrations (flask db upgrade) connect as the owner of the schema when this is set; the app's own role
     # (DATABASE_APP_ROLE, else the user in DATABASE_URL) then gets only what it needs (grants/database_roles.py).
     DATABASE_OWNER_URL = None

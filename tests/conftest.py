@@ -229,6 +229,7 @@ def app_config(database_url, tmp_path):
         "STORAGE": "local",
         "STORAGE_PATH": str(tmp_path / "storage"),
         "MAIL_BACKGROUND": False,
+        "DASHBOARD_CACHE_SECONDS": 0,  # a test sees the figures of the data it has just made
         "WTF_CSRF_ENABLED": True,
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": 1,  # nothing listens there: a test that wants mail delivered uses the smtp fixture

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from grants.access import Permission, public, require
 from grants.calls.models import Call
 from grants.calls.permissions import can_read_applications_of, get_call_or_404
-from grants.dashboards import charts
+from grants.dashboards import cache, charts
 from grants.dashboards.figures import Scope, dashboard
 from grants.dashboards.tables import draw, tables
 from grants.exports import csv_response, xlsx_response
 from grants.extensions import db
+from grants.types import utcnow
 from grants.web import row_id
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
@@ -37,17 +38,25 @@ def _scope(call_id: int | None) -> Scope:
     return Scope(call_id, start, end)
 
 
+def _drawn(scope: Scope, locale: str, currency: str) -> tuple:
+    """The figures, their tables and their charts, and when they were taken (kept a short while: cache.py)."""
+    def compute():
+        figures = dashboard(scope)
+        found = tables(figures, locale)
+        return figures, found, {key: draw(table, currency) for key, table in found.items()}, utcnow()
+
+    return cache.kept(("dashboard", scope, locale, currency), compute)
+
+
 def _page(call: Call | None):
     scope = _scope(call.id if call else None)
-    figures = dashboard(scope)
-    found = tables(figures, str(get_locale()))
     currency = call.currency if call else "PLN"
+    figures, found, drawn, taken_at = _drawn(scope, str(get_locale()), currency)
     period = {k: v.isoformat() for k, v in (("from", scope.start), ("to", scope.end)) if v}
     args = {"call": scope.call_id, **period} if scope.call_id else period
     return render_template(
         "dashboards/index.html", call=call, scope=scope, d=figures, tables=found, args=args, period=period,
-        currency=currency,
-        charts={key: draw(table, currency) for key, table in found.items()},
+        currency=currency, charts=drawn, taken_at=taken_at,
         calls=db.session.execute(select(Call.id, Call.title).order_by(Call.title)).all())
 
 

@@ -28,6 +28,7 @@ from grants.services import audit
 from grants.types import utcnow
 
 PAGE = 20
+COUNT_LIMIT = 1000
 RECEIVED = ("implementation", "settlement", "durability", "closed")  # an agreement signed: the grant was received
 MAX_ID = 2**31 - 1
 INDUSTRIES = {
@@ -152,18 +153,22 @@ def search(filters: Filters, number: int) -> dict[str, Any]:
     if filters.q:
         matching = _matching(filters.q)
         if matching is None:  # only symbols: nothing can match them
-            return {"entries": [], "total": 0, "number": 1, "pages": 1}
+            return {"entries": [], "total": 0, "more": False, "number": 1, "pages": 1}
         query = query.where(matching)
     for column, value in ((Organisation.type, filters.kind), (RegistryEntry.voivodeship, filters.voivodeship),
                           (RegistryEntry.industry, filters.industry), (RegistryEntry.se_status, filters.se_status)):
         if value:
             query = query.where(column == value)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    pages = max(-(-total // PAGE), 1)
+    # Counted up to a limit: "more than 1,000" tells a person to narrow the search, and counting every match of
+    # a common word over a large registry would cost more than the page itself.
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).limit(COUNT_LIMIT + 1)
+                                                               .subquery()))
+    pages = max(-(-min(total, COUNT_LIMIT) // PAGE), 1)
     number = min(max(number, 1), pages)
     entries = db.session.scalars(query.order_by(RegistryEntry.name, RegistryEntry.id)
                                  .limit(PAGE).offset((number - 1) * PAGE)).all()
-    return {"entries": entries, "total": total, "number": number, "pages": pages}
+    return {"entries": entries, "total": min(total, COUNT_LIMIT), "more": total > COUNT_LIMIT, "number": number,
+            "pages": pages}
 
 
 def shown_to(user, entry_id: int) -> RegistryEntry | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.auth.models import Organisation
@@ -21,7 +21,12 @@ class RegistryEntry(Searchable, db.Model):
     """Shown to the public only while published; contact details only those the owner ticked."""
 
     __tablename__ = "registry_entry"
-    __table_args__ = (CheckConstraint("se_status in ('ps', 'pes', 'none')", name="se_status_known"),)
+    __table_args__ = (
+        CheckConstraint("se_status in ('ps', 'pes', 'none')", name="se_status_known"),
+        # The public list's order: a page of a common word's matches walks this instead of sorting them all.
+        Index("ix_registry_entry_published_name", "name", "id", postgresql_where=text("published"),
+              sqlite_where=text("published")),
+    )
     search_fields = ("name", "products", "services", "town")
 
     id: Mapped[int] = mapped_column(primary_key=True)

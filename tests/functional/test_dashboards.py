@@ -234,3 +234,17 @@ def test_a_group_registered_as_a_cooperative_counts_under_its_new_kind_from_that
     auth.login(programme["officer"].email)
     kinds = {row[0]: row[1:] for row in _csv(client, "kinds", f"?call={package.id}")[1:]}
     assert kinds == {"Social cooperative": ["1", "0"], "Informal group": ["1", "1"]}
+
+
+def test_a_worker_keeps_the_figures_a_short_while_and_says_when_they_were_taken(app, client, auth, db, programme):
+    app.config["DASHBOARD_CACHE_SECONDS"] = 60
+    auth.login(programme["officer"].email)
+    first = client.get(f"/dashboards/calls/{programme['other'].id}").get_data(as_text=True)
+    assert 'data-tile="submitted">1<' in first and 'data-testid="taken-at"' in first
+    factories.application(programme["other"], status="submitted", number="R/2", submitted_at=JAN)
+    _db.session.commit()
+    kept = client.get(f"/dashboards/calls/{programme['other'].id}").get_data(as_text=True)
+    assert 'data-tile="submitted">1<' in kept  # the same minute's figures
+    app.config["DASHBOARD_CACHE_SECONDS"] = 0
+    fresh = client.get(f"/dashboards/calls/{programme['other'].id}").get_data(as_text=True)
+    assert 'data-tile="submitted">2<' in fresh
