@@ -18,6 +18,7 @@ def init_app(app) -> None:
     from grants.api import (  # noqa: F401 - their routes join the blueprint
         applications,
         calls,
+        control,
         reporting,
         transitions,
     )
