@@ -19,6 +19,7 @@ def init_app(app) -> None:
         applications,
         calls,
         control,
+        evaluation,
         reporting,
         transitions,
     )
