@@ -20,6 +20,7 @@ def init_app(app) -> None:
         calls,
         control,
         evaluation,
+        jobs,
         reporting,
         transitions,
     )
