@@ -15,7 +15,15 @@ def init_app(app) -> None:
     )
     app.config.setdefault("API_RATE_LIMIT", 600)
     api.init_app(app)
-    from grants.api import applications, calls, transitions  # noqa: F401 - their routes join the blueprint
+    from grants.api import (  # noqa: F401 - their routes join the blueprint
+        applications,
+        calls,
+        control,
+        evaluation,
+        jobs,
+        reporting,
+        transitions,
+    )
 
     api.register_blueprint(bp)
     from grants.extensions import csrf

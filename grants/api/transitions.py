@@ -8,6 +8,7 @@ from collections.abc import Callable
 from flask_login import current_user
 from flask_smorest import abort
 from marshmallow import Schema, fields
+from sqlalchemy import BigInteger
 
 from grants.access import Permission, get_or_404
 from grants.api.core import WRITE, access, bp
@@ -15,13 +16,14 @@ from grants.api.schemas import TransitionSchema
 from grants.engine.core import fire
 from grants.extensions import db
 
-# URL name → (model, the area's check of who may read one)
-OBJECTS: dict[str, tuple[type, Callable]] = {}
+# URL name → (model, the area's check of who may read one, what the web does after firing, if anything)
+OBJECTS: dict[str, tuple[type, Callable, Callable | None]] = {}
 
 
-def register_object(name: str, model: type, can_read: Callable) -> None:
-    """Let the API fire the transitions of a workflow object; each area registers its own."""
-    OBJECTS[name] = (model, can_read)
+def register_object(name: str, model: type, can_read: Callable, after: Callable | None = None) -> None:
+    """Let the API fire the transitions of a workflow object; each area registers its own. `after(obj, trigger,
+    user)` does in the same transaction what the web's page does besides firing (e.g. release held payments)."""
+    OBJECTS[name] = (model, can_read, after)
 
 
 class FiredSchema(Schema):
@@ -42,8 +44,12 @@ class FiredSchema(Schema):
 def fire_transition(data, kind: str, object_id: int, trigger: str):
     if kind not in OBJECTS:
         abort(404)
-    model, can_read = OBJECTS[kind]
+    model, can_read, after = OBJECTS[kind]
+    if not isinstance(model.__table__.c.id.type, BigInteger) and object_id > 2**31 - 1:
+        abort(404)  # more than its 32-bit id column holds: no such row (not a database error)
     obj = get_or_404(model, object_id, can_read, for_update=True)
     fire(obj, trigger[:60], current_user, data.get("reason"), expected_version=data["version"])
+    if after is not None:
+        after(obj, trigger[:60], current_user)
     db.session.commit()
     return obj

@@ -11,6 +11,7 @@ from flask_babel import lazy_ngettext
 from sqlalchemy import delete, func, insert, select, update
 
 from grants.applications.models import Application
+from grants.applications.permissions import is_staff_view
 from grants.applications.queries import budget_available
 from grants.auth.models import User
 from grants.calls.models import Call
@@ -34,6 +35,9 @@ from grants.types import utcnow
 
 UNFINISHED = ("submitted", "formal_check", "correction", "merit_review", "third_review", "appeal")
 TRIGGERS = {"selected": "rank_select", "reserve": "rank_reserve", "rejected": "rank_reject"}
+# The states after the results are published: the applicant reads its scorecards (anonymised) in these only.
+PUBLISHED_STATES = ("selected", "reserve", "rejected", "appeal", "agreement", "implementation", "settlement",
+                    "durability", "recovery", "closed", "cancelled")
 
 
 def awarded(call: Call) -> Decimal:
@@ -270,3 +274,20 @@ def reduce_amount(application: Application, actor: User, amount: Decimal, reason
         application.awarded_amount = amount  # what a promotion would award
     audit.record("evaluation:amount:reduced", actor=actor, obj=application,
                  data={"amount": str(amount), "requested": str(application.requested_amount), "reason": reason})
+
+
+def shown_scorecards(user, application: Application) -> list[Scorecard] | None:
+    """The submitted scorecards behind a result that this person (who may read the application's results) is
+    shown, in the order of their slots; None where nothing is to be shown at all (a 404): to the applicant before
+    the results are published, and to anyone still scoring the application, who never reads the others' cards.
+    Staff see the current stage's points only once every scorecard of the stage is in."""
+    staff = is_staff_view(user)
+    if not staff and application.status not in PUBLISHED_STATES:
+        return None
+    cards = ops.scorecards(application)
+    if any(c.evaluator_id == user.id and c.open for c in cards):
+        return None
+    round_ = ops.current_round(application)
+    if staff and application.status in ops.REVIEW_STATES and not ops.summarise(application, cards, round_)["complete"]:
+        cards = [c for c in cards if c.round < round_]  # the current stage's points once all are in
+    return [c for c in cards if c.status == ScorecardStatus.SUBMITTED]

@@ -18,6 +18,7 @@ from grants.applications.permissions import is_staff_view
 from grants.applications.views import version_context
 from grants.calls.models import Call
 from grants.evaluation import operations as ops
+from grants.evaluation import results
 from grants.evaluation.forms import ConfirmForm, ConflictForm, scorecard_form_class
 from grants.evaluation.models import AmountReduction, Scorecard, ScorecardStatus
 from grants.evaluation.permissions import can_hold_scorecard, can_read_assigned_application, can_read_results
@@ -191,8 +192,6 @@ def download(card_id: int, attachment_id: int):
 
 
 AWARDED_STATES = ("selected", "agreement", "implementation", "settlement", "durability", "closed")
-PUBLISHED_STATES = ("selected", "reserve", "rejected", "appeal", "agreement", "implementation", "settlement",
-                    "durability", "recovery", "closed", "cancelled")
 
 
 @bp.route("/results/<int:application_id>")
@@ -201,16 +200,10 @@ def application_results(application_id: int):
     """The scorecards behind a result: for staff with the evaluators' names; for the applicant, once the
     results are published, as "Evaluator 1, 2, 3" (never who)."""
     application = get_or_404(Application, application_id, can_read_results)
+    cards = results.shown_scorecards(current_user, application)
+    if cards is None:
+        abort(404)  # the applicant before the results; someone still scoring it
     staff = is_staff_view(current_user)
-    if not staff and application.status not in PUBLISHED_STATES:
-        abort(404)
-    cards = ops.scorecards(application)
-    if any(c.evaluator_id == current_user.id and c.open for c in cards):
-        abort(404)  # someone still scoring it does not read the others' scorecards
-    round_ = ops.current_round(application)
-    if staff and application.status in ops.REVIEW_STATES and not ops.summarise(application, cards, round_)["complete"]:
-        cards = [c for c in cards if c.round < round_]  # the current stage's points once all are in
-    cards = [c for c in cards if c.status == ScorecardStatus.SUBMITTED]
     awarded = application.awarded_amount if application.status in AWARDED_STATES else None
     reduction = db.session.scalar(select(AmountReduction).where(AmountReduction.application_id == application.id))
     return render_template("evaluation/results.html", application=application, cards=cards, staff=staff,
