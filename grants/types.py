@@ -25,6 +25,10 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+# Id columns are 32-bit integers: a larger number is no id (404, not a database error).
+LARGEST_ID = 2**31 - 1
+
+
 class UTCDateTime(types.TypeDecorator):
     """Stored as naive UTC on every database, returned as an aware UTC datetime."""
 

@@ -19,6 +19,7 @@ from werkzeug.routing import IntegerConverter
 from grants.errors import Refusal
 from grants.extensions import db
 from grants.forms import CONTROL_CHARACTERS
+from grants.types import LARGEST_ID
 
 Render = Callable[[Refusal], Any]
 
@@ -69,7 +70,6 @@ def handle_refusal(refusal: Refusal):
 # --- query arguments --------------------------------------------------------------------------------
 
 LAST_PAGE = 1_000_000
-LARGEST_ID = 2**62
 
 
 def page_number(value: str) -> int:

@@ -23,7 +23,7 @@ from grants.control.control_views import can_read_control
 from grants.control.models import Control, RecoveryCase, RecoveryRepayment
 from grants.control.permissions import can_read_recovery
 from grants.extensions import db
-from grants.types import utcnow
+from grants.types import LARGEST_ID, utcnow
 from workflows import WORKFLOWS
 
 ROW_ID = "int(max=2147483647)"  # their id columns are 32-bit integers: a larger id is no row (404)
@@ -85,8 +85,8 @@ CONTROL_COLUMNS = ("id", "application_id", "status", "cancelled_at", "planned_on
 
 class ControlArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(WORKFLOWS["control"].state_names))
-    application_id = fields.Integer(validate=validate.Range(1, 2**31 - 1))
-    call_id = fields.Integer(validate=validate.Range(1, 2**31 - 1))
+    application_id = fields.Integer(validate=validate.Range(1, LARGEST_ID))
+    call_id = fields.Integer(validate=validate.Range(1, LARGEST_ID))
 
 
 @bp.get("/controls")
@@ -148,8 +148,8 @@ OWED = ("`owed_today` is what the case owes today, as the web's list of cases co
 
 class RecoveryArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(WORKFLOWS["recovery"].state_names))
-    application_id = fields.Integer(validate=validate.Range(1, 2**31 - 1))
-    call_id = fields.Integer(validate=validate.Range(1, 2**31 - 1))
+    application_id = fields.Integer(validate=validate.Range(1, LARGEST_ID))
+    call_id = fields.Integer(validate=validate.Range(1, LARGEST_ID))
 
 
 def _recovery_row(case: RecoveryCase, owed) -> dict:

@@ -17,6 +17,7 @@ from grants.support import jobs as ops
 from grants.support.models import Job
 from grants.support.permissions import can_read_job, can_read_jobs
 from grants.support.views import SHOWN
+from grants.types import LARGEST_ID
 
 ROW_ID = "int(max=2147483647)"  # its id column is a 32-bit integer: a larger id is no row (404)
 
@@ -52,7 +53,7 @@ COLUMNS = ("id", "application_id", "status", "person_name", "eligibility", "disa
 
 
 class JobArgs(PageArgs):
-    application_id = fields.Integer(required=True, validate=validate.Range(1, 2**31 - 1),
+    application_id = fields.Integer(required=True, validate=validate.Range(1, LARGEST_ID),
                                     metadata={"description": "The grant whose jobs to list."})
 
 

@@ -18,6 +18,7 @@ from grants.reporting import listing
 from grants.reporting import operations as ops
 from grants.reporting.models import Report
 from grants.reporting.permissions import can_read_report, is_grantee
+from grants.types import LARGEST_ID
 from workflows import WORKFLOWS
 
 WORKFLOW = WORKFLOWS["report"]
@@ -51,9 +52,9 @@ ReportPage = page_schema(ReportSchema, "ReportPage")
 
 class ReportArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(WORKFLOW.state_names), metadata={"description": "Only in it."})
-    application_id = fields.Integer(validate=validate.Range(1, 2**31 - 1),
+    application_id = fields.Integer(validate=validate.Range(1, LARGEST_ID),
                                     metadata={"description": "Only this grant's."})
-    call_id = fields.Integer(validate=validate.Range(1, 2**31 - 1), metadata={"description": "Only this call's."})
+    call_id = fields.Integer(validate=validate.Range(1, LARGEST_ID), metadata={"description": "Only this call's."})
 
 
 def _visible():

@@ -50,6 +50,8 @@ def test_unknown_and_foreign_user_ids_answer_404(client, auth, db):
     admin = factories.user(Role.ADMIN)
     auth.login(admin.email)
     assert client.get("/admin/users/999999").status_code == 404
+    for beyond_any_id in (2**31, 2**40):  # past a 32-bit id column: no such row, not a database error
+        assert client.get(f"/admin/users/{beyond_any_id}").status_code == 404
 
 
 def test_sign_in_lands_on_the_role_home(client, auth, db):

@@ -117,6 +117,9 @@ def test_applications_within_the_web_rules_in_cursor_pages_with_etags(client, db
     listed = client.get("/api/v1/applications?limit=100", headers=_bearer(staff)).get_json()["items"]
     assert applicants["draft"].id not in [i["id"] for i in listed] and len(listed) == 6  # drafts stay the applicant's
     assert client.get(f"/api/v1/applications/{applicants['draft'].id}", headers=_bearer(staff)).status_code == 404
+    for beyond_any_id in (f"/api/v1/applications/{2**40}", f"/api/v1/calls/{2**31}"):  # no id, not a 500
+        assert client.get(beyond_any_id, headers=_bearer(secret)).status_code == 404
+    assert client.get(f"/api/v1/applications?call_id={2**40}", headers=_bearer(secret)).status_code == 422
     bad = client.get("/api/v1/applications?status=nonsense&limit=1000&cursor=%%%", headers=_bearer(secret))
     assert bad.status_code == 422 and set(bad.get_json()["errors"]) >= {"status", "limit"}
 
@@ -162,7 +165,7 @@ def test_transitions_as_the_web_fires_them(client, db, applicants):
     theirs = client.post(f"/api/v1/applications/{applicants['theirs'].id}/transitions/withdraw",
                          json={"version": 1}, headers=_bearer(writer))
     assert theirs.status_code == 404
-    assert client.post(f"/api/v1/reports/{2**70}/transitions/x", json={"version": 1},
+    assert client.post(f"/api/v1/reports/{2**40}/transitions/x", json={"version": 1},
                        headers=_bearer(writer)).status_code == 404
 
 
