@@ -35,6 +35,7 @@ class Permission(enum.StrEnum):
     APPLICATION_ANY_READ = "application:any:read"
     APPLICATION_ASSIGNED_SCORE = "application:assigned:score"
     PAYMENT_ANY_MANAGE = "payment:any:manage"
+    PAYMENT_ANY_READ = "payment:any:read"  # the lists of payments across calls: finance, and auditors read-only
     AUDIT_LOG_READ = "audit:log:read"
     AUDIT_LOG_VERIFY = "audit:log:verify"
     CONTROL_ANY_MANAGE = "control:any:manage"
@@ -54,11 +55,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     }),
     Role.EVALUATOR: frozenset({Permission.APPLICATION_ASSIGNED_SCORE}),
     # Finance officers read the applications behind the grants they pay (budget, organisation, history).
-    Role.FINANCE_OFFICER: frozenset({Permission.PAYMENT_ANY_MANAGE, Permission.APPLICATION_ANY_READ,
-                                     Permission.WORKFLOW_DEFINITION_READ}),
+    Role.FINANCE_OFFICER: frozenset({Permission.PAYMENT_ANY_MANAGE, Permission.PAYMENT_ANY_READ,
+                                     Permission.APPLICATION_ANY_READ, Permission.WORKFLOW_DEFINITION_READ}),
     Role.AUDITOR: frozenset({
         Permission.APPLICATION_ANY_READ, Permission.AUDIT_LOG_READ, Permission.AUDIT_LOG_VERIFY,
-        Permission.CONTROL_ANY_MANAGE, Permission.WORKFLOW_DEFINITION_READ,
+        Permission.CONTROL_ANY_MANAGE, Permission.WORKFLOW_DEFINITION_READ, Permission.PAYMENT_ANY_READ,
     }),
     Role.ADMIN: frozenset({
         Permission.USER_ANY_MANAGE, Permission.PROGRAMME_SETTINGS_MANAGE, Permission.AUDIT_LOG_READ,

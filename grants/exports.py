@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timezone
@@ -60,8 +61,16 @@ def csv_response(rows: Iterable[Sequence], filename: str, first_row: Sequence[st
                 buffer.truncate()
         yield buffer.getvalue()
 
-    return Response(stream_with_context(generate()), mimetype="text/csv; charset=utf-8", headers={
+    return Response(stream_with_context(generate()), content_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def sheet_title(name) -> str:
+    """A sheet's name as Excel takes it: without [ ] : * ? / \\, at most 31 characters, cut between words."""
+    text = " ".join(re.sub(r"[\[\]:*?/\\]", " ", str(name)).split()) or "Sheet"
+    if len(text) > 31:
+        text = text[:31].rsplit(" ", 1)[0] if " " in text[:31] else text[:31]
+    return text
 
 
 def xlsx_response(rows: Iterable[Sequence], filename: str, first_row: Sequence[str], sheet_name: str) -> Response:
@@ -70,7 +79,7 @@ def xlsx_response(rows: Iterable[Sequence], filename: str, first_row: Sequence[s
     # constant_memory: rows are flushed to a temporary file as they are written.
     workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
                                          "strings_to_numbers": False})
-    sheet = workbook.add_worksheet(str(sheet_name)[:31])
+    sheet = workbook.add_worksheet(sheet_title(sheet_name))
     bold = workbook.add_format({"bold": True})
     formats = {Decimal: workbook.add_format({"num_format": "#,##0.00"}),
                datetime: workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),

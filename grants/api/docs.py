@@ -10,11 +10,17 @@ bp = Blueprint("api_docs", __name__, url_prefix="/api/docs")
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
+def _resolved(spec: dict, parameters: list[dict]) -> list[dict]:
+    """Parameters as written out, those given by reference (the ETag headers) included."""
+    shared = spec.get("components", {}).get("parameters", {})
+    return [shared.get(p["$ref"].rsplit("/", 1)[-1], {}) if "$ref" in p else p for p in parameters]
+
+
 def _operations(spec: dict) -> dict[str, list[dict]]:
     """The operations by tag, in the document's order."""
     found: dict[str, list[dict]] = {}
     for path, item in spec.get("paths", {}).items():
-        shared = item.get("parameters", [])
+        shared = _resolved(spec, item.get("parameters", []))
         for method in METHODS:
             if method not in item:
                 continue
@@ -23,7 +29,7 @@ def _operations(spec: dict) -> dict[str, list[dict]]:
             found.setdefault((operation.get("tags") or ["API"])[0], []).append({
                 "method": method.upper(), "path": path, "summary": operation.get("summary", ""),
                 "description": operation.get("description", ""), "anchor": operation.get("operationId", path),
-                "parameters": [*shared, *operation.get("parameters", [])],
+                "parameters": [*shared, *_resolved(spec, operation.get("parameters", []))],
                 "body": {kind: content.get("schema") for kind, content in body.items()},
                 "responses": operation.get("responses", {}), "secured": bool(operation.get("security"))})
     return found
@@ -35,5 +41,6 @@ def index():
     from grants.api.core import api
 
     spec = api.spec.to_dict()
-    return render_template("api/docs.html", spec=spec, operations=_operations(spec),
-                           schemas=spec.get("components", {}).get("schemas", {}))
+    schemas = {name: schema for name, schema in spec.get("components", {}).get("schemas", {}).items()
+               if name != "PaginationMetadata"}  # flask-smorest's page numbers: this API pages by cursor
+    return render_template("api/docs.html", spec=spec, operations=_operations(spec), schemas=schemas)

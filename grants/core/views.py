@@ -173,6 +173,10 @@ def register_bench_endpoints(app) -> None:
 
 
 def _error_page(code: int, title: str, message: str):
+    if request.path.startswith("/api/"):  # an address the API does not have: its errors are problem+json
+        response = jsonify({"type": "about:blank", "title": title, "status": code, "detail": message})
+        response.mimetype = "application/problem+json"
+        return response, code
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=title), code
     return render_template("errors/error.html", code=code, title=title, message=message), code

@@ -36,13 +36,13 @@ SVG_NS = "http://www.w3.org/2000/svg"
 def bar(key: str, title: str, labels: Sequence[str], series: dict[str, Sequence], *, horizontal: bool = False,
         formatter: Callable | None = None, narrow: bool = False) -> Markup:
     """Bars of one or more series over the labels (categories); narrow: for half the page's width."""
-    size = {"width": 560, "height": 400} if narrow else {}
+    size = {"width": 560, "height": 400, "legend_at_bottom_columns": 1} if narrow else {}
+    horizontal = horizontal or _crowded(labels, size.get("width", CONFIG["width"]))  # long labels read across
     if horizontal:
         size["height"] = max(size.get("height", CONFIG["height"]), 60 + 34 * len(labels))
-    width = size.get("width", CONFIG["width"])
     chart = (pygal.HorizontalBar if horizontal else pygal.Bar)(
         **{**CONFIG, **size, **_whole_steps(series)}, x_labels=list(labels), show_legend=len(series) > 1,
-        x_label_rotation=0 if horizontal or not _crowded(labels, width) else 30, value_formatter=formatter or _plain)
+        value_formatter=formatter or _plain)
     for name, values in series.items():
         chart.add(name, [_number(v) for v in values])
     return _svg(chart, key, title)
@@ -89,8 +89,8 @@ def _svg(chart, key: str, title: str) -> Markup:
         for child in list(defs):
             if child.tag in ("style", "script"):
                 defs.remove(child)
-    for comment in [c for c in tree if c.tag is ET.Comment]:
-        tree.remove(comment)
+    for stray in [c for c in tree if c.tag is ET.Comment or c.tag == "title"]:  # comments, pygal's "Pygal"
+        tree.remove(stray)
     for parent in tree.iter():
         for child in [c for c in parent if _for_tooltips(parent, c)]:
             parent.remove(child)
@@ -123,5 +123,7 @@ def stylesheet() -> str:
     tree = chart.render_tree()
     css = "\n".join(style.text or "" for defs in tree.findall("defs") for style in defs.findall("style"))
     scoped = re.sub(r"#chart-[0-9a-f-]+", f".{CLASS}", css)
-    # The chart fills the width it is given, keeping its proportions.
-    return scoped + f"\n.{CLASS}{{width:100%;height:auto;max-width:100%;display:block}}\n"
+    # The chart fills the width it is given, keeping its proportions; on a phone it keeps a readable size and
+    # its figure scrolls sideways.
+    return scoped + (f"\n.{CLASS}{{width:100%;height:auto;display:block;min-width:520px}}"
+                     f"\nfigure:has(> .{CLASS}){{overflow-x:auto}}\n")

@@ -3,8 +3,9 @@
 - Applications count from their submission (drafts are not applications yet): by state now, and by the kind of
   applicant on the day they were submitted (an informal group registered as a cooperative since counts as a group
   for what it sent before), with how many were awarded.
-- A decision is the first of: selected, reserve list, rejected, formally rejected. The success rate is the share
-  of decided applications that were awarded; the time to a decision counts days from the submission.
+- A decision is the first of: selected, reserve list, rejected, formally rejected; an application with an amount
+  awarded is decided and awarded. The success rate is the share of decided applications that were awarded; the
+  time to a decision counts days from the submission.
 - Money by month of the programme's calendar: awarded (the day an application was first selected), committed
   (agreements signed), paid (the day the bank paid), recovered (repayments of recovery cases).
 - Jobs: created within the period (a replacement is not a new job) and maintained at its end, by the enterprise's
@@ -23,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select, text
+from sqlalchemy import and_, case, func, or_, select, text
 
 from grants.applications.models import Application
 from grants.auth.models import Organisation, Programme
@@ -171,28 +172,36 @@ def _first(states: tuple[str, ...]):
 
 
 def decisions(scope: Scope, zone: ZoneInfo) -> tuple[int, int, Decimal | None, list[int]]:
-    """How many decided, how many of them awarded, the mean days to a decision and the days' buckets."""
+    """How many decided, how many of them awarded, the mean days to a decision and the days' buckets. An
+    application with an amount awarded counts as decided and awarded even where its history is not kept here
+    (one carried over from before the programme used Pomost)."""
     first = _first(DECISIONS)
     ids = _submitted(scope, zone).subquery()
     days = _days_between(first.c.at, Application.submitted_at)
+    won = Application.awarded_amount.is_not(None)
     buckets = [func.sum(case((and_(days > low, days <= high), 1), else_=0))
                for low, high in zip((-1, *DAY_BUCKETS), DAY_BUCKETS)]
     row = db.session.execute(
-        select(func.count(), func.sum(case((Application.awarded_amount.is_not(None), 1), else_=0)), func.avg(days),
-               *buckets, func.sum(case((days > DAY_BUCKETS[-1], 1), else_=0)))
+        select(func.sum(case((or_(first.c.at.is_not(None), won), 1), else_=0)), func.sum(case((won, 1), else_=0)),
+               func.avg(days), *buckets, func.sum(case((days > DAY_BUCKETS[-1], 1), else_=0)))
         .select_from(Application).join(ids, ids.c.id == Application.id)
-        .join(first, first.c.application_id == Application.id)).one()
+        .outerjoin(first, first.c.application_id == Application.id)).one()
     decided, awarded, mean, *counts = row
     mean_days = Decimal(str(mean)).quantize(Decimal("0.1")) if mean is not None else None
-    return decided, int(awarded or 0), mean_days, [int(n or 0) for n in counts]
+    return int(decided or 0), int(awarded or 0), mean_days, [int(n or 0) for n in counts]
 
 
 def money(scope: Scope, zone: ZoneInfo) -> dict[str, dict[str, Decimal]]:
+    """By month: awarded (the day first selected, else the agreement's signature, else the submission),
+    committed, paid, recovered."""
     start, end = scope.moments(zone)
     selected = _first(("selected",))
+    awarded_at = func.coalesce(selected.c.at, Agreement.signed_at, Application.submitted_at)
     queries = {
-        "awarded": _between(select(_month(selected.c.at, True), func.sum(Application.awarded_amount))
-                            .join(selected, selected.c.application_id == Application.id), selected.c.at, start, end),
+        "awarded": _between(select(_month(awarded_at, True), func.sum(Application.awarded_amount))
+                            .outerjoin(selected, selected.c.application_id == Application.id)
+                            .outerjoin(Agreement, Agreement.application_id == Application.id)
+                            .where(Application.awarded_amount.is_not(None)), awarded_at, start, end),
         "committed": _between(select(_month(Agreement.signed_at, True), func.sum(Agreement.award))
                               .join(Application, Application.id == Agreement.application_id)
                               .where(Agreement.signed_at.is_not(None)), Agreement.signed_at, start, end),

@@ -36,6 +36,11 @@ class Table:
         return {name: [row[i] for row in self.rows] for i, name in list(enumerate(self.header))[slice(*self.charted)]}
 
     @property
+    def empty(self) -> bool:
+        """No figure above zero: nothing to draw."""
+        return not any(value for row in self.rows for value in row[1:] if not isinstance(value, str))
+
+    @property
     def narrow(self) -> bool:
         """Drawn in half the page's width: bars over a few labels."""
         return self.chart == "bar" and len(self.rows) <= 8
@@ -50,7 +55,7 @@ def draw(table: Table, currency: str = "PLN"):
     formatter = partial(ui.money, currency=currency) if table.money else ui.decimal
     chart = {"bar": partial(charts.bar, narrow=table.narrow), "horizontal": partial(charts.bar, horizontal=True),
              "line": charts.line}.get(table.chart)
-    if chart is None or not table.rows:
+    if chart is None or table.empty:
         return None
     return chart(table.key, table.title, table.labels, table.series(), formatter=formatter)
 
@@ -63,7 +68,8 @@ def tables(d: Dashboard, locale: str) -> dict[str, Table]:
 
 def _summary(d: Dashboard) -> Table:
     totals = d.totals()
-    rows = [[_("Applications submitted"), d.submitted], [_("Decided"), d.decided], [_("Awarded"), d.awarded],
+    rows = [[_("Applications submitted"), d.submitted], [_("Decided"), d.decided],
+            [_("Applications awarded"), d.awarded],
             [_("Success rate (%)"), d.success_rate], [_("Mean days to a decision"), d.mean_days],
             [_("Budget of the calls"), d.budget], *[[str(label), totals.get(m, Decimal(0))]
                                                      for m, label in MEASURES.items()],

@@ -88,7 +88,8 @@ def export_rows(query) -> Iterator[list]:
         due = local_minute(row.due_at, zone)
         yield [row.agreement_number or "", row.call_title, row.title, row.organisation_name,
                str(PAYMENT_KINDS.get(row.kind, row.kind)), row.period, row.amount,
-               WORKFLOW.state(row.status).label(locale), due.date() if due else None, row.paid_on, row.payee or ""]
+               WORKFLOW.state(row.status).label(locale), due.date() if due else None, row.paid_on,
+               row.payee or _("the grantee")]
 
 
 def header() -> list[str]:
@@ -97,7 +98,7 @@ def header() -> list[str]:
 
 
 @bp.route("/")
-@require(Permission.PAYMENT_ANY_MANAGE)
+@require(Permission.PAYMENT_ANY_READ)
 def index():
     filters = Filters.from_args(request.args)
     locale = str(get_locale())
@@ -113,16 +114,16 @@ def index():
 
 
 @bp.route("/payments.csv")
-@require(Permission.PAYMENT_ANY_MANAGE)
+@require(Permission.PAYMENT_ANY_READ)
 def export_csv():
     return csv_response(export_rows(Filters.from_args(request.args).query()), "payments.csv", header())
 
 
 @bp.route("/payments.xlsx")
-@require(Permission.PAYMENT_ANY_MANAGE)
+@require(Permission.PAYMENT_ANY_READ)
 def export_xlsx():
     return xlsx_response(export_rows(Filters.from_args(request.args).query()), "payments.xlsx", header(),
                          _("Payments"))
 
 
-saved_filters.add_routes(bp, LIST_NAME, FILTER_KEYS, "all_payments.index", Permission.PAYMENT_ANY_MANAGE)
+saved_filters.add_routes(bp, LIST_NAME, FILTER_KEYS, "all_payments.index", Permission.PAYMENT_ANY_READ)

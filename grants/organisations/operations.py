@@ -171,12 +171,13 @@ def _conversion_errors(organisation: Organisation, fields: dict, changed_on: dat
     for name, message in check_rules(OrganisationType.SOCIAL_COOPERATIVE, {**fields, "founded_on": changed_on}, [],
                                      today).items():
         errors.setdefault(name, message)
-    earliest = max(filter(None, (organisation.founded_on, local_day(organisation.created_at))))
+    # A group may have registered before it joined the programme here; never before the day it gave as its start.
+    earliest = organisation.founded_on
     if changed_on is None:
         errors["changed_on"] = str(_l("Give the day of registration."))
     elif changed_on > today:
         errors["changed_on"] = str(_l("The day of registration cannot be in the future."))
-    elif changed_on < earliest:
+    elif earliest is not None and changed_on < earliest:
         errors["changed_on"] = str(_l("The day of registration cannot be before the group began (%(day)s).",
                                       day=format_date(earliest)))
     return errors

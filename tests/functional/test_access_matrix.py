@@ -21,7 +21,7 @@ PAGES = {
     "/dashboards/": {Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR},
     "/registry/grantees": {Role.PROGRAM_OFFICER},
     "/agreements/all/": {Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR},  # who reads any agreement
-    "/payments/all/": {Role.FINANCE_OFFICER},
+    "/payments/all/": {Role.FINANCE_OFFICER, Role.AUDITOR},  # auditors read every payment
     "/audit": {Role.AUDITOR, Role.ADMIN},
     "/admin/users": {Role.ADMIN},
     "/admin/programme": {Role.ADMIN},

@@ -177,8 +177,11 @@ def test_the_openapi_document_is_valid_31_and_readable_at_api_docs(client, db):
         "transitions" in path for path in document["paths"])
     page = client.get("/api/docs/").get_data(as_text=True)
     main = page[page.index("<main"):page.index("</main>")]
-    assert "GET" in main and "/api/v1/applications" in main and "<script" not in main
+    assert "GET" in main and "<code>/api/v1/applications</code>" in main and "<script" not in main
+    assert "/api/v1/api/v1" not in main and "Bearer &lt;token&gt;" in main and ">None<" not in main
     assert "cdn" not in page.lower() and "unpkg" not in page.lower()
+    missing = client.get("/api/v1/no-such-thing")
+    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
 
 
 def test_a_member_who_is_only_a_viewer_reads_but_does_not_change(client, db, applicants):

@@ -131,7 +131,9 @@ def test_bad_data_is_refused_by_its_field_and_changes_nothing(client, auth, db, 
 ])
 def test_a_day_in_the_future_or_before_the_group_is_a_field_error(client, auth, db, day, message):
     owner = factories.user(Role.APPLICANT, locale="en")
-    group = _group(owner, days_old=400)
+    group = _group(owner, days_old=30)  # it may have registered before it joined here, not before it began
+    group.founded_on = _today() - timedelta(days=400)
+    db.session.commit()
     auth.login(owner.email)
     response = _convert(auth, group, {**VALID, "changed_on": day(_today())})
     assert response.status_code == 422 and message in html.unescape(response.get_data(as_text=True))
