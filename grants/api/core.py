@@ -12,7 +12,7 @@ import binascii
 from collections.abc import Callable
 from functools import wraps
 
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Api, Blueprint
@@ -23,6 +23,7 @@ from grants.access import ACCESS_ATTR, PUBLIC, Permission, permissions_of
 from grants.api import tokens
 from grants.extensions import db
 from grants.types import utcnow
+from grants.web import problem
 
 VERSION = "v1"
 bp = Blueprint("api", __name__, url_prefix=f"/api/{VERSION}",
@@ -42,14 +43,6 @@ api = PomostApi()
 
 
 # --- signing in ---------------------------------------------------------------------------------------------
-
-def problem(status: int, title: str, **extra):
-    """An error as RFC 9457 problem details."""
-    response = jsonify({"type": "about:blank", "title": title, "status": status, **extra})
-    response.status_code = status
-    response.mimetype = "application/problem+json"
-    return response
-
 
 @bp.before_request
 def _sign_in():
@@ -119,8 +112,9 @@ def _http_error(error: HTTPException):
     data = getattr(error, "data", None) or {}
     body, title = {}, data.get("message") or error.name or "Error"
     if data.get("messages"):  # webargs: the fields that did not validate, by where they were sent
-        body["errors"] = {field: problems for fields_in in data["messages"].values()
-                          for field, problems in fields_in.items()}
+        body["errors"] = {}
+        for location, problems in data["messages"].items():  # a list: the whole of it (a body that is not JSON)
+            body["errors"].update(problems if isinstance(problems, dict) else {location: problems})
         title = _("Some fields are not valid.")
     return problem(error.code or 500, str(title), **body)
 
