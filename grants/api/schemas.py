@@ -59,7 +59,8 @@ class VersionSchema(Schema):
 
 
 class StepSchema(Schema):
-    state = fields.String(required=True)
+    state = fields.String(required=True, allow_none=True,
+                          metadata={"description": "Staff only: the workflow state (null in an applicant's steps)."})
     label = fields.String(required=True)
     at = fields.DateTime(required=True)
     trigger = fields.String(allow_none=True, metadata={"description": "Staff only: what was fired."})
