@@ -25,8 +25,16 @@ def _operations(spec: dict) -> dict[str, list[dict]]:
                 "description": operation.get("description", ""), "anchor": operation.get("operationId", path),
                 "parameters": [*shared, *operation.get("parameters", [])],
                 "body": {kind: content.get("schema") for kind, content in body.items()},
-                "responses": operation.get("responses", {}), "secured": bool(operation.get("security"))})
+                "responses": {code: _resolved(spec, answer)
+                              for code, answer in sorted(operation.get("responses", {}).items())},
+                "secured": bool(operation.get("security"))})
     return found
+
+
+def _resolved(spec: dict, response: dict) -> dict:
+    """A response as written, or the shared one it refers to (the errors: #/components/responses/NOT_FOUND …)."""
+    name = response.get("$ref", "").removeprefix("#/components/responses/")
+    return spec.get("components", {}).get("responses", {}).get(name, response) if name else response
 
 
 @bp.route("/")

@@ -10,7 +10,7 @@ from flask_smorest import abort
 from marshmallow import Schema, fields
 
 from grants.access import Permission, get_or_404
-from grants.api.core import WRITE, access, bp
+from grants.api.core import WRITE, access, answers, bp
 from grants.api.schemas import TransitionSchema
 from grants.engine.core import fire
 from grants.extensions import db
@@ -32,6 +32,7 @@ class FiredSchema(Schema):
 @bp.post("/<any(applications, payments, reports, controls, recoveries, jobs):kind>/<int:object_id>"
          "/transitions/<trigger>")
 @access(WRITE, Permission.ACCOUNT_SELF_MANAGE)
+@answers(404, 409)
 @bp.arguments(TransitionSchema)
 @bp.response(200, FiredSchema)
 @bp.doc(tags=["Transitions"], summary="Fire a workflow transition", description=(
