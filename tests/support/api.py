@@ -13,6 +13,7 @@ from typing import Any
 
 from grants.api import tokens
 from grants.auth.models import Membership, MembershipRole, Role, User
+from grants.evaluation.models import PoolMember
 from grants.extensions import db
 from tests import factories
 
@@ -64,8 +65,9 @@ def _submitted(call, organisation, owner, title: str):
 
 
 def build_world() -> World:
-    """Users of every role; a published call and a draft call (A's and B's call: the public sees only the first);
-    for each of the organisations A and B a draft and a submitted application. Committed."""
+    """Users of every role (the evaluator in the published call's pool); a published call and a draft call (A's
+    and B's "call": the public sees only the first); for each of the organisations A and B a draft and a submitted
+    application of the published call. Committed."""
     owner, stranger = factories.user(Role.APPLICANT), factories.user(Role.APPLICANT)
     users = {"owner": owner, "stranger": stranger, "viewer": factories.user(Role.APPLICANT),
              **{name: factories.user(role) for name, role in STAFF.items()}}
@@ -83,5 +85,6 @@ def build_world() -> World:
         }
     db.session.add(Membership(user=users["viewer"], organisation=objects["A"]["organisation"],
                               role=MembershipRole.VIEWER))
+    db.session.add(PoolMember(call_id=published.id, user_id=users["evaluator"].id))  # an evaluator of the call
     db.session.commit()
     return World(users=users, objects=objects)
