@@ -75,7 +75,7 @@ def handle_refusal(refusal: Refusal):
 # --- query arguments --------------------------------------------------------------------------------
 
 LAST_PAGE = 1_000_000
-LARGEST_ID = 2**62
+LARGEST_ID = 2**31 - 1  # ids are `integer` columns: PostgreSQL refuses a larger number in a query (a 500)
 
 
 def page_number(value: str) -> int:

@@ -30,6 +30,7 @@ from grants.auth.models import Membership, MembershipRole, Organisation
 from grants.calls.models import Call
 from grants.engine.core import history_of
 from grants.extensions import db
+from grants.web import LARGEST_ID
 from workflows import WORKFLOWS
 
 WORKFLOW = WORKFLOWS["application"]
@@ -37,9 +38,9 @@ ApplicationPage = page_schema(ApplicationSchema, "ApplicationPage")
 
 
 class ApplicationArgs(PageArgs):
-    call_id = fields.Integer(validate=validate.Range(1, 2**62), metadata={"description": "Only this call's."})
+    call_id = fields.Integer(validate=validate.Range(1, LARGEST_ID), metadata={"description": "Only this call's."})
     status = fields.String(validate=validate.OneOf(WORKFLOW.state_names), metadata={"description": "Only in it."})
-    organisation_id = fields.Integer(validate=validate.Range(1, 2**62))
+    organisation_id = fields.Integer(validate=validate.Range(1, LARGEST_ID))
 
 
 def _visible():

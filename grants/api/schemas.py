@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from grants.web import LARGEST_ID
+
 AMOUNT = {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$",
           "description": "An amount in the call's currency, as a decimal string (never a float)."}
 
@@ -78,8 +80,8 @@ class StepSchema(Schema):
 
 
 class NewApplicationSchema(Schema):
-    call_id = fields.Integer(required=True, validate=validate.Range(1, 2**62))
-    organisation_id = fields.Integer(required=True, validate=validate.Range(1, 2**62))
+    call_id = fields.Integer(required=True, validate=validate.Range(1, LARGEST_ID))
+    organisation_id = fields.Integer(required=True, validate=validate.Range(1, LARGEST_ID))
     title = fields.String(required=True, validate=validate.Length(1, 300))
 
 
