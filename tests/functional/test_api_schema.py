@@ -7,9 +7,10 @@ database with a few objects of every kind (tests/support/api.py). Half of the ge
 are steered to those objects, so calls reach real rows and get past the 404. Valid data (positive) and data that
 breaks the document (negative) both run: the second must be refused with a documented 4xx, never a 5xx.
 
-Before: a body that is not JSON answered 500; an applicant's timeline broke its schema (`state` null); unknown
-addresses under /api/v1 answered the web's HTML page; errors were documented as flask-smorest's JSON while
-problem+json was sent, and a catch-all `default` response hid which statuses an endpoint answers.
+Before: a body that is not JSON answered 500; on PostgreSQL so did every id above 2**31 - 1; an applicant's
+timeline broke its schema (`state` null); unknown addresses under /api/v1 answered the web's HTML page; errors
+were documented as flask-smorest's JSON while problem+json was sent, and a catch-all `default` response hid which
+statuses an endpoint answers.
 """
 from __future__ import annotations
 
