@@ -22,6 +22,7 @@ from grants.forms import CONTROL_CHARACTERS
 from grants.types import LARGEST_ID
 
 Render = Callable[[Refusal], Any]
+PROBLEM = "application/problem+json"
 
 
 def on_refusal(render: Render) -> None:
@@ -44,19 +45,24 @@ def _back() -> str:
     return url_for("core.home")
 
 
+def problem(status: int, title: str, **extra):
+    """An error as RFC 9457 problem details: how the API, and the pages to a client that asks for JSON, answer."""
+    response = jsonify({"type": "about:blank", "title": title, "status": status, **extra})
+    response.status_code = status
+    response.mimetype = PROBLEM
+    return response
+
+
 def handle_refusal(refusal: Refusal):
     db.session.rollback()
     locale = str(get_locale())
     if wants_json():
-        body = {"type": "about:blank", "title": refusal.text(locale), "status": refusal.status}
+        extra = {}
         if refusal.errors:
-            body["errors"] = {key: str(value) for key, value in refusal.errors.items()}
+            extra["errors"] = {key: str(value) for key, value in refusal.errors.items()}
         if len(refusal.messages) > 1:  # the conditions not met, one by one, as the page lists them
-            body["unmet"] = [Refusal(message).text(locale) for message in refusal.messages]
-        response = jsonify(body)
-        response.status_code = refusal.status
-        response.mimetype = "application/problem+json"
-        return response
+            extra["unmet"] = [Refusal(message).text(locale) for message in refusal.messages]
+        return problem(refusal.status, refusal.text(locale), **extra)
     flash(refusal.text(locale), "danger")
     render = g.pop("pomost_on_refusal", None)
     if render is not None:

@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 from sqlalchemy import false, select
 
 from grants.access import Permission, get_or_404, has_permission
-from grants.api.core import READ, WRITE, PageArgs, access, bp, page_schema, paged
+from grants.api.core import READ, WRITE, PageArgs, access, answers, bp, page_schema, paged
 from grants.api.schemas import (
     ApplicationDetailSchema,
     ApplicationSchema,
@@ -73,6 +73,7 @@ def _readable(application_id: int, for_update: bool = False) -> Application:
 
 @bp.get("/applications/<int:application_id>")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
+@answers(404)
 @bp.etag
 @bp.response(200, ApplicationDetailSchema)
 @bp.doc(tags=["Applications"], summary="An application with its answers", security=[{"token": []}])
@@ -82,6 +83,7 @@ def get_application(application_id: int):
 
 @bp.get("/applications/<int:application_id>/versions")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
+@answers(404)
 @bp.etag
 @bp.response(200, VersionSchema(many=True))
 @bp.doc(tags=["Applications"], summary="Its submitted versions, oldest first (frozen)", security=[{"token": []}])
@@ -91,6 +93,7 @@ def application_versions(application_id: int):
 
 @bp.get("/applications/<int:application_id>/timeline")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
+@answers(404)
 @bp.etag
 @bp.response(200, StepSchema(many=True))
 @bp.doc(tags=["Applications"], summary="What happened to it: staff see every transition, applicants the public "
@@ -107,6 +110,7 @@ def application_timeline(application_id: int):
 
 @bp.post("/applications")
 @access(WRITE, Permission.APPLICATION_OWN_MANAGE)
+@answers(404)
 @bp.arguments(NewApplicationSchema)
 @bp.response(201, ApplicationDetailSchema)
 @bp.doc(tags=["Applications"], summary="Open a draft for a published call", security=[{"token": []}])
@@ -125,6 +129,7 @@ def create_application(data):
 
 @bp.post("/applications/<int:application_id>/attachments/<requirement_id>")
 @access(WRITE, Permission.APPLICATION_OWN_MANAGE)
+@answers(404, 409)
 @bp.arguments(UploadFileSchema, location="files")
 @bp.response(201, AttachmentSchema)
 @bp.doc(tags=["Applications"], summary="Upload an attachment the call asks for (one of its required_attachments)",

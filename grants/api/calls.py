@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_login import current_user
 from sqlalchemy import select
 
-from grants.api.core import PageArgs, access, bp, page_schema, paged
+from grants.api.core import PageArgs, access, answers, bp, page_schema, paged
 from grants.api.schemas import CallSchema
 from grants.calls.models import Call
 from grants.calls.permissions import can_manage_call, get_call_or_404
@@ -27,6 +27,7 @@ def list_calls(args):
 
 @bp.get("/calls/<int:call_id>")
 @access(None)
+@answers(404)
 @bp.etag
 @bp.response(200, CallSchema)
 @bp.doc(tags=["Calls"], summary="A call (public)")

@@ -11,18 +11,22 @@ import base64
 import binascii
 from collections.abc import Callable
 from functools import wraps
+from http import HTTPStatus
 
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Api, Blueprint
+from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from grants.access import ACCESS_ATTR, PUBLIC, Permission, permissions_of
 from grants.api import tokens
+from grants.api.schemas import ProblemSchema
 from grants.extensions import db
 from grants.types import utcnow
+from grants.web import PROBLEM, problem
 
 VERSION = "v1"
 bp = Blueprint("api", __name__, url_prefix=f"/api/{VERSION}",
@@ -32,24 +36,30 @@ PAGE_LIMIT = 100
 
 
 class PomostApi(Api):
-    """flask-smorest's Api, leaving the web's error pages alone: its JSON errors serve the API's blueprint only."""
+    """flask-smorest's Api, leaving the web's error pages alone: its JSON errors serve the API's blueprint only.
+
+    The document lists every status an operation answers, each error as what it is (problem+json): no catch-all
+    `default` response stands in for an error nobody wrote down."""
+
+    ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _register_error_handlers(self):
         pass
+
+    def _register_responses(self):
+        for status in HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM)
+            self.spec.components.response(status.name, response, lazy=True)
 
 
 api = PomostApi()
 
 
 # --- signing in ---------------------------------------------------------------------------------------------
-
-def problem(status: int, title: str, **extra):
-    """An error as RFC 9457 problem details."""
-    response = jsonify({"type": "about:blank", "title": title, "status": status, **extra})
-    response.status_code = status
-    response.mimetype = "application/problem+json"
-    return response
-
 
 @bp.before_request
 def _sign_in():
@@ -110,7 +120,21 @@ def access(scope: str | None, *permissions: Permission) -> Callable:
 
         setattr(wrapped, ACCESS_ATTR, PUBLIC if scope is None else tuple(permissions))
         wrapped.api_scope = scope
-        return wrapped
+        # What is answered before the endpoint runs: 400 for a query with control characters (grants/web.py) or
+        # a body that is not JSON, 401 for a token unknown, expired or revoked (a public endpoint checks a token
+        # it is sent too), 429 over the token's limit, 403 for a read-only token or roles without the permissions.
+        return answers(*(400, 401, 429) if scope is None else (400, 401, 403, 429))(wrapped)
+
+    return decorator
+
+
+def answers(*statuses: int) -> Callable:
+    """Document errors an endpoint answers (each as problem+json), besides its arguments' 422 and the ETag's 304
+    that flask-smorest lists by itself."""
+    def decorator(view: Callable) -> Callable:
+        for status in statuses:
+            view = bp.alt_response(status, response=HTTPStatus(status).name)(view)
+        return view
 
     return decorator
 
@@ -119,8 +143,9 @@ def _http_error(error: HTTPException):
     data = getattr(error, "data", None) or {}
     body, title = {}, data.get("message") or error.name or "Error"
     if data.get("messages"):  # webargs: the fields that did not validate, by where they were sent
-        body["errors"] = {field: problems for fields_in in data["messages"].values()
-                          for field, problems in fields_in.items()}
+        body["errors"] = {}
+        for location, problems in data["messages"].items():  # a list: the whole of it (a body that is not JSON)
+            body["errors"].update(problems if isinstance(problems, dict) else {location: problems})
         title = _("Some fields are not valid.")
     return problem(error.code or 500, str(title), **body)
 
@@ -135,7 +160,8 @@ for _code in default_exceptions:
 class PageArgs(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, PAGE_LIMIT),
                            metadata={"description": "How many items, 1–100."})
-    cursor = fields.String(load_default=None, validate=validate.Length(max=40),
+    cursor = fields.String(load_default=None, validate=(validate.Length(max=40),
+                                                        validate.Regexp(r"^[A-Za-z0-9_-]*$")),
                            metadata={"description": "The `next_cursor` of the previous page."})
 
 

@@ -10,7 +10,7 @@ bp = Blueprint("api_docs", __name__, url_prefix="/api/docs")
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
-def _resolved(spec: dict, parameters: list[dict]) -> list[dict]:
+def _parameters(spec: dict, parameters: list[dict]) -> list[dict]:
     """Parameters as written out, those given by reference (the ETag headers) included."""
     shared = spec.get("components", {}).get("parameters", {})
     return [shared.get(p["$ref"].rsplit("/", 1)[-1], {}) if "$ref" in p else p for p in parameters]
@@ -20,7 +20,7 @@ def _operations(spec: dict) -> dict[str, list[dict]]:
     """The operations by tag, in the document's order."""
     found: dict[str, list[dict]] = {}
     for path, item in spec.get("paths", {}).items():
-        shared = _resolved(spec, item.get("parameters", []))
+        shared = _parameters(spec, item.get("parameters", []))
         for method in METHODS:
             if method not in item:
                 continue
@@ -29,10 +29,18 @@ def _operations(spec: dict) -> dict[str, list[dict]]:
             found.setdefault((operation.get("tags") or ["API"])[0], []).append({
                 "method": method.upper(), "path": path, "summary": operation.get("summary", ""),
                 "description": operation.get("description", ""), "anchor": operation.get("operationId", path),
-                "parameters": [*shared, *_resolved(spec, operation.get("parameters", []))],
+                "parameters": [*shared, *_parameters(spec, operation.get("parameters", []))],
                 "body": {kind: content.get("schema") for kind, content in body.items()},
-                "responses": operation.get("responses", {}), "secured": bool(operation.get("security"))})
+                "responses": {code: _resolved(spec, answer)
+                              for code, answer in sorted(operation.get("responses", {}).items())},
+                "secured": bool(operation.get("security"))})
     return found
+
+
+def _resolved(spec: dict, response: dict) -> dict:
+    """A response as written, or the shared one it refers to (the errors: #/components/responses/NOT_FOUND …)."""
+    name = response.get("$ref", "").removeprefix("#/components/responses/")
+    return spec.get("components", {}).get("responses", {}).get(name, response) if name else response
 
 
 @bp.route("/")

@@ -17,6 +17,16 @@ def nullable_amount() -> fields.Decimal:
     return fields.Decimal(as_string=True, places=2, allow_none=True, metadata=AMOUNT)  # apispec adds the null
 
 
+class ProblemSchema(Schema):
+    """An error, as RFC 9457 problem details (application/problem+json)."""
+
+    type = fields.String(required=True, metadata={"description": "Always about:blank: the status says it all."})
+    title = fields.String(required=True, metadata={"description": "What went wrong, in the caller's language."})
+    status = fields.Integer(required=True)
+    errors = fields.Dict(metadata={"description": "The fields that are not valid, each with what is wrong."})
+    unmet = fields.List(fields.String(), metadata={"description": "The conditions of a transition not met."})
+
+
 class CallSchema(Schema):
     id = fields.Integer(required=True)
     call_type = fields.String(required=True)
@@ -61,7 +71,8 @@ class VersionSchema(Schema):
 
 
 class StepSchema(Schema):
-    state = fields.String(required=True)
+    state = fields.String(required=True, allow_none=True,
+                          metadata={"description": "Staff only: the workflow state (null in an applicant's steps)."})
     label = fields.String(required=True)
     at = fields.DateTime(required=True)
     trigger = fields.String(allow_none=True, metadata={"description": "Staff only: what was fired."})

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import BigInteger
 
 from grants.access import Permission, get_or_404
-from grants.api.core import WRITE, access, bp
+from grants.api.core import WRITE, access, answers, bp
 from grants.api.schemas import TransitionSchema
 from grants.engine.core import fire
 from grants.extensions import db
@@ -34,6 +34,7 @@ class FiredSchema(Schema):
 @bp.post("/<any(applications, payments, reports, controls, recoveries, jobs):kind>/<int:object_id>"
          "/transitions/<trigger>")
 @access(WRITE, Permission.ACCOUNT_SELF_MANAGE)
+@answers(404, 409)
 @bp.arguments(TransitionSchema)
 @bp.response(200, FiredSchema)
 @bp.doc(tags=["Transitions"], summary="Fire a workflow transition", description=(

@@ -19,7 +19,7 @@ from grants.services import audit
 from grants.services.audit import AuditEntry
 from grants.services.storage import StorageError, get_storage
 from grants.ui import home_endpoint, is_safe_next
-from grants.web import row_id
+from grants.web import problem, row_id, wants_json
 from workflows import WORKFLOWS
 
 bp = Blueprint("core", __name__)
@@ -173,12 +173,8 @@ def register_bench_endpoints(app) -> None:
 
 
 def _error_page(code: int, title: str, message: str):
-    if request.path.startswith("/api/"):  # an address the API does not have: its errors are problem+json
-        response = jsonify({"type": "about:blank", "title": title, "status": code, "detail": message})
-        response.mimetype = "application/problem+json"
-        return response, code
-    if request.accept_mimetypes.best == "application/json":
-        return jsonify(error=title), code
+    if wants_json():  # the API (even at an address no route matches) and clients that ask for JSON
+        return problem(code, title)
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 

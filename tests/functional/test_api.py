@@ -196,3 +196,28 @@ def test_a_member_who_is_only_a_viewer_reads_but_does_not_change(client, db, app
     refused = client.post(f"/api/v1/applications/{applicants['mine'][0].id}/transitions/withdraw",
                           json={"version": applicants["mine"][0].version}, headers=_bearer(secret))
     assert refused.status_code == 403
+
+
+def test_a_body_that_is_not_json_and_an_address_no_route_has_answer_problem_documents(client, db, applicants):
+    writer = _token(applicants["owner"], write=True)
+    url = f"/api/v1/applications/{applicants['mine'][1].id}/transitions/withdraw"
+    broken = client.post(url, data=b"\x00{", content_type="application/json", headers=_bearer(writer))
+    assert broken.status_code == 400 and broken.mimetype == "application/problem+json"  # was a 500
+    assert broken.get_json()["errors"] == {"json": ["Invalid JSON body."]}
+    for method, address in (("GET", "/api/v1/applications/null"), ("GET", "/api/v1/nothing"), ("PUT", "/api/v1/calls")):
+        answer = client.open(address, method=method, headers=_bearer(writer))
+        assert answer.status_code in (404, 405) and answer.mimetype == "application/problem+json", address
+
+
+def test_an_id_no_id_column_holds_is_refused_before_the_database(client, db, applicants):
+    writer = _token(applicants["owner"], write=True)
+    too_big = 2**31  # PostgreSQL refused it in the query: a 500 there, 404 on SQLite
+    for address in (f"/api/v1/applications/{too_big}", f"/api/v1/calls/{too_big}",
+                    f"/api/v1/applications/{too_big}/transitions/withdraw"):
+        answer = client.open(address, method="POST" if "transitions" in address else "GET", json={"version": 1},
+                             headers=_bearer(writer))
+        assert answer.status_code == 404 and answer.mimetype == "application/problem+json", address
+    assert client.get(f"/api/v1/applications?call_id={too_big}", headers=_bearer(writer)).status_code == 422
+    made = client.post("/api/v1/applications", headers=_bearer(writer), json={
+        "call_id": too_big, "organisation_id": applicants["mine"][0].organisation_id, "title": "Za duży"})
+    assert made.status_code == 422 and set(made.get_json()["errors"]) == {"call_id"}
