@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, or_, select, text
 
 from grants.applications.models import Application
-from grants.auth.models import Organisation, Programme
+from grants.auth.models import Organisation, OrganisationKindChange, Programme
 from grants.calls.models import Call
 from grants.control.models import RecoveryCase, RecoveryRepayment
 from grants.engine.models import TransitionHistory
@@ -155,13 +155,29 @@ def by_state(scope: Scope, zone: ZoneInfo) -> dict[str, int]:
 
 def by_kind(scope: Scope, zone: ZoneInfo) -> dict[str, dict[str, int]]:
     """By the kind the applicant had on the day it submitted (a group that later registered as a cooperative
-    counts as a group for what it sent before)."""
+    counts as a group for what it sent before). Counted by today's kinds, then the few applications of
+    organisations whose kind changed are moved to the kind they had that day."""
     ids = _submitted(scope, zone).subquery()
-    each = (select(kind_on(Application.organisation_id, Application.submitted_at).label("kind"),
-                   case((Application.awarded_amount.is_not(None), 1), else_=0).label("awarded"))
-            .join(ids, ids.c.id == Application.id).subquery())
-    rows = db.session.execute(select(each.c.kind, func.count(), func.sum(each.c.awarded)).group_by(each.c.kind))
-    return {str(getattr(kind, "value", kind)): {"submitted": n, "awarded": int(won or 0)} for kind, n, won in rows}
+    won = case((Application.awarded_amount.is_not(None), 1), else_=0)
+    result: dict[str, dict[str, int]] = defaultdict(lambda: {"submitted": 0, "awarded": 0})
+    for kind, n, awarded in db.session.execute(
+            select(Organisation.type, func.count(), func.sum(won)).join(ids, ids.c.id == Application.id)
+            .join(Organisation, Organisation.id == Application.organisation_id).group_by(Organisation.type)):
+        result[_kind(kind)]["submitted"] += n
+        result[_kind(kind)]["awarded"] += int(awarded or 0)
+    changed = select(OrganisationKindChange.organisation_id).distinct()
+    for today, then, awarded in db.session.execute(
+            select(Organisation.type, kind_on(Application.organisation_id, Application.submitted_at), won)
+            .join(ids, ids.c.id == Application.id).join(Organisation, Organisation.id == Application.organisation_id)
+            .where(Application.organisation_id.in_(changed))):
+        for kind, step in ((_kind(today), -1), (_kind(then), 1)):
+            result[kind]["submitted"] += step
+            result[kind]["awarded"] += step * awarded
+    return {kind: counts for kind, counts in result.items() if counts["submitted"]}
+
+
+def _kind(kind) -> str:
+    return str(getattr(kind, "value", kind))
 
 
 def _first(states: tuple[str, ...]):

@@ -221,3 +221,21 @@ def test_an_id_no_id_column_holds_is_refused_before_the_database(client, db, app
     made = client.post("/api/v1/applications", headers=_bearer(writer), json={
         "call_id": too_big, "organisation_id": applicants["mine"][0].organisation_id, "title": "Za duży"})
     assert made.status_code == 422 and set(made.get_json()["errors"]) == {"call_id"}
+
+
+def test_a_page_of_the_list_costs_the_same_queries_for_few_or_many(client, db, applicants):
+    from tests.support.queries import recorded_statements
+
+    secret = _token(applicants["officer"])
+
+    def statements() -> int:
+        with recorded_statements(_db.engine) as seen:
+            assert client.get("/api/v1/applications?limit=50", headers=_bearer(secret)).status_code == 200
+        return len(seen)
+
+    few = statements()
+    for n in range(30):
+        factories.application(applicants["call"], owner=applicants["other"], status="submitted", number=f"M/{n}",
+                              submitted_at=utcnow())
+    _db.session.commit()
+    assert statements() == few
