@@ -15,7 +15,8 @@ def init_app(app) -> None:
     )
     app.config.setdefault("API_RATE_LIMIT", 600)
     api.init_app(app)
-    from grants.api import applications, calls, transitions  # noqa: F401 - their routes join the blueprint
+    # Each resource module's routes join the blueprint as it is imported.
+    from grants.api import applications, calls, figures, finance, organisations, registry, transitions  # noqa: F401
 
     api.register_blueprint(bp)
     from grants.extensions import csrf
