@@ -20,7 +20,11 @@ def init_app(app) -> None:
         calls,
         control,
         evaluation,
+        figures,
+        finance,
         jobs,
+        organisations,
+        registry,
         reporting,
         transitions,
     )

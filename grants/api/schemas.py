@@ -90,6 +90,9 @@ class TransitionSchema(Schema):
                              metadata={"description": "The object's version as last read: a change made "
                                                       "meanwhile refuses the transition (409)."})
     reason = fields.String(load_default=None, validate=validate.Length(max=5000))
+    code = fields.String(load_default=None, validate=validate.Length(max=12),
+                         metadata={"description": "A fresh code from the authenticator app, where the transition "
+                                                  "asks for it (approving a payment, for a person who uses one)."})
 
 
 class AttachmentSchema(Schema):

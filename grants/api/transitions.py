@@ -3,27 +3,33 @@ object is loaded (and locked) only if the caller may read it (404 otherwise), th
 role and relation, the guards and the version the caller last read."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
+from flask import request
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
 from marshmallow import Schema, fields
-from sqlalchemy import BigInteger
 
 from grants.access import Permission, get_or_404
 from grants.api.core import WRITE, access, answers, bp
 from grants.api.schemas import TransitionSchema
+from grants.auth.operations import confirm_second_factor
 from grants.engine.core import fire
 from grants.extensions import db
 
-# URL name → (model, the area's check of who may read one, what the web does after firing, if anything)
-OBJECTS: dict[str, tuple[type, Callable, Callable | None]] = {}
+# URL name → (model, the area's check of who may read one, what the web does after firing if anything, the
+# triggers that ask for the second factor again)
+OBJECTS: dict[str, tuple[type, Callable, Callable | None, frozenset[str]]] = {}
 
 
-def register_object(name: str, model: type, can_read: Callable, after: Callable | None = None) -> None:
+def register_object(name: str, model: type, can_read: Callable, after: Callable | None = None, *,
+                    step_up: Iterable[str] = ()) -> None:
     """Let the API fire the transitions of a workflow object; each area registers its own. `after(obj, trigger,
-    user)` does in the same transaction what the web's page does besides firing (e.g. release held payments)."""
-    OBJECTS[name] = (model, can_read, after)
+    user)` does in the same transaction what the web's page does besides firing (e.g. release held payments).
+    `step_up`: the triggers for which the web asks a person who uses a second factor for a fresh code (approving
+    a payment); the API asks for it too, as `code`."""
+    OBJECTS[name] = (model, can_read, after, frozenset(step_up))
 
 
 class FiredSchema(Schema):
@@ -41,14 +47,18 @@ class FiredSchema(Schema):
     "As the web's buttons: the engine checks the caller's role and relation, then the conditions. A refusal is "
     "problem+json: 403 for a role that may not, 422 with `unmet` listing the conditions not met, 409 when the "
     "object changed since the version sent or its state has moved on. The workflows and their triggers are "
-    "described at /workflows."), security=[{"token": []}])
+    "described at /workflows. Approving a payment asks a person who uses a second factor for a fresh `code`, "
+    "as the web does."), security=[{"token": []}])
 def fire_transition(data, kind: str, object_id: int, trigger: str):
     if kind not in OBJECTS:
         abort(404)
-    model, can_read, after = OBJECTS[kind]
-    if not isinstance(model.__table__.c.id.type, BigInteger) and object_id > 2**31 - 1:
-        abort(404)  # more than its 32-bit id column holds: no such row (not a database error)
+    model, can_read, after, step_up = OBJECTS[kind]
     obj = get_or_404(model, object_id, can_read, for_update=True)
+    if trigger in step_up and current_user.totp_enabled and \
+            not confirm_second_factor(current_user, data.get("code"), request.remote_addr):
+        db.session.commit()  # the wrong code counts towards the sign-in lock, as in the web
+        abort(422, message=_("Approving a payment asks for the code from your authenticator app again; that code "
+                             "was not right."))
     fire(obj, trigger[:60], current_user, data.get("reason"), expected_version=data["version"])
     if after is not None:
         after(obj, trigger[:60], current_user)

@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from grants.auth.models import INVITED_PASSWORD_PREFIX, LoginAttempt, Role, RoleAssignment, User
 from grants.errors import Refusal
 from grants.extensions import db
-from grants.locking import lock
+from grants.locking import lock, mark_locked
 from grants.services import audit
 from grants.types import utcnow
 
@@ -229,6 +229,15 @@ def verify_totp(user: User, code: str, remote_addr: str | None) -> bool:
         audit.record("auth:totp:failed", obj=user, data={"remote_addr": remote_addr})
         return False
     return True
+
+
+def confirm_second_factor(user: User, code: str, remote_addr: str | None) -> bool:
+    """The user's code asked again before a weighty act (approving a payment), checked and spent as at sign-in
+    (the account's row locked by id alone). The caller commits a refusal too: a wrong code counts towards the
+    sign-in lock."""
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    mark_locked(user)
+    return verify_totp(user, (code or "").strip(), remote_addr)
 
 
 def _spend_step(user: User, step: int) -> bool:

@@ -27,7 +27,7 @@ from grants.finance.forms import (
     ScanForm,
 )
 from grants.finance.models import AgreementFile
-from grants.finance.permissions import can_prepare_agreement, can_read_agreement, is_applicant_side
+from grants.finance.permissions import SHOWN_FROM, can_prepare_agreement, can_read_agreement, is_applicant_side
 from grants.forms import BaseForm
 from grants.services import uploads
 from grants.types import utcnow
@@ -37,7 +37,6 @@ from workflows.payment import WORKFLOW as PAYMENT
 from workflows.support import BRIDGING_EXTENSION, PACKAGE_ITEM
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
-SHOWN_FROM = ("selected", "agreement", "implementation", "settlement", "durability", "recovery", "closed", "cancelled")
 
 
 def shown_application(application_id: int, check=can_read_agreement) -> Application:

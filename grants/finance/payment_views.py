@@ -11,7 +11,7 @@ from sqlalchemy import select
 from grants.access import Permission, get_or_404, require
 from grants.applications.forms import TransitionForm
 from grants.auth.models import User
-from grants.auth.operations import verify_totp
+from grants.auth.operations import confirm_second_factor
 from grants.engine.core import available_actions, fire, history_of
 from grants.extensions import db
 from grants.finance import payments as queries
@@ -19,7 +19,6 @@ from grants.finance.agreements import PAYMENT_KINDS
 from grants.finance.models import Payment
 from grants.finance.permissions import can_read_payments
 from grants.finance.workflow import HOLD_LABELS, holds
-from grants.locking import mark_locked
 from grants.web import on_refusal, page_number
 from workflows import WORKFLOWS
 
@@ -76,13 +75,6 @@ def show(payment_id: int):
     return _page(get_or_404(Payment, payment_id, can_read_payments))
 
 
-def _second_factor() -> bool:
-    """The approver's code, checked and spent as at sign-in (the account's row locked by id alone)."""
-    db.session.execute(select(User.id).where(User.id == current_user.id).with_for_update())
-    mark_locked(current_user)
-    return verify_totp(current_user, request.form.get("code", "").strip(), request.remote_addr)
-
-
 @bp.route("/<int:payment_id>/actions/<trigger>", methods=["POST"])
 @require(Permission.PAYMENT_ANY_MANAGE)
 def act(payment_id: int, trigger: str):
@@ -92,7 +84,8 @@ def act(payment_id: int, trigger: str):
         flash(_("The page was out of date; here it is again."), "warning")
         return redirect(url_for("payments.show", payment_id=payment.id), 303)
     on_refusal(lambda refusal: _page(payment, form, refusal.status or 422))
-    if trigger == "approve" and current_user.totp_enabled and not _second_factor():
+    if trigger == "approve" and current_user.totp_enabled and \
+            not confirm_second_factor(current_user, request.form.get("code", ""), request.remote_addr):
         db.session.commit()  # the failed code counts towards the sign-in lock, as at sign-in
         flash(_("Approving a payment asks for the code from your authenticator app again; that code was not "
                 "right."), "danger")

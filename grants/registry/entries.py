@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import contains_eager
 
 from grants.access import membership_role
@@ -147,18 +147,27 @@ def _matching(term: str):
     return and_(*(RegistryEntry.search_text.contains(word, autoescape=True) for word in words))
 
 
-def search(filters: Filters, number: int) -> dict[str, Any]:
+def found(filters: Filters) -> Select | None:
+    """The published entries the filters match (with their organisations), in no order; None for a search of
+    symbols alone, which nothing can match."""
     query = (select(RegistryEntry).join(RegistryEntry.organisation).options(contains_eager(RegistryEntry.organisation))
              .where(RegistryEntry.published))  # as the partial index says it: its rows in its order
     if filters.q:
         matching = _matching(filters.q)
-        if matching is None:  # only symbols: nothing can match them
-            return {"entries": [], "total": 0, "more": False, "number": 1, "pages": 1}
+        if matching is None:
+            return None
         query = query.where(matching)
     for column, value in ((Organisation.type, filters.kind), (RegistryEntry.voivodeship, filters.voivodeship),
                           (RegistryEntry.industry, filters.industry), (RegistryEntry.se_status, filters.se_status)):
         if value:
             query = query.where(column == value)
+    return query
+
+
+def search(filters: Filters, number: int) -> dict[str, Any]:
+    query = found(filters)
+    if query is None:  # only symbols: nothing can match them
+        return {"entries": [], "total": 0, "more": False, "number": 1, "pages": 1}
     # Counted up to a limit: "more than 1,000" tells a person to narrow the search, and counting every match of
     # a common word over a large registry would cost more than the page itself.
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).limit(COUNT_LIMIT + 1)
@@ -177,6 +186,13 @@ def shown_to(user, entry_id: int) -> RegistryEntry | None:
     if entry is None or not (entry.published or is_owner(user, entry.organisation)):
         return None
     return entry
+
+
+def shown_contact(entry: RegistryEntry) -> dict[str, str]:
+    """The contact details the owner chose to show, of those given: address, email, phone, website."""
+    ticked = {"address": entry.show_address and entry.organisation.address, "email": entry.show_email and entry.email,
+              "phone": entry.show_phone and entry.phone, "website": entry.show_website and entry.website}
+    return {name: value for name, value in ticked.items() if value}
 
 
 def grants_of(organisation: Organisation) -> list[tuple[str, str, str | None, Any]]:

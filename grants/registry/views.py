@@ -87,9 +87,8 @@ def show(entry_id: int):
     if entry is None:
         abort(404)
     return render_template("registry/entry.html", entry=entry, organisation=entry.organisation,
-                           grants=ops.grants_of(entry.organisation), owner=ops.is_owner(current_user,
-                                                                                        entry.organisation),
-                           **_labels())
+                           grants=ops.grants_of(entry.organisation), contact=ops.shown_contact(entry),
+                           owner=ops.is_owner(current_user, entry.organisation), **_labels())
 
 
 def _form_page(organisation: Organisation, form: EntryForm, status: int = 200):

@@ -88,3 +88,21 @@ def build_world() -> World:
     db.session.add(PoolMember(call_id=published.id, user_id=users["evaluator"].id))  # an evaluator of the call
     db.session.commit()
     return World(users=users, objects=objects)
+
+
+def every_page(client, url: str, secret: str | None = None, limit: int = 2) -> list[dict]:
+    """Every item of a list, following its cursor page by page (each id once, or the test fails)."""
+    headers = bearer(secret) if secret else {}
+    items, cursor = [], None
+    while True:
+        joiner = "&" if "?" in url else "?"
+        response = client.get(f"{url}{joiner}limit={limit}" + (f"&cursor={cursor}" if cursor else ""),
+                              headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        page = response.get_json()
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len({item["id"] for item in items}) == len(items)
+    return items

@@ -16,7 +16,8 @@ EXPECTED_PUBLIC = {
     "auth.register", "auth.confirm_email", "auth.accept_invitation", "organisations.accept", "calls.index",
     "calls.detail",
     "call_documents.download", "registry.index", "registry.show", "registry.analytics", "registry.analytics_download",
-    "dashboards.stylesheet", "api.list_calls", "api.get_call", "api_docs.index",
+    "dashboards.stylesheet", "api.list_calls", "api.get_call", "api.list_registry", "api.get_registry_entry",
+    "api_docs.index",
 }
 
 
