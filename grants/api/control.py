@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import false, select
 
 from grants.access import Permission, get_or_404, has_permission
-from grants.api.core import READ, PageArgs, access, bp, page_schema, paged
+from grants.api.core import READ, PageArgs, access, answers, bp, page_schema, paged
 from grants.api.schemas import amount
 from grants.api.transitions import register_object
 from grants.applications.models import Application
@@ -101,6 +101,7 @@ def list_controls(args):
 
 @bp.get(f"/controls/<{ROW_ID}:control_id>")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
+@answers(404)
 @bp.etag
 @bp.response(200, ControlDetailSchema)
 @bp.doc(tags=["Controls"], summary="A control with its findings, recommendations and the grantee's answers",
@@ -188,6 +189,7 @@ def list_recoveries(args):
 
 @bp.get(f"/recoveries/<{ROW_ID}:case_id>")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
+@answers(404)
 @bp.etag
 @bp.response(200, RecoveryDetailSchema)
 @bp.doc(tags=["Recoveries"], summary="A recovery case with its repayments and what it owes today",

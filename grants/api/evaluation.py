@@ -10,7 +10,7 @@ from flask_smorest import abort
 from marshmallow import Schema, fields
 
 from grants.access import Permission, get_or_404
-from grants.api.core import READ, access, bp
+from grants.api.core import READ, access, answers, bp
 from grants.applications.models import Application
 from grants.applications.permissions import is_staff_view
 from grants.evaluation import operations as ops
@@ -59,6 +59,7 @@ def _shown(card: Scorecard, number: int, staff: bool, criteria: list[dict], comm
 
 @bp.get(f"/applications/<{ROW_ID}:application_id>/scorecards")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
+@answers(404)
 @bp.etag
 @bp.response(200, ScorecardsSchema)
 @bp.doc(tags=["Applications"], summary="The submitted scorecards behind its result", description=(

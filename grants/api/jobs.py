@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from grants.access import Permission, get_or_404
-from grants.api.core import READ, PageArgs, access, bp, page_schema, paged
+from grants.api.core import READ, PageArgs, access, answers, bp, page_schema, paged
 from grants.api.schemas import amount
 from grants.api.transitions import register_object
 from grants.applications.models import Application
@@ -63,6 +63,7 @@ def _row(job: Job) -> dict:
 
 @bp.get("/jobs")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
+@answers(404)
 @bp.etag
 @bp.arguments(JobArgs, location="query")
 @bp.response(200, JobPage)
@@ -79,6 +80,7 @@ def list_jobs(args):
 
 @bp.get(f"/jobs/<{ROW_ID}:job_id>")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
+@answers(404)
 @bp.etag
 @bp.response(200, JobDetailSchema)
 @bp.doc(tags=["Jobs"], summary="A job", security=[{"token": []}])

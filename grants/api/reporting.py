@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import false, select
 
 from grants.access import Permission, get_or_404, has_permission
-from grants.api.core import READ, PageArgs, access, bp, page_schema, paged
+from grants.api.core import READ, PageArgs, access, answers, bp, page_schema, paged
 from grants.api.transitions import register_object
 from grants.applications.models import Application
 from grants.auth.models import Membership
@@ -96,6 +96,7 @@ def list_reports(args):
 
 @bp.get(f"/reports/<{ROW_ID}:report_id>")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
+@answers(404)
 @bp.etag
 @bp.response(200, ReportDetailSchema)
 @bp.doc(tags=["Reports"], summary="A report with the answers its page shows the caller", security=[{"token": []}])

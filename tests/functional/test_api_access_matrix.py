@@ -27,6 +27,18 @@ from tests.support.api import PDF, ROLES, bearer, build_world
 READERS = ("officer", "finance", "auditor")
 APPLICATION_READ = {"*": "404", "owner": "200 404", "viewer": "200 404", "stranger": "404 200",
                     **dict.fromkeys(READERS, "200")}
+# What follows a grant (its reports, controls, recovery cases, jobs, the scorecards behind its result) is read, as on
+# the web, by the grantee's members (a viewer too) and by the same staff; evaluators and administrators get 404.
+GRANT_READ = APPLICATION_READ
+GRANT_LIST = {"*": "200 -", "owner": "200 A", "viewer": "200 A", "stranger": "200 B",
+              **dict.fromkeys(READERS, "200 AB")}
+
+
+def staff_fire(*who: str) -> dict[str, str]:
+    """A transition staff fire: 200 for the roles named, 403 for whoever else reads the object, 404 for the rest."""
+    return {"*": "404", "owner": "403 404", "viewer": "403 404", "stranger": "404 403",
+            **dict.fromkeys(READERS, "403"), **dict.fromkeys(who, "200")}
+
 
 MATRIX: dict[str, dict[str, str]] = {
     # The public's calls are the published ones (A's call); officers see drafts too (B's call).
@@ -43,11 +55,31 @@ MATRIX: dict[str, dict[str, str]] = {
         "*": "403", "owner": "201 404", "viewer": "403 404", "stranger": "404 201"},
     "POST /applications/{object_id}/transitions/withdraw": {
         "*": "404", "owner": "200 404", "viewer": "403 404", "stranger": "404 200", **dict.fromkeys(READERS, "403")},
+    # Staff read the scorecards behind any result; the applicant's members once the results are published (they
+    # are here), anonymised; an evaluator, even one who scored the grant, never through this page.
+    "GET /applications/{application_id}/scorecards": GRANT_READ,
+    "GET /reports": GRANT_LIST,
+    "GET /reports/{report_id}": GRANT_READ,
+    # The grantee's owners and editors submit; a viewer and staff read it and may not.
+    "POST /reports/{object_id}/transitions/submit": {
+        "*": "404", "owner": "200 404", "viewer": "403 404", "stranger": "404 200", **dict.fromkeys(READERS, "403")},
+    "GET /controls": GRANT_LIST,
+    "GET /controls/{control_id}": GRANT_READ,
+    "POST /controls/{object_id}/transitions/record_findings": staff_fire("auditor"),
+    "GET /recoveries": GRANT_LIST,
+    "GET /recoveries/{case_id}": GRANT_READ,
+    # Finance closes a case repaid in full; the auditor who opened it may not.
+    "POST /recoveries/{object_id}/transitions/close": staff_fire("finance"),
+    # A grant's jobs are listed by grant: A's here, which B's people do not read.
+    "GET /jobs": {"*": "404", "owner": "200 A", "viewer": "200 A", **dict.fromkeys(READERS, "200 A")},
+    "GET /jobs/{job_id}": GRANT_READ,
+    "POST /jobs/{object_id}/transitions/finance": staff_fire("finance"),
 }
 
 # What a list shows, by the names of the world's objects (the others of its kind may show or not); each item it
 # shows must open at the list's address + /{id}.
-LISTED = {"GET /calls": ("call",), "GET /applications": ("application",)}
+LISTED = {"GET /calls": ("call",), "GET /applications": ("application",), "GET /reports": ("report",),
+          "GET /controls": ("control",), "GET /recoveries": ("recovery",), "GET /jobs": ("job",)}
 
 # How an operation is called for organisation A's object and B's, where the names of its path parameters do not
 # say it (each {name_id} is the world's `name` of that organisation; a transition's {object_id} is the object
@@ -59,6 +91,10 @@ REQUESTS = {
     "POST /applications/{application_id}/attachments/{requirement_id}": lambda world, org: {
         "path": {"application_id": world.objects[org]["draft"].id, "requirement_id": "statute"},
         "data": {"file": (io.BytesIO(PDF), "statut.pdf")}},
+    "GET /applications/{application_id}/scorecards": lambda world, org: {
+        "path": {"application_id": world.objects[org]["grant"].id}},
+    "GET /recoveries/{case_id}": lambda world, org: {"path": {"case_id": world.objects[org]["recovery"].id}},
+    "GET /jobs": lambda world, org: {"query_string": {"application_id": world.objects[org]["grant"].id}},
 }
 SINGULAR = {"recoveries": "recovery"}
 PROBLEM_KEYS = {"type", "title", "status", "errors", "unmet"}

@@ -44,13 +44,17 @@ def world(app, db):
 
 
 def _steer(world):
-    """Hooks that replace, half of the time, generated ids and names with real ones of the world's (and a version
-    an object may have), so that calls reach real rows and get past the 404 to what the endpoint does."""
-    applications = [o[k].id for o in world.objects.values() for k in ("draft", "application")]
-    real = {"call_id": [o["call"].id for o in world.objects.values()],
-            "organisation_id": [o["organisation"].id for o in world.objects.values()],
-            "application_id": applications, "object_id": applications, "requirement_id": ["statute"],
-            "kind": sorted(OBJECTS), "version": [1, 2, 3],
+    """Hooks that replace, half of the time, generated ids and names in paths, queries and bodies with real ones of
+    the world's (and a version an object may have), so that calls reach real rows and get past the 404 to what the
+    endpoint does."""
+    def ids(*names: str) -> list[int]:
+        return [o[name].id for o in world.objects.values() for name in names]
+
+    applications = ids("draft", "application", "grant")
+    real = {"call_id": ids("call"), "organisation_id": ids("organisation"), "application_id": applications,
+            "report_id": ids("report"), "control_id": ids("control"), "case_id": ids("recovery"),
+            "job_id": ids("job"), "object_id": applications + ids("report", "control", "recovery", "job"),
+            "requirement_id": ["statute"], "kind": sorted(OBJECTS), "version": [1, 2, 3],
             "trigger": sorted({t.trigger for w in WORKFLOWS.values() for t in w.transitions})}
 
     def steered(values):
@@ -62,10 +66,13 @@ def _steer(world):
     def flatmap_path_parameters(_context, parameters):
         return steered(parameters)
 
+    def flatmap_query(_context, query):
+        return steered(query)
+
     def flatmap_body(_context, body):
         return steered(body)
 
-    return flatmap_path_parameters, flatmap_body
+    return flatmap_path_parameters, flatmap_query, flatmap_body
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=lambda m: m.value)

@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from grants.api import tokens
 from grants.auth.models import Membership, MembershipRole, Role, User
 from grants.evaluation.models import PoolMember
 from grants.extensions import db
+from grants.types import utcnow
 from tests import factories
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 STATUTE = {"id": "statute", "name": {"pl": "Statut", "en": "Statute"}, "types": ["application/pdf"]}
+CRITERIA = [{"id": "need", "name": {"pl": "Potrzeba", "en": "Need"}, "max_points": 40, "weight": "1",
+             "section_min": None}]
+WHY = "Uzasadnienie wystarczająco długie, by je przyjąć."
 
 # Who calls: nobody, the owner of organisation A, a member of A who only reads (viewer), the owner of B (an
 # applicant of another organisation), and one user of each staff role.
@@ -64,10 +70,68 @@ def _submitted(call, organisation, owner, title: str):
     return application
 
 
+def _grants(users: dict[str, User], organisations: dict[str, Any]) -> dict[str, Any]:
+    """A's and B's grant of a job-creation call, as the web makes one: scored by two evaluators (the world's one of
+    them), the results published, then signed (an agreement for two jobs) and running."""
+    from grants.evaluation import operations as evaluation
+    from grants.evaluation import results
+
+    officer = users["officer"]
+    call = factories.call("job_support", title="Miejsca pracy", criteria=CRITERIA,
+                          parameters={"justification_min_chars": 20})
+    evaluators = (users["evaluator"], factories.user(Role.EVALUATOR))
+    for person in evaluators:
+        evaluation.add_to_pool(call, person, officer)
+    grants = {}
+    for key, organisation in organisations.items():
+        grant = factories.application(call, organisation, status="merit_review", number=f"G/{key}",
+                                      title=f"Dwa miejsca pracy {key}", requested="70424.00", submitted_at=utcnow())
+        for person in evaluators:
+            card = evaluation.assign(grant, person, officer)
+            evaluation.declare(card, person, "pl")
+            evaluation.save(card, person, {"need": 30}, {"need": WHY}, True, "Komentarz.")
+            evaluation.submit(card, person)
+        grants[key] = grant
+    results.publish(results.compute(call, officer), officer)
+    for grant in grants.values():
+        assert grant.status == "selected", grant.status
+        grant.status = "implementation"  # the agreement signed, as factories.application puts one there
+        factories.agreement(grant, starts_on=utcnow().date() - timedelta(days=30), award="70424.00",
+                            schedule_model="job_grant_and_bridging", jobs=["1", "1"],
+                            rates={"job_create": "35212.00"})
+    return grants
+
+
+def _grant_objects(grant, users: dict[str, User]) -> dict[str, Any]:
+    """What follows a running grant: a report drafted (complete, to submit), a control in progress with a finding,
+    a recovery case repaid in full (to close), a job created (to finance)."""
+    from grants.control import controls, recovery
+    from grants.engine.core import fire
+    from grants.reporting.models import Report
+    from grants.support.models import Job
+
+    auditor, today = users["auditor"], recovery.local_today()
+    report = Report(application_id=grant.id, period="2026-01", status="draft", answers={"summary": "Gotowe."},
+                    due_at=utcnow() + timedelta(days=10), starts_on=today - timedelta(days=40),
+                    ends_on=today - timedelta(days=10))
+    job = Job(application_id=grant.id, person_name="Jan Kowalski", pesel="85041201238", eligibility="unemployed",
+              fte=Decimal("1"), starts_on=today - timedelta(days=20), status="created")
+    db.session.add_all([report, job])
+    control = controls.ad_hoc(grant, auditor, today, "Faktury i sprzęt")
+    fire(control, "start", auditor)
+    controls.add_finding(control, auditor, "Brak tablicy informacyjnej.", "Umieścić tablicę.",
+                         today + timedelta(days=14))
+    case = recovery.open_case(grant, auditor, Decimal("1000.00"), "art252", "undue", None, "Nadwyżka.")
+    fire(case, "notify", auditor, served_on=today - timedelta(days=2))
+    recovery.record_repayment(case, users["finance"], today, Decimal("1000.00"), "ZWROT/1")
+    return {"grant": grant, "report": report, "control": control, "recovery": case, "job": job}
+
+
 def build_world() -> World:
     """Users of every role (the evaluator in the published call's pool); a published call and a draft call (A's
     and B's "call": the public sees only the first); for each of the organisations A and B a draft and a submitted
-    application of the published call. Committed."""
+    application of the published call, and a running grant of a job-creation call (its scorecards submitted and
+    results published) with a report, a control, a recovery case and a job. Committed."""
     owner, stranger = factories.user(Role.APPLICANT), factories.user(Role.APPLICANT)
     users = {"owner": owner, "stranger": stranger, "viewer": factories.user(Role.APPLICANT),
              **{name: factories.user(role) for name, role in STAFF.items()}}
@@ -86,6 +150,9 @@ def build_world() -> World:
     db.session.add(Membership(user=users["viewer"], organisation=objects["A"]["organisation"],
                               role=MembershipRole.VIEWER))
     db.session.add(PoolMember(call_id=published.id, user_id=users["evaluator"].id))  # an evaluator of the call
+    grants = _grants(users, {key: objects[key]["organisation"] for key in objects})
+    for key, grant in grants.items():
+        objects[key] |= _grant_objects(grant, users)
     db.session.commit()
     return World(users=users, objects=objects)
 
