@@ -75,10 +75,9 @@ def _csv(browser, key: str, query: str) -> list[list[str]]:
 
 def _same_as_the_dashboard(browser, figures: dict, query: str) -> None:
     rows = _csv(browser, "summary", query)
-    first, last = {}, dict(rows)  # "Awarded" is there twice: how many applications, then how much money
-    for name, value in rows:
-        first.setdefault(name, value)
-    for name, key in (("Applications submitted", "submitted"), ("Decided", "decided"), ("Awarded", "awarded"),
+    first = last = dict(rows)
+    for name, key in (("Applications submitted", "submitted"), ("Decided", "decided"),
+                      ("Applications awarded", "awarded"),
                       ("Reports overdue now", "overdue_reports"), ("Payments on hold now", "payments_on_hold")):
         assert figures[key] == int(first[name]), name
     for name, value in (("Success rate (%)", figures["success_rate"]),
