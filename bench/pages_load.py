@@ -120,6 +120,17 @@ def gunicorn(env: dict[str, str], workers: int, *extra: str):
         server.wait(10)
 
 
+def server_env(url: str, instance: str, **extra: str) -> dict[str, str]:
+    """The environment gunicorn serves the bench with: this database, plain-HTTP cookies, the bench's endpoints."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POMOST_")}
+    env.update({"POMOST_DATABASE_URL": url, "POMOST_SECRET_KEY": "bench-" + "x" * 40,
+                "POMOST_AUDIT_KEY": "bench-audit-" + "x" * 40, "POMOST_REQUIRE_STAFF_2FA": "false",
+                "POMOST_SESSION_COOKIE_SECURE": "false", "POMOST_REMEMBER_COOKIE_SECURE": "false",
+                "POMOST_STORAGE_PATH": instance + "/storage", "POMOST_BENCH_ENDPOINTS": "true",
+                "POMOST_MAIL_BACKGROUND": "false", **extra})
+    return env
+
+
 def check(name: str, url: str, cookie: str | None, authorization: str | None = None) -> None:
     """The load must hit the real page (200, signed in), not a redirect to the login form."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {}),
@@ -155,12 +166,7 @@ def main() -> None:
         started = time.perf_counter()
         ids = seed(url, owner_url, args.applications, instance)
         print(f"seeded {args.applications:,} applications in {time.perf_counter() - started:.0f} s")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("POMOST_")}
-        env.update({"POMOST_DATABASE_URL": url, "POMOST_SECRET_KEY": "bench-" + "x" * 40,
-                    "POMOST_AUDIT_KEY": "bench-audit-" + "x" * 40, "POMOST_REQUIRE_STAFF_2FA": "false",
-                    "POMOST_SESSION_COOKIE_SECURE": "false", "POMOST_REMEMBER_COOKIE_SECURE": "false",
-                    "POMOST_STORAGE_PATH": instance + "/storage", "POMOST_BENCH_ENDPOINTS": "true",
-                    "POMOST_MAIL_BACKGROUND": "false"})
+        env = server_env(url, instance)
         with gunicorn(env, 2) as (base, _server):
             applicant, officer, evaluator, finance = (login(base, ids[who])
                                                       for who in ("owner", "officer", "evaluator", "finance"))

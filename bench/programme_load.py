@@ -13,7 +13,6 @@ registry search and the dashboard; the API's lists within 0.8 × the signed-in J
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import sys
@@ -26,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.pages_load import BASELINE, PASSWORD, check, gunicorn, login, wrk  # noqa: E402
+from bench.pages_load import BASELINE, PASSWORD, check, gunicorn, login, server_env, wrk  # noqa: E402
 
 LIST_PAGE = "officer: one call's list page"
 JSON_REFERENCE = "reference: signed in, JSON"
@@ -160,12 +159,7 @@ def main() -> None:
         ids = seed(url, owner_url, args.applications, args.calls, instance)
         print(f"seeded {args.applications:,} applications in {args.calls} calls, {ids['agreements']:,} agreements, "
               f"{ids['payments']:,} payments in {time.perf_counter() - started:.0f} s")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("POMOST_")}
-        env.update({"POMOST_DATABASE_URL": url, "POMOST_SECRET_KEY": "bench-" + "x" * 40,
-                    "POMOST_AUDIT_KEY": "bench-audit-" + "x" * 40, "POMOST_REQUIRE_STAFF_2FA": "false",
-                    "POMOST_SESSION_COOKIE_SECURE": "false", "POMOST_REMEMBER_COOKIE_SECURE": "false",
-                    "POMOST_STORAGE_PATH": instance + "/storage", "POMOST_BENCH_ENDPOINTS": "true",
-                    "POMOST_MAIL_BACKGROUND": "false", "POMOST_API_RATE_LIMIT": "100000000"})
+        env = server_env(url, instance, POMOST_API_RATE_LIMIT="100000000")
         with gunicorn(env, 2) as (base, _server):
             officer = login(base, ids["officer"])
             bearer = f"Bearer {ids['token']}"
