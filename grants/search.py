@@ -53,7 +53,9 @@ def search_text(values: Iterable[str | None]) -> str:
     return _FIELD_SEPARATOR.join(fold(value) for value in values if value)
 
 
-FULL_TEXT_INDEXES = frozenset({"ix_registry_entry_search"})  # made by migrations, on PostgreSQL only
+# Made by migrations, on PostgreSQL only: the registry's full-text index, and the staff list's default order
+# (submitted newest first, drafts last: DESC NULLS LAST, which SQLite's indexes cannot say).
+FULL_TEXT_INDEXES = frozenset({"ix_registry_entry_search", "ix_application_submitted_desc"})
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

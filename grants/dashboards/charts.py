@@ -103,6 +103,8 @@ def _svg(chart, key: str, title: str) -> Markup:
     tree.insert(0, name)
     tree.set("aria-labelledby", f"chart-{key}-title")
     tree.set("role", "img")
+    if float((tree.get("viewBox") or "0 0 0 0").split()[2]) >= 800:  # a page-wide chart keeps more width on a phone
+        tree.set("class", f"{tree.get('class', '')} {CLASS}-wide".strip())
     tree.set("xmlns", SVG_NS)
     return Markup(ET.tostring(tree, encoding="unicode", short_empty_elements=True))
 
@@ -126,4 +128,5 @@ def stylesheet() -> str:
     # The chart fills the width it is given, keeping its proportions; on a phone it keeps a readable size and
     # its figure scrolls sideways.
     return scoped + (f"\n.{CLASS}{{width:100%;height:auto;display:block;min-width:520px}}"
+                     f"\n.{CLASS}-wide{{min-width:760px}}"
                      f"\nfigure:has(> .{CLASS}){{overflow-x:auto}}\n")

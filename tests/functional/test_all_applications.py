@@ -150,3 +150,12 @@ def test_a_day_no_application_has_is_no_filter_and_a_blank_name_is_refused(clien
                                                            "name": "   ", "query": "state=submitted"},
                         follow_redirects=True)
     assert "Give them a name." in blank.get_data(as_text=True)
+
+
+def test_a_large_list_counts_up_to_a_limit_and_says_so(client, auth, db, listed, monkeypatch):
+    from grants import listing
+
+    monkeypatch.setattr(listing, "COUNT_LIMIT", 1)
+    auth.login(listed["officer"].email)
+    page = client.get("/applications/all/").get_data(as_text=True)
+    assert "More than 1 applications: narrow the filters." in page and "R/1" in page and "J/1" in page
