@@ -74,7 +74,6 @@ def _sign_in():
     if token is None:
         return _unauthorised(_("The token is unknown, expired or revoked."))
     left, reset = tokens.spend(token, int(current_app.config["API_RATE_LIMIT"]), now)
-    db.session.commit()  # the count holds whatever the request does next
     g.api_token, g.api_limit = token, (max(left, 0), reset)
     g._login_user = token.user
     if left < 0:

@@ -77,9 +77,12 @@ def spend(token: ApiToken, limit: int, now: datetime) -> tuple[int, int]:
     """Count one request in the token's current minute, in one statement every worker shares.
     Returns (requests left this minute, seconds until the next minute); left < 0 means over the limit."""
     minute = int(now.timestamp()) // 60
-    counted = db.session.execute(
-        update(ApiToken).where(ApiToken.id == token.id)
-        .values(window_count=case((ApiToken.window_started == minute, ApiToken.window_count + 1), else_=1),
-                window_started=minute, last_used_at=now)
-        .returning(ApiToken.window_count).execution_options(synchronize_session=False)).scalar_one()
+    # Its own short transaction on its own connection: committed at once whatever the request does next, and the
+    # request's session keeps what it has loaded (the user, their memberships) instead of reading it again.
+    with db.engine.begin() as connection:
+        counted = connection.execute(
+            update(ApiToken).where(ApiToken.id == token.id)
+            .values(window_count=case((ApiToken.window_started == minute, ApiToken.window_count + 1), else_=1),
+                    window_started=minute, last_used_at=now)
+            .returning(ApiToken.window_count)).scalar_one()
     return limit - counted, 60 - int(now.timestamp()) % 60
