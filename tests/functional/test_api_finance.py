@@ -172,7 +172,9 @@ def test_the_preparer_never_approves_and_only_finance_fires(client, db, money):
     assert refused.status_code == 403 and refused.mimetype == "application/problem+json"
     assert _state(advance) == "requested"
     assert _fire(client, advance, "approve", token(money["approver"])).status_code == 403  # a read token
-    for name in ("owner", "officer", "auditor", "evaluator", "admin"):  # none of them handles payments
+    for name in ("owner", "officer", "auditor"):  # they read the payment, and none of them handles payments
+        assert _fire(client, advance, "approve", token(money[name], write=True)).status_code == 403, name
+    for name in ("stranger", "evaluator", "admin"):  # they do not even read it
         assert _fire(client, advance, "approve", token(money[name], write=True)).status_code == 404, name
     assert _state(advance) == "requested"
     approver = token(money["approver"], write=True)
