@@ -16,7 +16,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from grants.access import Permission, get_or_404
-from grants.api.core import READ, PageArgs, access, bp, page_schema, paged
+from grants.api.core import READ, PageArgs, access, answers, bp, page_schema, paged
 from grants.api.schemas import amount
 from grants.api.transitions import register_object
 from grants.applications.models import Application
@@ -100,6 +100,7 @@ def list_agreements(args):
 
 @bp.get("/agreements/<int:agreement_id>")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
+@answers(404)
 @bp.etag
 @bp.response(200, AgreementDetailSchema)
 @bp.doc(tags=["Agreements"], summary="An agreement", security=[{"token": []}])
@@ -124,6 +125,7 @@ def list_payments(args):
 
 @bp.get("/payments/<int:payment_id>")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
+@answers(404)
 @bp.etag
 @bp.response(200, PaymentSchema)
 @bp.doc(tags=["Payments"], summary="A payment", security=[{"token": []}])
