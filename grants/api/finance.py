@@ -28,9 +28,10 @@ from grants.finance.permissions import (
     shows_agreement,
     viewable_payments,
 )
+from grants.types import LARGEST_ID
 from workflows import WORKFLOWS
 
-ID = validate.Range(1, 2**62)
+ID = validate.Range(1, LARGEST_ID)  # what an id column holds: a larger one is 422, not a database error
 PAYMENT_WORKFLOW = WORKFLOWS["payment"]
 
 

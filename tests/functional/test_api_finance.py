@@ -108,6 +108,8 @@ def test_the_bank_account_only_in_the_agreement_itself_and_the_filters(client, d
     assert client.get(f"/api/v1/agreements?application_id={money['their_grant'].id}",
                       headers=bearer(owner)).get_json()["items"] == []
     assert client.get("/api/v1/agreements?call_id=0", headers=bearer(secret)).status_code == 422
+    for listed in ("agreements", "payments"):  # beyond what an id column holds: refused, not a database error
+        assert client.get(f"/api/v1/{listed}?application_id=2147483648", headers=bearer(secret)).status_code == 422
     assert client.get("/api/v1/agreements").status_code == 401
 
 
