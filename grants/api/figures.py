@@ -8,10 +8,11 @@ from decimal import Decimal
 from marshmallow import Schema, fields, post_load, validate
 
 from grants.access import Permission
-from grants.api.core import READ, access, bp
+from grants.api.core import READ, access, answers, bp
 from grants.api.schemas import AMOUNT
 from grants.calls.permissions import can_read_applications_of, get_call_or_404
 from grants.dashboards.figures import DAY_BUCKETS, PS_GROUPS, Dashboard, Scope, dashboard
+from grants.types import LARGEST_ID
 from workflows import WORKFLOWS
 
 MEASURES = ("awarded", "committed", "paid", "recovered")
@@ -24,7 +25,7 @@ def _money(description: str) -> fields.Decimal:
 
 
 class IndicatorArgs(Schema):
-    call_id = fields.Integer(validate=validate.Range(1, 2**62), metadata={"description": "Only this call's."})
+    call_id = fields.Integer(validate=validate.Range(1, LARGEST_ID), metadata={"description": "Only this call's."})
     start = fields.Date(data_key="from", validate=DAYS, metadata={"description": "From this day (the programme's "
                                                                                 "calendar)."})
     end = fields.Date(data_key="to", validate=DAYS, metadata={"description": "Until this day, included."})
@@ -116,6 +117,7 @@ def _figures(d: Dashboard) -> dict:
 
 @bp.get("/indicators")
 @access(READ, Permission.APPLICATION_ANY_READ)
+@answers(404)
 @bp.etag
 @bp.arguments(IndicatorArgs, location="query")
 @bp.response(200, IndicatorsSchema)

@@ -3,10 +3,11 @@
 - An agreement: to the grantee organisation's people (any role) and to program officers, finance officers and
   auditors, from the selection on (the agreement page, grants/finance/agreement_views.py); its bank account only
   in the agreement itself, as on that page (the web's lists do not show it).
-- A payment: to finance officers, every one (the payments pages); to whoever opens a grant's agreement page, that
-  grant's payments (its payment schedule).
-- Firing a payment's transition: finance officers only, with the engine's rules unchanged (the approver is never
-  the preparer) and, for approving, a fresh code from a person who uses a second factor, as in the web.
+- A payment: to finance officers and auditors, every one (the list of every call's payments); to whoever opens a
+  grant's agreement page, that grant's payments (its payment schedule).
+- Firing a payment's transition: finance officers only (whoever else reads the payment gets 403), with the
+  engine's rules unchanged (the approver is never the preparer) and, for approving, a fresh code from a person who
+  uses a second factor, as in the web.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from grants.access import Permission, get_or_404
-from grants.api.core import READ, PageArgs, access, bp, page_schema, paged
+from grants.api.core import READ, PageArgs, access, answers, bp, page_schema, paged
 from grants.api.schemas import amount
 from grants.api.transitions import register_object
 from grants.applications.models import Application
@@ -23,14 +24,14 @@ from grants.finance.agreements import PAYMENT_KINDS, SCHEDULE_LABELS
 from grants.finance.models import Agreement, Payment
 from grants.finance.permissions import (
     agreement_applications,
-    can_read_payments,
     can_view_payment,
     shows_agreement,
     viewable_payments,
 )
+from grants.types import LARGEST_ID
 from workflows import WORKFLOWS
 
-ID = validate.Range(1, 2**62)
+ID = validate.Range(1, LARGEST_ID)  # what an id column holds: a larger one is 422, not a database error
 PAYMENT_WORKFLOW = WORKFLOWS["payment"]
 
 
@@ -100,6 +101,7 @@ def list_agreements(args):
 
 @bp.get("/agreements/<int:agreement_id>")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
+@answers(404)
 @bp.etag
 @bp.response(200, AgreementDetailSchema)
 @bp.doc(tags=["Agreements"], summary="An agreement", security=[{"token": []}])
@@ -113,8 +115,8 @@ def get_agreement(agreement_id: int):
 @bp.arguments(PaymentArgs, location="query")
 @bp.response(200, PaymentPage)
 @bp.doc(tags=["Payments"], summary="Payments the caller may read", description=(
-    "Finance officers read every payment; the grantee's people, program officers and auditors read the payments "
-    "of the grants whose agreement they read (its payment schedule)."), security=[{"token": []}])
+    "Finance officers and auditors read every payment; the grantee's people and program officers read the "
+    "payments of the grants whose agreement they read (its payment schedule)."), security=[{"token": []}])
 def list_payments(args):
     query = (select(Payment).join(Application, Application.id == Payment.application_id)
              .where(viewable_payments(current_user)))
@@ -124,6 +126,7 @@ def list_payments(args):
 
 @bp.get("/payments/<int:payment_id>")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
+@answers(404)
 @bp.etag
 @bp.response(200, PaymentSchema)
 @bp.doc(tags=["Payments"], summary="A payment", security=[{"token": []}])
@@ -131,4 +134,4 @@ def get_payment(payment_id: int):
     return get_or_404(Payment, payment_id, can_view_payment)
 
 
-register_object("payments", Payment, can_read_payments, step_up=("approve",))
+register_object("payments", Payment, can_view_payment, step_up=("approve",))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from grants.access import Permission, get_or_404
-from grants.api.core import READ, PageArgs, access, bp, page_schema, paged
+from grants.api.core import READ, PageArgs, access, answers, bp, page_schema, paged
 from grants.auth.models import Organisation, OrganisationType
 from grants.organisations.kinds import periods
 from grants.organisations.permissions import can_view_organisation, viewable_organisations
@@ -78,6 +78,7 @@ def list_organisations(args):
 
 @bp.get("/organisations/<int:organisation_id>")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
+@answers(404)
 @bp.etag
 @bp.response(200, OrganisationDetailSchema)
 @bp.doc(tags=["Organisations"], summary="An organisation", security=[{"token": []}])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_smorest import abort
 from marshmallow import Schema, fields, pre_dump, validate
 
-from grants.api.core import PageArgs, access, bp, page_schema, paged
+from grants.api.core import PageArgs, access, answers, bp, page_schema, paged
 from grants.api.schemas import nullable_amount
 from grants.auth.models import OrganisationType
 from grants.extensions import db
@@ -93,6 +93,7 @@ def list_registry(args):
 
 @bp.get("/registry/<int:entry_id>")
 @access(None)
+@answers(404)
 @bp.etag
 @bp.response(200, RegistryEntryDetailSchema)
 @bp.doc(tags=["Registry"], summary="A published organisation of the registry (public)")

@@ -54,12 +54,19 @@ def can_read_payments(user, payment) -> bool:
     return has_permission(user, Permission.PAYMENT_ANY_MANAGE)
 
 
+def reads_every_payment(user) -> bool:
+    """The list of the payments of every call: finance officers, and auditors read-only."""
+    return has_permission(user, Permission.PAYMENT_ANY_READ)
+
+
 def can_view_payment(user, payment) -> bool:
-    """A payment as anyone sees it somewhere: finance officers on its page, whoever opens the grant's agreement
-    page in its payment schedule (the grantee's people, program officers, auditors)."""
-    return can_read_payments(user, payment) or shows_agreement(user, payment.application)
+    """A payment as anyone sees it somewhere: finance officers on its page, finance officers and auditors in the
+    list of every call's payments, whoever opens the grant's agreement page in its payment schedule (the grantee's
+    people, program officers)."""
+    return can_read_payments(user, payment) or reads_every_payment(user) or \
+        shows_agreement(user, payment.application)
 
 
 def viewable_payments(user) -> ColumnElement[bool]:
     """`can_view_payment` as a condition on Payment joined with its Application, for lists."""
-    return true() if can_read_payments(user, None) else agreement_applications(user)
+    return true() if can_read_payments(user, None) or reads_every_payment(user) else agreement_applications(user)

@@ -74,12 +74,30 @@ MATRIX: dict[str, dict[str, str]] = {
     "GET /jobs": {"*": "404", "owner": "200 A", "viewer": "200 A", **dict.fromkeys(READERS, "200 A")},
     "GET /jobs/{job_id}": GRANT_READ,
     "POST /jobs/{object_id}/transitions/finance": staff_fire("finance"),
+    # An organisation's page: its members (a viewer too) and the staff who read applications.
+    "GET /organisations": GRANT_LIST,
+    "GET /organisations/{organisation_id}": GRANT_READ,
+    # A grant's agreement page and the payment schedule on it: the grantee's members, officers, finance, auditors
+    # (finance and auditors also list every payment, the grants' here included).
+    "GET /agreements": GRANT_LIST,
+    "GET /agreements/{agreement_id}": GRANT_READ,
+    "GET /payments": GRANT_LIST,
+    "GET /payments/{payment_id}": GRANT_READ,
+    # Finance puts a payment on hold; whoever else reads it may not.
+    "POST /payments/{object_id}/transitions/suspend": staff_fire("finance"),
+    # The public registry shows published entries (A's) to anyone, signed in or not; B's unpublished one to nobody.
+    "GET /registry": {"*": "200 A"},
+    "GET /registry/{entry_id}": {"*": "200 404"},
+    # The dashboard's figures: staff who read applications; the programme's, not an organisation's.
+    "GET /indicators": {"*": "403", **dict.fromkeys(READERS, "200")},
 }
 
 # What a list shows, by the names of the world's objects (the others of its kind may show or not); each item it
 # shows must open at the list's address + /{id}.
 LISTED = {"GET /calls": ("call",), "GET /applications": ("application",), "GET /reports": ("report",),
-          "GET /controls": ("control",), "GET /recoveries": ("recovery",), "GET /jobs": ("job",)}
+          "GET /controls": ("control",), "GET /recoveries": ("recovery",), "GET /jobs": ("job",),
+          "GET /organisations": ("organisation",), "GET /agreements": ("agreement",), "GET /payments": ("payment",),
+          "GET /registry": ("entry",)}
 
 # How an operation is called for organisation A's object and B's, where the names of its path parameters do not
 # say it (each {name_id} is the world's `name` of that organisation; a transition's {object_id} is the object
@@ -95,6 +113,8 @@ REQUESTS = {
         "path": {"application_id": world.objects[org]["grant"].id}},
     "GET /recoveries/{case_id}": lambda world, org: {"path": {"case_id": world.objects[org]["recovery"].id}},
     "GET /jobs": lambda world, org: {"query_string": {"application_id": world.objects[org]["grant"].id}},
+    "POST /payments/{object_id}/transitions/suspend": lambda world, org: {"json": {
+        "version": world.objects[org]["payment"].version, "reason": "Brak zaświadczenia de minimis."}},
 }
 SINGULAR = {"recoveries": "recovery"}
 PROBLEM_KEYS = {"type", "title", "status", "errors", "unmet"}

@@ -108,6 +108,8 @@ def test_the_bank_account_only_in_the_agreement_itself_and_the_filters(client, d
     assert client.get(f"/api/v1/agreements?application_id={money['their_grant'].id}",
                       headers=bearer(owner)).get_json()["items"] == []
     assert client.get("/api/v1/agreements?call_id=0", headers=bearer(secret)).status_code == 422
+    for listed in ("agreements", "payments"):  # beyond what an id column holds: refused, not a database error
+        assert client.get(f"/api/v1/{listed}?application_id=2147483648", headers=bearer(secret)).status_code == 422
     assert client.get("/api/v1/agreements").status_code == 401
 
 
@@ -172,7 +174,9 @@ def test_the_preparer_never_approves_and_only_finance_fires(client, db, money):
     assert refused.status_code == 403 and refused.mimetype == "application/problem+json"
     assert _state(advance) == "requested"
     assert _fire(client, advance, "approve", token(money["approver"])).status_code == 403  # a read token
-    for name in ("owner", "officer", "auditor", "evaluator", "admin"):  # none of them handles payments
+    for name in ("owner", "officer", "auditor"):  # they read the payment, and none of them handles payments
+        assert _fire(client, advance, "approve", token(money[name], write=True)).status_code == 403, name
+    for name in ("stranger", "evaluator", "admin"):  # they do not even read it
         assert _fire(client, advance, "approve", token(money[name], write=True)).status_code == 404, name
     assert _state(advance) == "requested"
     approver = token(money["approver"], write=True)

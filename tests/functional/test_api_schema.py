@@ -53,7 +53,9 @@ def _steer(world):
     applications = ids("draft", "application", "grant")
     real = {"call_id": ids("call"), "organisation_id": ids("organisation"), "application_id": applications,
             "report_id": ids("report"), "control_id": ids("control"), "case_id": ids("recovery"),
-            "job_id": ids("job"), "object_id": applications + ids("report", "control", "recovery", "job"),
+            "job_id": ids("job"), "agreement_id": ids("agreement"), "payment_id": ids("payment"),
+            "entry_id": ids("entry"),
+            "object_id": applications + ids("report", "control", "recovery", "job", "payment"),
             "requirement_id": ["statute"], "kind": sorted(OBJECTS), "version": [1, 2, 3],
             "trigger": sorted({t.trigger for w in WORKFLOWS.values() for t in w.transitions})}
 

@@ -17,6 +17,7 @@ from grants.api import tokens
 from grants.auth.models import Membership, MembershipRole, Role, User
 from grants.evaluation.models import PoolMember
 from grants.extensions import db
+from grants.registry import entries
 from grants.types import utcnow
 from tests import factories
 
@@ -24,6 +25,8 @@ PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 STATUTE = {"id": "statute", "name": {"pl": "Statut", "en": "Statute"}, "types": ["application/pdf"]}
 CRITERIA = [{"id": "need", "name": {"pl": "Potrzeba", "en": "Need"}, "max_points": 40, "weight": "1",
              "section_min": None}]
+REGISTRY_ENTRY = {"se_status": "ps", "industry": "catering", "town": "Legnica", "services": "Catering",
+                  "email": "kontakt@example.org", "show_email": True}
 WHY = "Uzasadnienie wystarczająco długie, by je przyjąć."
 
 # Who calls: nobody, the owner of organisation A, a member of A who only reads (viewer), the owner of B (an
@@ -70,9 +73,10 @@ def _submitted(call, organisation, owner, title: str):
     return application
 
 
-def _grants(users: dict[str, User], organisations: dict[str, Any]) -> dict[str, Any]:
+def _grants(users: dict[str, User], organisations: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     """A's and B's grant of a job-creation call, as the web makes one: scored by two evaluators (the world's one of
-    them), the results published, then signed (an agreement for two jobs) and running."""
+    them), the results published, then signed (an agreement for two jobs) and running; by key, the grant and its
+    agreement."""
     from grants.evaluation import operations as evaluation
     from grants.evaluation import results
 
@@ -93,20 +97,22 @@ def _grants(users: dict[str, User], organisations: dict[str, Any]) -> dict[str, 
             evaluation.submit(card, person)
         grants[key] = grant
     results.publish(results.compute(call, officer), officer)
-    for grant in grants.values():
+    for key, grant in grants.items():
         assert grant.status == "selected", grant.status
         grant.status = "implementation"  # the agreement signed, as factories.application puts one there
-        factories.agreement(grant, starts_on=utcnow().date() - timedelta(days=30), award="70424.00",
-                            schedule_model="job_grant_and_bridging", jobs=["1", "1"],
-                            rates={"job_create": "35212.00"})
+        grants[key] = grant, factories.agreement(
+            grant, starts_on=utcnow().date() - timedelta(days=30), award="70424.00",
+            schedule_model="job_grant_and_bridging", jobs=["1", "1"], rates={"job_create": "35212.00"})
     return grants
 
 
-def _grant_objects(grant, users: dict[str, User]) -> dict[str, Any]:
-    """What follows a running grant: a report drafted (complete, to submit), a control in progress with a finding,
-    a recovery case repaid in full (to close), a job created (to finance)."""
+def _grant_objects(grant, agreement, users: dict[str, User]) -> dict[str, Any]:
+    """What follows a running grant: its agreement and the grant for its jobs planned as a payment (to suspend), a
+    report drafted (complete, to submit), a control in progress with a finding, a recovery case repaid in full (to
+    close), a job created (to finance)."""
     from grants.control import controls, recovery
     from grants.engine.core import fire
+    from grants.finance.models import Payment
     from grants.reporting.models import Report
     from grants.support.models import Job
 
@@ -116,7 +122,9 @@ def _grant_objects(grant, users: dict[str, User]) -> dict[str, Any]:
                     ends_on=today - timedelta(days=10))
     job = Job(application_id=grant.id, person_name="Jan Kowalski", pesel="85041201238", eligibility="unemployed",
               fte=Decimal("1"), starts_on=today - timedelta(days=20), status="created")
-    db.session.add_all([report, job])
+    payment = Payment(application_id=grant.id, kind="job_grant", amount=agreement.award,
+                      bank_account=agreement.bank_account, due_at=utcnow() + timedelta(days=7), status="planned")
+    db.session.add_all([report, job, payment])
     control = controls.ad_hoc(grant, auditor, today, "Faktury i sprzęt")
     fire(control, "start", auditor)
     controls.add_finding(control, auditor, "Brak tablicy informacyjnej.", "Umieścić tablicę.",
@@ -124,14 +132,16 @@ def _grant_objects(grant, users: dict[str, User]) -> dict[str, Any]:
     case = recovery.open_case(grant, auditor, Decimal("1000.00"), "art252", "undue", None, "Nadwyżka.")
     fire(case, "notify", auditor, served_on=today - timedelta(days=2))
     recovery.record_repayment(case, users["finance"], today, Decimal("1000.00"), "ZWROT/1")
-    return {"grant": grant, "report": report, "control": control, "recovery": case, "job": job}
+    return {"grant": grant, "agreement": agreement, "payment": payment, "report": report, "control": control,
+            "recovery": case, "job": job}
 
 
 def build_world() -> World:
     """Users of every role (the evaluator in the published call's pool); a published call and a draft call (A's
-    and B's "call": the public sees only the first); for each of the organisations A and B a draft and a submitted
+    and B's "call": the public sees only the first); for each of the organisations A and B a registry entry
+    (published for A, not for B: the public sees only the first), a draft and a submitted
     application of the published call, and a running grant of a job-creation call (its scorecards submitted and
-    results published) with a report, a control, a recovery case and a job. Committed."""
+    results published) with its agreement, a payment, a report, a control, a recovery case and a job. Committed."""
     owner, stranger = factories.user(Role.APPLICANT), factories.user(Role.APPLICANT)
     users = {"owner": owner, "stranger": stranger, "viewer": factories.user(Role.APPLICANT),
              **{name: factories.user(role) for name, role in STAFF.items()}}
@@ -143,6 +153,7 @@ def build_world() -> World:
         organisation = factories.organisation(member, type=organisation_type, name=f"Spółdzielnia {key}")
         objects[key] = {
             "organisation": organisation,
+            "entry": entries.save(organisation, member, key == "A", REGISTRY_ENTRY),
             "call": call,
             "draft": factories.application(published, organisation, status="draft", title=f"Szkic {key}"),
             "application": _submitted(published, organisation, member, f"Wniosek {key}"),
@@ -151,8 +162,8 @@ def build_world() -> World:
                               role=MembershipRole.VIEWER))
     db.session.add(PoolMember(call_id=published.id, user_id=users["evaluator"].id))  # an evaluator of the call
     grants = _grants(users, {key: objects[key]["organisation"] for key in objects})
-    for key, grant in grants.items():
-        objects[key] |= _grant_objects(grant, users)
+    for key, (grant, agreement) in grants.items():
+        objects[key] |= _grant_objects(grant, agreement, users)
     db.session.commit()
     return World(users=users, objects=objects)
 
