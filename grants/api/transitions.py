@@ -15,7 +15,7 @@ from grants.access import Permission, get_or_404
 from grants.api.core import WRITE, access, answers, bp
 from grants.api.schemas import TransitionSchema
 from grants.auth.operations import confirm_second_factor
-from grants.engine.core import fire
+from grants.engine.core import available_actions, fire
 from grants.extensions import db
 
 # URL name → (model, the area's check of who may read one, what the web does after firing if anything, the
@@ -54,7 +54,9 @@ def fire_transition(data, kind: str, object_id: int, trigger: str):
         abort(404)
     model, can_read, after, step_up = OBJECTS[kind]
     obj = get_or_404(model, object_id, can_read, for_update=True)
+    # Only someone who may fire it is asked for the code (anyone else is refused by fire() below, a 403).
     if trigger in step_up and current_user.totp_enabled and \
+            any(action.trigger == trigger for action in available_actions(obj, current_user)) and \
             not confirm_second_factor(current_user, data.get("code"), request.remote_addr):
         db.session.commit()  # the wrong code counts towards the sign-in lock, as in the web
         abort(422, message=_("Approving a payment asks for the code from your authenticator app again; that code "
