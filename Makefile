@@ -6,6 +6,8 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 WORKERS ?= 2
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core; each starts its own PostgreSQL, S3 server and SMTP sink.
+TEST_WORKERS ?= auto
 
 PO_FILES := $(wildcard grants/translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
@@ -20,7 +22,7 @@ run: install translations graphviz pdf-libraries
 		--access-logfile - wsgi:app
 
 test: install-test translations chromium graphviz pdf-libraries lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --numprocesses $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The linter runs before the tests (settings in pyproject.toml); a finding fails `make test`.
 lint: install-test

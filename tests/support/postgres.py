@@ -90,6 +90,31 @@ def start_postgres() -> tuple[str, Callable[[], None]]:
     return f"postgresql+psycopg://postgres@127.0.0.1:{port}/pomost_test", stop
 
 
+def worker_database(url: str):
+    """An external server's database for this test process: the URL itself, or, when pytest-xdist runs the
+    suite in several processes, a database of each worker's own (made anew, dropped at the end), as the tests
+    empty tables between tests. Roles are the server's and shared."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        yield url
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    own = make_url(url).set(drivername="postgresql+psycopg")
+    own = own.set(database=f"{own.database}_{worker}")
+    admin = create_engine(own.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+    try:
+        yield own.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def as_role(url, role: str) -> str:
     """The same server and database as `url` (a string or SQLAlchemy URL), connected as one of the test roles."""
     from sqlalchemy.engine import make_url
