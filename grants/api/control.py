@@ -201,4 +201,11 @@ def get_recovery(case_id: int):
 
 
 register_object("controls", Control, can_read_control)
-register_object("recoveries", RecoveryCase, can_read_recovery)
+
+
+def _served(trigger: str, data: dict) -> dict:
+    """`notify` takes the day the notice was served, as the case page's form gives it."""
+    return {"served_on": data.get("served_on")} if trigger == "notify" else {}
+
+
+register_object("recoveries", RecoveryCase, can_read_recovery, takes=_served)

@@ -69,6 +69,41 @@ class IndicatorJobsSchema(Schema):
     maintained_fte = fields.Decimal(as_string=True, required=True, metadata=RATIO)
 
 
+class LabelSchema(Schema):
+    pl = fields.String(required=True)
+    en = fields.String(required=True)
+
+
+QUESTION = {"description": "The question's id in the call's report form."}
+KIND = validate.OneOf(("count", "hours"))
+
+
+class ReportTotalSchema(Schema):
+    question = fields.String(required=True, metadata=QUESTION)
+    label = fields.Nested(LabelSchema, required=True)
+    kind = fields.String(required=True, validate=KIND)
+    total = fields.Decimal(as_string=True, required=True, metadata=RATIO)
+    reports = fields.Integer(required=True, metadata={"description": "Accepted reports that answered it."})
+
+
+class ReportCellSchema(Schema):
+    label = fields.Nested(LabelSchema, required=True, metadata={"description": "The column's."})
+    kind = fields.String(required=True, validate=KIND)
+    total = fields.Decimal(as_string=True, required=True, metadata=RATIO)
+
+
+class ReportRowSchema(Schema):
+    row = fields.String(required=True, metadata={"description": "The row's id in the question."})
+    label = fields.Nested(LabelSchema, required=True)
+    cells = fields.List(fields.Nested(ReportCellSchema), required=True, metadata={"description": "By column."})
+
+
+class ReportTableSchema(Schema):
+    question = fields.String(required=True, metadata=QUESTION)
+    label = fields.Nested(LabelSchema, required=True)
+    rows = fields.List(fields.Nested(ReportRowSchema), required=True)
+
+
 class IndicatorsSchema(Schema):
     call_id = fields.Integer(allow_none=True)
     start = fields.Date(data_key="from", allow_none=True)
@@ -90,14 +125,38 @@ class IndicatorsSchema(Schema):
         "description": "Each month from the first with any money to the last, gaps included (not running totals)."})
     jobs = fields.List(fields.Nested(IndicatorJobsSchema), required=True, metadata={
         "description": "Created in the period (a replacement is not a new job) and maintained at its end."})
+    report_totals = fields.List(fields.Nested(ReportTotalSchema), required=True, metadata={
+        "description": "Each count and hours question of the accepted reports whose period ends in the dates."})
+    report_tables = fields.List(fields.Nested(ReportTableSchema), required=True, metadata={
+        "description": "Each table question of those reports (advice by kind, participants by demographic …), "
+                       "its cells added up."})
     overdue_reports = fields.Integer(required=True, metadata={"description": "Now, whatever the period."})
     payments_on_hold = fields.Integer(required=True, metadata={"description": "Now, whatever the period."})
     amount_on_hold = _money("Now, whatever the period.")
 
 
+def _label(label) -> dict:
+    return label if isinstance(label, dict) else {"pl": str(label), "en": str(label)}
+
+
+def _report_figures(figures) -> tuple[list[dict], list[dict]]:
+    """The accepted reports' questions: totals of count and hours questions, and table questions row by row."""
+    totals = [{"question": f.question, "label": _label(f.label), "kind": f.kind, "total": f.total,
+               "reports": f.reports} for f in figures if f.row is None]
+    tables: dict[str, dict] = {}
+    for f in figures:
+        if f.row is not None:
+            table = tables.setdefault(f.question, {"question": f.question, "label": _label(f.label), "rows": {}})
+            row = table["rows"].setdefault(f.row, {"row": str(f.row), "label": _label(f.row_label), "cells": []})
+            row["cells"].append({"label": _label(f.column_label), "kind": "hours" if f.kind == "hours" else "count",
+                                 "total": f.total})  # a table's cells are read as hours or counts
+    return totals, [{**table, "rows": list(table["rows"].values())} for table in tables.values()]
+
+
 def _figures(d: Dashboard) -> dict:
     """The dashboard as the API's document."""
     totals = d.totals()
+    report_totals, report_tables = _report_figures(d.report_figures)
     return {
         "call_id": d.scope.call_id, "start": d.scope.start, "end": d.scope.end, "budget": d.budget,
         "submitted": d.submitted, "decided": d.decided, "awarded": d.awarded, "success_rate": d.success_rate,
@@ -111,6 +170,7 @@ def _figures(d: Dashboard) -> dict:
         "jobs": [{"group": group, **{f"{measure}_{unit}": d.jobs[measure][group][unit]
                                      for measure in ("created", "maintained") for unit in ("people", "fte")}}
                  for group in PS_GROUPS],
+        "report_totals": report_totals, "report_tables": report_tables,
         "overdue_reports": d.overdue_reports, "payments_on_hold": d.on_hold[0], "amount_on_hold": d.on_hold[1],
     }
 

@@ -89,4 +89,9 @@ def get_job(job_id: int):
     return _row(job) | {"share": ops.share(job, ops.agreement_of(job.application))}
 
 
-register_object("jobs", Job, can_read_job)
+def _lost(trigger: str, data: dict) -> dict:
+    """`report_loss` takes the day the job was lost, as the job page's form gives it (today when left out)."""
+    return {"lost_on": data["lost_on"].isoformat()} if trigger == "report_loss" and data.get("lost_on") else {}
+
+
+register_object("jobs", Job, can_read_job, takes=_lost)

@@ -1,6 +1,8 @@
 """What the API's JSON looks like, as marshmallow schemas; the OpenAPI document is made from them."""
 from __future__ import annotations
 
+from datetime import date
+
 from marshmallow import Schema, fields, validate
 
 from grants.types import LARGEST_ID
@@ -93,6 +95,10 @@ class TransitionSchema(Schema):
     code = fields.String(load_default=None, validate=validate.Length(max=12),
                          metadata={"description": "A fresh code from the authenticator app, where the transition "
                                                   "asks for it (approving a payment, for a person who uses one)."})
+    served_on = fields.Date(load_default=None, validate=validate.Range(date(2000, 1, 1), date(2100, 12, 31)),
+                            metadata={"description": "A recovery's `notify`: the day the notice was served."})
+    lost_on = fields.Date(load_default=None, validate=validate.Range(date(2000, 1, 1), date(2100, 12, 31)),
+                          metadata={"description": "A job's `report_loss`: the day it was lost (today if left out)."})
 
 
 class AttachmentSchema(Schema):

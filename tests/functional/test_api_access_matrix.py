@@ -20,6 +20,9 @@ import re
 import pytest
 
 from grants.api.transitions import OBJECTS
+from grants.auth.models import Programme
+from grants.extensions import db
+from tests.conftest import AuthActions
 from tests.support.api import PDF, ROLES, bearer, build_world
 
 # Staff who read every application once it is submitted. Evaluators read theirs only on their scorecards' pages,
@@ -240,3 +243,28 @@ def test_each_role_meets_the_matrix(client, world, role):
             _check(world, client, row, method, path, operation, role, False, wrong)
         _check(world, client, row, method, path, operation, role, method in WRITES, wrong)
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("staff_read_drafts", [False, True])
+def test_staff_read_drafts_through_the_api_as_on_the_web_and_only_when_the_programme_lets_them(
+        app, client, world, staff_read_drafts):
+    """A draft is its applicant's own until it is submitted, unless the programme lets staff read drafts (an
+    administrator's setting): then officers, finance and auditors read both organisations' drafts, at their
+    addresses and in the list, and the web's application page answers them the same."""
+    db.session.add(Programme(name="Pomost", staff_read_drafts=staff_read_drafts))
+    db.session.commit()
+    drafts = {org: world.objects[org]["draft"].id for org in ("A", "B")}
+    for role in ROLES[1:]:
+        token = world.token(role, False)
+        listed = {item["id"] for item in client.get("/api/v1/applications?limit=100",
+                                                    headers=bearer(token)).get_json()["items"]}
+        web = app.test_client()
+        web.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        AuthActions(web).login(world.users[role].email)
+        for org, draft in drafts.items():
+            own = (role in ("owner", "viewer") and org == "A") or (role == "stranger" and org == "B")
+            readable = own or (staff_read_drafts and role in READERS)
+            api = client.get(f"/api/v1/applications/{draft}", headers=bearer(token)).status_code
+            page = web.get(f"/applications/{draft}").status_code
+            assert (api, page) == ((200, 200) if readable else (404, 404)), (role, org, staff_read_drafts)
+            assert (draft in listed) == readable, (role, org, staff_read_drafts)

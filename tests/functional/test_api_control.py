@@ -146,6 +146,15 @@ def test_recovery_transitions_keep_the_web_rules(client, db, world):
     assert client.post(url, json={"version": opened.version},
                        headers=_bearer(_token(world["finance"]))).status_code == 403  # a read token
     unserved = client.post(url, json={"version": opened.version}, headers=_bearer(_token(world["finance"], True)))
-    assert unserved.status_code == 422  # the notice needs the day it was served, which its own form gives
+    assert unserved.status_code == 422  # the notice needs the day it was served, as its own form asks
+    assert "served_on" in str(unserved.get_json())
+    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    assert client.post(url, json={"version": opened.version, "served_on": tomorrow},
+                       headers=_bearer(_token(world["finance"], True))).status_code == 422  # not in the future
     _db.session.refresh(opened)
     assert opened.status == "opened"
+    served = client.post(url, json={"version": opened.version, "served_on": "2026-03-02"},
+                         headers=_bearer(_token(world["finance"], True)))
+    assert served.status_code == 200 and served.get_json()["status"] == "notified"
+    case = client.get(f"/api/v1/recoveries/{opened.id}", headers=_bearer(_token(world["finance"]))).get_json()
+    assert case["served_on"] == "2026-03-02" and case["due_on"] > "2026-03-02"

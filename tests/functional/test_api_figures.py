@@ -14,6 +14,7 @@ from grants.control.models import RecoveryCase, RecoveryRepayment
 from grants.engine.models import TransitionHistory
 from grants.extensions import db as _db
 from grants.finance.models import Payment
+from grants.reporting import operations as reporting
 from grants.reporting.models import Report
 from grants.support.models import Job, PsStatus
 from tests import factories
@@ -148,3 +149,40 @@ def test_bad_input_and_calls_that_do_not_exist(client, db, programme):
     for bad in ("call_id=0", "call_id=2147483648", "from=yesterday", "to=9999-12-31", "from=1999-12-31"):
         answer = client.get(f"/api/v1/indicators?{bad}", headers=bearer(secret))
         assert answer.status_code == 422 and answer.mimetype == "application/problem+json", bad
+
+
+def test_the_accepted_reports_questions_as_on_the_dashboard(app, client, db, programme):
+    """Count and hours questions add up, table questions cell by cell, over accepted reports only."""
+    form = reporting.start_form(programme["call"], programme["officer"], "ccwbe")
+    reporting.publish_form(form, programme["officer"], version=None)
+    grant = factories.application(programme["call"], status="implementation", number="J/9")
+    for period, ends_on, status, sessions, women in (("2026-Q1", date(2026, 3, 31), "accepted", 12, 7),
+                                                     ("2026-Q2", date(2026, 6, 30), "accepted", 5, 3),
+                                                     ("2026-Q3", date(2026, 9, 30), "returned", 100, 100)):
+        _db.session.add(Report(application_id=grant.id, form_id=form.id, period=period, status=status,
+                               starts_on=ends_on.replace(day=1), ends_on=ends_on, answers={
+                                   "one_on_one_sessions": sessions,
+                                   "hours_by_stage": {"pre_development": {"hours": "10.5"}},
+                                   "gender": {"woman": {"participants": women}}}))
+    _db.session.commit()
+    secret = token(programme["officer"])
+    figures = client.get("/api/v1/indicators", headers=bearer(secret)).get_json()
+    totals = {t["question"]: t for t in figures["report_totals"]}
+    assert (totals["one_on_one_sessions"]["total"], totals["one_on_one_sessions"]["reports"]) == ("17", 2)
+    assert totals["one_on_one_sessions"]["label"]["pl"] and totals["one_on_one_sessions"]["kind"] == "count"
+    tables = {t["question"]: {row["row"]: row for row in t["rows"]} for t in figures["report_tables"]}
+    woman = tables["gender"]["woman"]
+    assert [(cell["label"]["en"], cell["total"]) for cell in woman["cells"]][0] == ("Participants", "10")
+    assert tables["hours_by_stage"]["pre_development"]["cells"] == [
+        {"label": {"pl": "Godziny", "en": "Hours"}, "kind": "hours", "total": "21.0"}]
+    browser = app.test_client()
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    AuthActions(browser).login(programme["officer"].email)
+    on_the_web = {row[0]: Decimal(row[1]) for row in _csv(browser, "report-totals", "")}
+    assert {t["label"]["en"]: Decimal(t["total"]) for t in figures["report_totals"]} == on_the_web
+    women = {row[0]: row[1:] for row in _csv(browser, "report-gender", "")}
+    assert [Decimal(v) for v in women[woman["label"]["en"]]] == [Decimal(c["total"]) for c in woman["cells"]]
+    first_quarter = client.get("/api/v1/indicators?to=2026-03-31", headers=bearer(secret)).get_json()
+    assert {t["question"]: t["total"] for t in first_quarter["report_totals"]}["one_on_one_sessions"] == "12"
+    assert client.get(f"/api/v1/indicators?call_id={programme['other'].id}",
+                      headers=bearer(secret)).get_json()["report_tables"] == []

@@ -107,8 +107,13 @@ def test_staff_move_a_job_the_grantee_never_and_a_read_token_never(client, db, w
     officer = _token(world["officer"], True)
     version = financed.get_json()["version"]
     assert client.post(f"{url}/report_loss", json={"version": version}, headers=_bearer(officer)).status_code == 422
-    lost = client.post(f"{url}/report_loss", json={"version": version, "reason": "Umowa rozwiązana."},
-                       headers=_bearer(officer))
+    before_it_began = (job.starts_on - timedelta(days=1)).isoformat()
+    early = client.post(f"{url}/report_loss", json={"version": version, "reason": "Umowa rozwiązana.",
+                                                    "lost_on": before_it_began}, headers=_bearer(officer))
+    assert early.status_code == 422 and "lost_on" in str(early.get_json())
+    day = (job.starts_on + timedelta(days=5)).isoformat()
+    lost = client.post(f"{url}/report_loss", json={"version": version, "reason": "Umowa rozwiązana.",
+                                                   "lost_on": day}, headers=_bearer(officer))
     assert lost.status_code == 200 and lost.get_json()["status"] == "lost"
     body = client.get(f"/api/v1/jobs/{job.id}", headers=_bearer(_token(world["owner"]))).get_json()
-    assert body["status"] == "lost" and body["lost_on"] and body["replace_by"]
+    assert body["status"] == "lost" and body["lost_on"] == day and body["replace_by"] > day
