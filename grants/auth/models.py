@@ -16,6 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -200,6 +201,11 @@ class DayOff(db.Model):
 
 class Organisation(Searchable, db.Model):
     __tablename__ = "organisation"
+    # A NIP or a KRS number names one organisation: a second registration of the same one is refused, here and
+    # by the database (two people registering it at the same moment).
+    __table_args__ = tuple(Index(f"uq_organisation_{column}", column, unique=True,
+                                 postgresql_where=text(f"{column} IS NOT NULL"),
+                                 sqlite_where=text(f"{column} IS NOT NULL")) for column in ("nip", "krs"))
     search_fields = ("name",)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -53,6 +53,38 @@ class OrganisationInvalid(Refusal):
         super().__init__(_l("The organisation was not saved: correct the fields marked below."), errors=errors)
 
 
+# The identifiers that name one organisation: registered once (grants.auth.models, the unique indexes).
+TAKEN = {
+    "nip": _l("An organisation with this NIP is already registered here: ask its owner to invite you to it."),
+    "krs": _l("An organisation with this KRS number is already registered here: ask its owner to invite you to it."),
+}
+
+
+def _taken(fields: dict, organisation_id: int | None = None) -> dict[str, str]:
+    """A message for each of the NIP and KRS given that another organisation already has."""
+    errors = {}
+    for name, message in TAKEN.items():
+        if fields.get(name):
+            query = select(Organisation.id).where(getattr(Organisation, name) == fields[name])
+            if organisation_id is not None:
+                query = query.where(Organisation.id != organisation_id)
+            if db.session.scalar(query.limit(1)) is not None:
+                errors[name] = str(message)
+    return errors
+
+
+def _flush_once_registered(fields: dict) -> None:
+    """Flush; when the same NIP or KRS was registered a moment ago by someone else (past _taken, stopped by the
+    unique index), refuse as _taken would have."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as error:
+        found = str(error.orig)
+        names = [n for n in TAKEN if f"uq_organisation_{n}" in found or f"organisation.{n}" in found]
+        raise OrganisationInvalid({n: str(TAKEN[n]) for n in names or [n for n in TAKEN if fields.get(n)]}) from None
+
+
 @dataclass(frozen=True)
 class MemberData:
     full_name: str
@@ -100,7 +132,7 @@ def create_organisation(actor: User, org_type: OrganisationType, fields: dict,
                         members: list[MemberData] = ()) -> Organisation:
     """Create an applicant organisation with the actor as its owner."""
     fields = _clean(fields)
-    errors = check_rules(org_type, fields, list(members), utcnow().date())
+    errors = check_rules(org_type, fields, list(members), utcnow().date()) | _taken(fields)
     if errors:
         raise OrganisationInvalid(errors)
     organisation = Organisation(type=org_type, **fields)
@@ -108,7 +140,7 @@ def create_organisation(actor: User, org_type: OrganisationType, fields: dict,
     organisation.group_members = [GroupMember(full_name=m.full_name, birth_date=m.birth_date, is_leader=m.is_leader,
                                               pesel=m.pesel) for m in members]
     db.session.add(organisation)
-    db.session.flush()
+    _flush_once_registered(fields)
     audit.record("organisation:organisation:created", actor=actor, obj=organisation,
                  data={"type": org_type.value, "name": organisation.name, "members": len(members)})
     return organisation
@@ -120,7 +152,7 @@ def update_organisation(organisation: Organisation, actor: User, fields: dict,
     fields = _clean(fields)
     members = list(members) if members is not None else [
         MemberData(m.full_name, m.birth_date, m.is_leader, m.pesel) for m in organisation.group_members]
-    errors = check_rules(organisation.type, fields, members, utcnow().date())
+    errors = check_rules(organisation.type, fields, members, utcnow().date()) | _taken(fields, organisation.id)
     if errors:
         raise OrganisationInvalid(errors)
     changed = {k: [getattr(organisation, k), v] for k, v in fields.items() if getattr(organisation, k) != v}
@@ -129,7 +161,7 @@ def update_organisation(organisation: Organisation, actor: User, fields: dict,
     if organisation.type == OrganisationType.INFORMAL_GROUP:
         organisation.group_members = [GroupMember(full_name=m.full_name, birth_date=m.birth_date,
                                                   is_leader=m.is_leader, pesel=m.pesel) for m in members]
-    db.session.flush()
+    _flush_once_registered(fields)
     audit.record("organisation:organisation:updated", actor=actor, obj=organisation, data={"changed": changed})
 
 
@@ -165,6 +197,7 @@ def _conversion_errors(organisation: Organisation, fields: dict, changed_on: dat
     neither in the future nor before the group existed."""
     errors = {name: str(message) for name, (valid, message) in _IDENTIFIER_CHECKS.items()
               if fields.get(name) and not valid(fields[name])}
+    errors = _taken(fields, organisation.id) | errors
     if not fields.get("name"):
         errors["name"] = str(_l("Give the cooperative's name."))
     today = local_day(utcnow())
@@ -203,7 +236,7 @@ def convert_to_social_cooperative(organisation: Organisation, actor: User, field
     change = OrganisationKindChange(organisation_id=organisation.id, from_type=from_type, to_type=organisation.type,
                                     changed_on=changed_on, krs=fields["krs"], actor_id=actor.id)
     db.session.add(change)
-    db.session.flush()
+    _flush_once_registered(fields)
     audit.record("organisation:organisation:converted", actor=actor, obj=organisation,
                  data={"from": from_type.value, "to": organisation.type.value, "krs": fields["krs"],
                        "day": changed_on.isoformat(), "name": [old_name, organisation.name]})

@@ -123,6 +123,23 @@ def test_bad_data_is_refused_by_its_field_and_changes_nothing(client, auth, db, 
     assert _converted_count(db) == (0, 0)
 
 
+@pytest.mark.parametrize("field,taken", [("krs", {"krs": "0000123456", "nip": "7761234560"}),
+                                         ("nip", {"krs": "0000987654", "nip": "5261040828"})])
+def test_a_krs_or_nip_another_organisation_has_is_refused(client, auth, db, field, taken):
+    """The cooperative is one organisation: if it is registered here already, the group is told to ask its owner."""
+    owner = factories.user(Role.APPLICANT, locale="en")
+    group = _group(owner)
+    other = factories.organisation(factories.user(Role.APPLICANT))
+    other.krs, other.nip = taken["krs"], taken["nip"]
+    db.session.commit()
+    auth.login(owner.email)
+    response = _convert(auth, group, {**VALID, "changed_on": _today().isoformat()})
+    assert response.status_code == 422
+    assert "is already registered here: ask its owner to invite you" in html.unescape(response.get_data(as_text=True))
+    db.session.expire_all()
+    assert (group.type, group.krs) == (GROUP, None) and _converted_count(db) == (0, 0)
+
+
 @pytest.mark.parametrize("day,message", [
     (lambda today: (today + timedelta(days=1)).isoformat(), "cannot be in the future"),
     (lambda today: (today - timedelta(days=401)).isoformat(), "cannot be before the group began"),

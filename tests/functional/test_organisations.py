@@ -12,7 +12,8 @@ from grants.identifiers import valid_bank_account, valid_krs, valid_nip, valid_p
 from grants.services import mail
 from grants.services.audit import AuditEntry
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import AuthActions, csrf_token
+from tests.support.threads import post_at_once
 
 VALID = {"nip": "5261040828", "regon": "012100784", "krs": "0000123456", "bank_account": "PL61109010140000071219812874"}
 
@@ -145,6 +146,67 @@ def test_informal_group_needs_three_adults_and_one_leader(client, auth, db):
     assert [m.full_name for m in group.group_members] == ["Anna", "Jan", "Ewa"]
     assert [m.is_leader for m in group.group_members] == [True, False, False]
     assert group.group_members[0].pesel == "80010112340"
+
+
+def _organisations(db) -> int:
+    return db.session.scalar(select(func.count()).select_from(Organisation))
+
+
+def test_an_organisation_is_registered_once_and_a_second_registrant_is_told_whom_to_ask(client, auth, db):
+    """Its NIP or KRS number names it: the same (written otherwise) is refused for a new organisation and for
+    another's edit, and the refusal leaves nothing behind; the organisation itself keeps its own when edited."""
+    first = factories.user(factories.Role.APPLICANT, locale="en")
+    auth.login(first.email)
+    assert _new_org(auth, {"type": "social_cooperative", "name": "Spółdzielnia Razem", **VALID}).status_code == 302
+    mine = db.session.scalar(select(Organisation).where(Organisation.nip == VALID["nip"]))
+    edited = auth.post(f"/organisations/{mine.id}/edit", {"name": "Spółdzielnia Razem II", **VALID},
+                       token_from=f"/organisations/{mine.id}/edit")
+    assert edited.status_code == 302  # its own NIP and KRS stay its own
+    auth.logout()
+    auth.login(factories.user(factories.Role.APPLICANT, locale="en").email)
+    again = _new_org(auth, {"type": "social_enterprise", "name": "Razem", **VALID, "krs": "",
+                            "nip": "526-104-08-28"})
+    page = html.unescape(again.get_data(as_text=True))
+    assert again.status_code == 422 and "An organisation with this NIP is already registered here" in page
+    assert "ask its owner to invite you" in page
+    same_krs = _new_org(auth, {"type": "ngo", "name": "Fundacja Razem", "founded_on": "2020-01-01",
+                               "krs": VALID["krs"]})
+    assert same_krs.status_code == 422 and "this KRS number is already registered" in same_krs.get_data(as_text=True)
+    assert _organisations(db) == 1
+    assert _new_org(auth, {"type": "social_cooperative", "name": "Inna", **VALID, "nip": "7761234560",
+                           "krs": "0000987654"}).status_code == 302
+    other = db.session.scalar(select(Organisation).where(Organisation.nip == "7761234560"))
+    taken = auth.post(f"/organisations/{other.id}/edit", {"name": "Inna", **VALID},
+                      token_from=f"/organisations/{other.id}/edit")
+    assert taken.status_code == 422 and "already registered here" in html.unescape(taken.get_data(as_text=True))
+    db.session.expire_all()
+    assert (other.nip, other.krs) == ("7761234560", "0000987654")
+
+
+def test_the_database_refuses_the_same_nip_even_past_the_check(client, auth, db, monkeypatch):
+    """What stops the second of two registrations made at the same moment: the unique index, told as plainly."""
+    monkeypatch.setattr("grants.organisations.operations._taken", lambda fields, organisation_id=None: {})
+    auth.login(factories.user(factories.Role.APPLICANT, locale="en").email)
+    assert _new_org(auth, {"type": "social_cooperative", "name": "Razem", **VALID}).status_code == 302
+    again = _new_org(auth, {"type": "social_cooperative", "name": "Razem 2", **VALID, "krs": "0000987654"})
+    assert again.status_code == 422 and "this NIP is already registered" in again.get_data(as_text=True)
+    assert "this KRS number" not in again.get_data(as_text=True)
+    assert _organisations(db) == 1
+
+
+@pytest.mark.postgres_only
+def test_two_people_registering_the_same_organisation_at_once_make_one(app, db):
+    """Both pass the check before either is saved; the database's unique index stops the second, which is told
+    as plainly as if it had come later."""
+    forms = []
+    for n in range(2):
+        client = app.test_client()
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        AuthActions(client).login(factories.user(factories.Role.APPLICANT, locale="en").email)
+        forms.append((client, "/organisations/new", {"type": "social_cooperative", "name": f"Razem {n}", **VALID,
+                                                     "csrf_token": csrf_token(client, "/organisations/new")}))
+    assert sorted(post_at_once(forms)) == [302, 422]
+    assert _organisations(db) == 1
 
 
 def test_only_owners_edit_and_invite(client, auth, db):

@@ -85,3 +85,33 @@ def test_search_text_is_filled_for_the_rows_already_there(empty_database_url, tm
         assert db.session.scalar(select(Application.id).where(Application.matching("zolw"))) == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_organisations_sharing_a_nip_stop_the_upgrade_with_their_ids(empty_database_url, tmp_path):
+    """0036 makes NIP and KRS unique; two organisations with the same NIP are named, to be merged first, and the
+    database stays at the revision before."""
+    import pytest
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    app = _migrating_app(empty_database_url, tmp_path)
+    with app.app_context():
+        upgrade(revision="0035_application_submitted_order")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO organisation (name, type, nip, created_at, search_text) VALUES "
+                              "(:name, 'ngo', :nip, '2026-01-01 00:00:00', '')"),
+                         [{"name": "A", "nip": "5261040828"}, {"name": "B", "nip": None},
+                          {"name": "C", "nip": "5261040828"}, {"name": "D", "nip": None}])
+        with pytest.raises(SystemExit) as stopped:  # flask db upgrade logs why and exits 1
+            upgrade()
+        assert "Organisations share a NIP (5261040828: organisations 1 … 3). Merge them" in \
+            str(stopped.value.__context__)
+        with db.engine.connect() as conn:
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0035_application_submitted_order"
+            conn.execute(text("UPDATE organisation SET nip = NULL WHERE id = 3"))
+            conn.commit()
+        upgrade()  # two organisations without a NIP are no clash
+        with db.engine.connect() as conn:
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0036_organisation_identifiers"
+        db.session.remove()
+        db.engine.dispose()
