@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import threading
 from collections.abc import Callable
 from functools import wraps
 from http import HTTPStatus
@@ -43,6 +44,35 @@ class PomostApi(Api):
 
     ERROR_SCHEMA = ProblemSchema
     DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def init_app(self, app, *, spec_kwargs=None):
+        self._undocumented: list[tuple] = []
+        self._documenting = threading.Lock()
+        super().init_app(app, spec_kwargs=spec_kwargs)
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        """Registers the blueprint's routes now and writes its operations into the document when the document is
+        first read: turning every schema into OpenAPI is most of the cost of making the app, and only
+        /api/v1/openapi.json and /api/docs/ read the document."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
+
+    @property
+    def spec(self):
+        spec = self.__dict__.get("_spec")
+        if spec is not None and getattr(self, "_undocumented", None):
+            with self._documenting:  # two first readers at once document each blueprint once
+                while self._undocumented:
+                    blp, name, parameters = self._undocumented.pop(0)
+                    blp.register_views_in_doc(self, self._app, spec, name=name, parameters=parameters)
+                    spec.tag({"name": name, "description": blp.description})
+        return spec
+
+    @spec.setter
+    def spec(self, value):
+        self.__dict__["_spec"] = value
 
     def _register_error_handlers(self):
         pass

@@ -40,8 +40,9 @@ def test_apply_correct_and_accept(live_server, live_mail, browser, page, tmp_pat
     page.goto(f"{base}/organisations/new")
     page.select_option("select[name=type]", "social_cooperative")
     page.fill("input[name=name]", "Spółdzielnia Socjalna Przystań")
-    page.fill("input[name=nip]", "5261040828")
-    page.fill("input[name=krs]", "0000123456")
+    # Identifiers of its own: the demo's cooperatives already have theirs, and each is registered once.
+    page.fill("input[name=nip]", "1234563218")
+    page.fill("input[name=krs]", "0000555123")
     page.fill("input[name=bank_account]", "PL61109010140000071219812874")
     page.locator("form [type=submit]").last.click()
     assert re.search(r"/organisations/\d+$", page.url)
