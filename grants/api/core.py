@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import threading
 from collections.abc import Callable
 from functools import wraps
@@ -16,6 +17,7 @@ from http import HTTPStatus
 
 from flask import current_app, g, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
@@ -168,13 +170,51 @@ def answers(*statuses: int) -> Callable:
     return decorator
 
 
+# Errors in the caller's language: the statuses' titles, and marshmallow's messages about a field (English, and
+# only these few reach a caller of this API: its fields are strings, numbers, dates and lists).
+TITLES = {400: _l("The request is not valid."), 404: _l("Not found."), 405: _l("This method is not allowed here."),
+          406: _l("This API answers JSON only."), 413: _l("The request is too large."),
+          415: _l("Send the body as JSON or as a form, as the documentation says.")}
+FIELD_MESSAGES = {
+    "Missing data for required field.": _l("Give this field."), "Field may not be null.": _l("Give a value."),
+    "Unknown field.": _l("No such field."), "Invalid input type.": _l("Send an object."),
+    "Not a valid string.": _l("Give text."), "Not a valid integer.": _l("Give a whole number."),
+    "Not a valid number.": _l("Give a number."), "Not a valid boolean.": _l("Give true or false."),
+    "Not a valid date.": _l("Give a date as YYYY-MM-DD."), "Not a valid list.": _l("Give a list."),
+    "Not a valid mapping type.": _l("Send an object."), "Invalid value.": _l("This value is not valid."),
+    "String does not match expected pattern.": _l("This value is not valid."),
+}
+RANGE = re.compile(r"Must be (?:greater than or equal to (?P<min>\S+?))?(?: and )?"
+                   r"(?:less than or equal to (?P<max>\S+?))?\.$")
+LENGTH = re.compile(r"(?:Length must be between \d+ and|Longer than maximum length) (?P<max>\d+)\.$")
+
+
+def _in_language(message):
+    """A field's message from marshmallow, in the caller's language where it is one of those we know."""
+    if isinstance(message, list):
+        return [_in_language(m) for m in message]
+    if isinstance(message, dict):
+        return {key: _in_language(m) for key, m in message.items()}
+    if message in FIELD_MESSAGES:
+        return str(FIELD_MESSAGES[message])
+    if (found := RANGE.match(str(message))) and (found["min"] or found["max"]):
+        low, high = found["min"], found["max"]
+        if low and high:
+            return _("Give a value from %(low)s to %(high)s.", low=low, high=high)
+        return _("Give at least %(low)s.", low=low) if low else _("Give at most %(high)s.", high=high)
+    if found := LENGTH.match(str(message)):
+        return _("At most %(count)s characters.", count=found["max"])
+    return message
+
+
 def _http_error(error: HTTPException):
     data = getattr(error, "data", None) or {}
-    body, title = {}, data.get("message") or error.name or "Error"
+    body = {}
+    title = data.get("message") or TITLES.get(error.code) or error.name or "Error"
     if data.get("messages"):  # webargs: the fields that did not validate, by where they were sent
         body["errors"] = {}
         for location, problems in data["messages"].items():  # a list: the whole of it (a body that is not JSON)
-            body["errors"].update(problems if isinstance(problems, dict) else {location: problems})
+            body["errors"].update(_in_language(problems if isinstance(problems, dict) else {location: problems}))
         title = _("Some fields are not valid.")
     return problem(error.code or 500, str(title), **body)
 

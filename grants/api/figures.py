@@ -56,7 +56,7 @@ class IndicatorKindSchema(Schema):
 class IndicatorDaysSchema(Schema):
     up_to_days = fields.Integer(allow_none=True, metadata={
         "description": "Decided within this many days of the submission (and after the bucket before); "
-                       "None: later than the last bucket."})
+                       "null: later than the last bucket."})
     applications = fields.Integer(required=True)
 
 
@@ -65,8 +65,8 @@ class IndicatorJobsSchema(Schema):
         "description": "The enterprise's path to the PS status: an existing PS, a new PS, a converting PES."})
     created_people = fields.Integer(required=True)
     maintained_people = fields.Integer(required=True)
-    created_fte = fields.Decimal(as_string=True, required=True, metadata=RATIO)
-    maintained_fte = fields.Decimal(as_string=True, required=True, metadata=RATIO)
+    created_fte = fields.Decimal(as_string=True, places=2, required=True, metadata=RATIO)
+    maintained_fte = fields.Decimal(as_string=True, places=2, required=True, metadata=RATIO)
 
 
 class LabelSchema(Schema):

@@ -42,7 +42,7 @@ class AgreementSchema(Schema):
     award = amount(required=True)
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
-    signed_at = fields.DateTime(allow_none=True, metadata={"description": "None: not signed yet."})
+    signed_at = fields.DateTime(allow_none=True, metadata={"description": "null: not signed yet."})
     schedule_model = fields.String(required=True, validate=validate.OneOf(list(SCHEDULE_LABELS)))
 
 
@@ -62,7 +62,7 @@ class PaymentSchema(Schema):
                            metadata={"description": "The state in the payment workflow."})
     due_at = fields.DateTime(allow_none=True)
     paid_on = fields.Date(allow_none=True)
-    payee = fields.String(allow_none=True, metadata={"description": "None: the grantee; else e.g. the supplier."})
+    payee = fields.String(allow_none=True, metadata={"description": "null: the grantee; else e.g. the supplier."})
     version = fields.Integer(required=True, metadata={"description": "Send it back to fire a transition."})
 
 

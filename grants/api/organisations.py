@@ -19,8 +19,8 @@ KINDS = [t.value for t in OrganisationType]
 
 class KindPeriodSchema(Schema):
     type = fields.String(required=True, validate=validate.OneOf(KINDS))
-    first_day = fields.Date(allow_none=True, metadata={"description": "None: from its beginning."})
-    last_day = fields.Date(allow_none=True, metadata={"description": "None: until now."})
+    first_day = fields.Date(allow_none=True, metadata={"description": "null: from its beginning."})
+    last_day = fields.Date(allow_none=True, metadata={"description": "null: until now."})
 
 
 class GroupMemberSchema(Schema):

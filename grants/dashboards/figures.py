@@ -83,7 +83,7 @@ class Dashboard:
         return sum(self.by_state.values())
 
     def totals(self) -> dict[str, Decimal]:
-        return {measure: sum(months.values(), Decimal(0)) for measure, months in self.money.items()}
+        return {measure: sum(months.values(), Decimal("0.00")) for measure, months in self.money.items()}
 
     def months(self) -> list[str]:
         """Every month from the first with any money to the last (at most ten years), gaps included."""
@@ -101,7 +101,7 @@ class Dashboard:
         """Each measure added up month by month, over every month that has any money."""
         result = {}
         for measure, months in self.money.items():
-            running, values = Decimal(0), []
+            running, values = Decimal("0.00"), []
             for month in self.months():
                 running += months.get(month, Decimal(0))
                 values.append(running)
@@ -302,6 +302,12 @@ def dashboard(scope: Scope) -> Dashboard:
                      overdue_reports=overdue, on_hold=on_hold)
 
 
+def counted(figure) -> Decimal | int:
+    """A figure's total: a whole number for a count (so a spreadsheet shows 17, not 17.00), as is for hours."""
+    total = figure.total
+    return int(total) if figure.kind != "hours" and total == total.to_integral_value() else total
+
+
 def table_figures(figures) -> dict[str, dict[str, Any]]:
     """The report's table questions, each as rows × columns of totals (for a chart and its table)."""
     tables: dict[str, dict[str, Any]] = defaultdict(lambda: {"label": None, "rows": {}, "columns": {}, "cells": {}})
@@ -313,7 +319,7 @@ def table_figures(figures) -> dict[str, dict[str, Any]]:
         row_key, column_key = str(f.row), _column_key(f.column_label)
         table["rows"].setdefault(row_key, f.row_label)
         table["columns"].setdefault(column_key, f.column_label)
-        table["cells"][(row_key, column_key)] = f.total
+        table["cells"][(row_key, column_key)] = counted(f)
     return dict(tables)
 
 

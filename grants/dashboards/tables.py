@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from grants import labels, ui
 from grants.applications.lists import WORKFLOW
 from grants.dashboards import charts
-from grants.dashboards.figures import DAY_BUCKETS, PS_GROUPS, Dashboard, table_figures
+from grants.dashboards.figures import DAY_BUCKETS, PS_GROUPS, Dashboard, counted, table_figures
 from grants.ui import localised
 
 MEASURES = {"awarded": _l("Awarded"), "committed": _l("Committed (agreements signed)"), "paid": _l("Paid"),
@@ -71,7 +71,7 @@ def _summary(d: Dashboard) -> Table:
     rows = [[_("Applications submitted"), d.submitted], [_("Decided"), d.decided],
             [_("Applications awarded"), d.awarded],
             [_("Success rate (%)"), d.success_rate], [_("Mean days to a decision"), d.mean_days],
-            [_("Budget of the calls"), d.budget], *[[str(label), totals.get(m, Decimal(0))]
+            [_("Budget of the calls"), d.budget], *[[str(label), totals.get(m, Decimal("0.00"))]
                                                      for m, label in MEASURES.items()],
             [_("Reports overdue now"), d.overdue_reports], [_("Payments on hold now"), d.on_hold[0]],
             [_("Amount on hold now"), d.on_hold[1]]]
@@ -123,7 +123,7 @@ def _report_tables(d: Dashboard) -> list[Table]:
                 for row, label in table["rows"].items()]
         found.append(Table(f"report-{question}", localised(table["label"]),
                            [_("Row"), *[localised(table["columns"][c]) for c in columns]], rows))
-    totals = [[localised(f.label), f.total, f.reports] for f in d.report_figures if f.row is None]
+    totals = [[localised(f.label), counted(f), f.reports] for f in d.report_figures if f.row is None]
     if totals:
         found.append(Table("report-totals", _("Totals from accepted reports"),
                            [_("Indicator"), _("Total"), _("Reports")], totals, chart="none"))

@@ -60,16 +60,23 @@ TAKEN = {
 }
 
 
-def _taken(fields: dict, organisation_id: int | None = None) -> dict[str, str]:
-    """A message for each of the NIP and KRS given that another organisation already has."""
+YOURS = {"nip": _l("Your organisation “%(name)s” already has this NIP."),
+         "krs": _l("Your organisation “%(name)s” already has this KRS number.")}
+
+
+def _taken(fields: dict, actor: User, organisation_id: int | None = None) -> dict[str, str]:
+    """A message for each of the NIP and KRS given that another organisation already has: whom to ask, or, when
+    it is one of the actor's own, which."""
     errors = {}
     for name, message in TAKEN.items():
         if fields.get(name):
-            query = select(Organisation.id).where(getattr(Organisation, name) == fields[name])
+            query = select(Organisation).where(getattr(Organisation, name) == fields[name])
             if organisation_id is not None:
                 query = query.where(Organisation.id != organisation_id)
-            if db.session.scalar(query.limit(1)) is not None:
-                errors[name] = str(message)
+            other = db.session.scalar(query.limit(1))
+            if other is not None:
+                own = any(m.user_id == actor.id for m in other.memberships)
+                errors[name] = str(YOURS[name] % {"name": other.name} if own else message)
     return errors
 
 
@@ -132,7 +139,7 @@ def create_organisation(actor: User, org_type: OrganisationType, fields: dict,
                         members: list[MemberData] = ()) -> Organisation:
     """Create an applicant organisation with the actor as its owner."""
     fields = _clean(fields)
-    errors = check_rules(org_type, fields, list(members), utcnow().date()) | _taken(fields)
+    errors = check_rules(org_type, fields, list(members), utcnow().date()) | _taken(fields, actor)
     if errors:
         raise OrganisationInvalid(errors)
     organisation = Organisation(type=org_type, **fields)
@@ -152,7 +159,8 @@ def update_organisation(organisation: Organisation, actor: User, fields: dict,
     fields = _clean(fields)
     members = list(members) if members is not None else [
         MemberData(m.full_name, m.birth_date, m.is_leader, m.pesel) for m in organisation.group_members]
-    errors = check_rules(organisation.type, fields, members, utcnow().date()) | _taken(fields, organisation.id)
+    errors = check_rules(organisation.type, fields, members, utcnow().date())
+    errors |= _taken(fields, actor, organisation.id)
     if errors:
         raise OrganisationInvalid(errors)
     changed = {k: [getattr(organisation, k), v] for k, v in fields.items() if getattr(organisation, k) != v}
@@ -192,12 +200,13 @@ def local_day(moment) -> date:
     return moment.astimezone(ZoneInfo(Programme.current().time_zone)).date()
 
 
-def _conversion_errors(organisation: Organisation, fields: dict, changed_on: date | None) -> dict[str, str]:
+def _conversion_errors(organisation: Organisation, actor: User, fields: dict,
+                       changed_on: date | None) -> dict[str, str]:
     """The rules of a new social cooperative, its identifiers' check digits, and a registration day that is
     neither in the future nor before the group existed."""
     errors = {name: str(message) for name, (valid, message) in _IDENTIFIER_CHECKS.items()
               if fields.get(name) and not valid(fields[name])}
-    errors = _taken(fields, organisation.id) | errors
+    errors = _taken(fields, actor, organisation.id) | errors
     if not fields.get("name"):
         errors["name"] = str(_l("Give the cooperative's name."))
     today = local_day(utcnow())
@@ -224,7 +233,7 @@ def convert_to_social_cooperative(organisation: Organisation, actor: User, field
     if not may_convert(organisation):
         raise NotConvertible()
     fields = _clean({name: fields.get(name) for name in CONVERSION_FIELDS})
-    errors = _conversion_errors(organisation, fields, changed_on)
+    errors = _conversion_errors(organisation, actor, fields, changed_on)
     if errors:
         raise OrganisationInvalid(errors)
     from_type, old_name = organisation.type, organisation.name

@@ -180,6 +180,10 @@ def test_the_openapi_document_is_valid_31_and_readable_at_api_docs(client, db):
     assert "GET" in main and "<code>/api/v1/applications</code>" in main and "<script" not in main
     assert "/api/v1/api/v1" not in main and "Bearer &lt;token&gt;" in main and ">None<" not in main
     assert re.search(r'(src|href)="(https?:)?//', page) is None  # nothing loaded from elsewhere
+    transitions = main[main.index('data-operation="POST /api/v1/{kind}'):]
+    assert "<code>recoveries</code>" in transitions[:3000]  # which objects, not a bare "string"
+    assert main.count("<table") == main.count('<div class="table-responsive"><table')  # a phone scrolls within
+    assert "None:" not in main  # JSON says null
     missing = client.get("/api/v1/no-such-thing")
     assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
 
@@ -239,3 +243,20 @@ def test_a_page_of_the_list_costs_the_same_queries_for_few_or_many(client, db, a
                               submitted_at=utcnow())
     _db.session.commit()
     assert statements() == few
+
+
+def test_errors_speak_the_callers_language_titles_and_fields_alike(client, db, applicants):
+    """A Polish user's refusals are Polish through and through: the title, each field's message (marshmallow's own
+    are English) and a 404's; an English user's are English."""
+    applicants["owner"].locale, applicants["officer"].locale = "pl", "en"
+    _db.session.commit()
+    secret = _token(applicants["owner"])
+    del client.environ_base["HTTP_ACCEPT_LANGUAGE"]
+    bad = client.get("/api/v1/applications?limit=0&status=nothing&call_id=x", headers=_bearer(secret)).get_json()
+    assert bad["title"] == "Niektóre pola są niepoprawne."
+    assert bad["errors"]["limit"] == ["Podaj wartość od 1 do 100."]
+    assert bad["errors"]["call_id"] == ["Podaj liczbę całkowitą."]
+    assert client.get("/api/v1/applications/999999", headers=_bearer(secret)).get_json()["title"] == "Nie znaleziono."
+    english = _token(applicants["officer"])
+    bad = client.get("/api/v1/applications?limit=0&call_id=x", headers=_bearer(english)).get_json()
+    assert bad["errors"] == {"limit": ["Give a value from 1 to 100."], "call_id": ["Give a whole number."]}

@@ -162,6 +162,9 @@ def test_an_organisation_is_registered_once_and_a_second_registrant_is_told_whom
     edited = auth.post(f"/organisations/{mine.id}/edit", {"name": "Spółdzielnia Razem II", **VALID},
                        token_from=f"/organisations/{mine.id}/edit")
     assert edited.status_code == 302  # its own NIP and KRS stay its own
+    twice = _new_org(auth, {"type": "social_cooperative", "name": "Razem raz jeszcze", **VALID})
+    page = html.unescape(twice.get_data(as_text=True))
+    assert twice.status_code == 422 and "Your organisation “Spółdzielnia Razem II” already has this NIP." in page
     auth.logout()
     auth.login(factories.user(factories.Role.APPLICANT, locale="en").email)
     again = _new_org(auth, {"type": "social_enterprise", "name": "Razem", **VALID, "krs": "",
@@ -185,7 +188,7 @@ def test_an_organisation_is_registered_once_and_a_second_registrant_is_told_whom
 
 def test_the_database_refuses_the_same_nip_even_past_the_check(client, auth, db, monkeypatch):
     """What stops the second of two registrations made at the same moment: the unique index, told as plainly."""
-    monkeypatch.setattr("grants.organisations.operations._taken", lambda fields, organisation_id=None: {})
+    monkeypatch.setattr("grants.organisations.operations._taken", lambda *args: {})
     auth.login(factories.user(factories.Role.APPLICANT, locale="en").email)
     assert _new_org(auth, {"type": "social_cooperative", "name": "Razem", **VALID}).status_code == 302
     again = _new_org(auth, {"type": "social_cooperative", "name": "Razem 2", **VALID, "krs": "0000987654"})
