@@ -49,6 +49,18 @@
     if (shown) shown.textContent = complete ? total.toLocaleString(language, {minimumFractionDigits: 2, maximumFractionDigits: 2}) : '—';
   });
 
+  // <select data-shows>: the parts of its form marked data-only-for="value …" show only while one of those values
+  // is chosen (an informal group's members and patron). Without it every part shows, and the server checks.
+  function showChosen(select) {
+    select.form.querySelectorAll('[data-only-for]').forEach(function (part) {
+      part.hidden = part.getAttribute('data-only-for').split(' ').indexOf(select.value) < 0;
+    });
+  }
+  document.addEventListener('change', function (event) {
+    if (event.target.matches('select[data-shows]')) showChosen(event.target);
+  });
+  document.querySelectorAll('select[data-shows]').forEach(showChosen);
+
   // <button data-confirm-submit="question">: that button submits its form only if the person confirms.
   document.addEventListener('click', function (event) {
     var button = event.target.closest('button[data-confirm-submit]');
