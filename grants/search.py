@@ -14,10 +14,11 @@ How the column stays true to the fields:
   the old fold: grants/ has none; change such fields through the objects.
 Changing fold() changes what is stored: ship a migration that refills the columns (as 0011 does).
 
-Full-text indexes: on PostgreSQL a GIN index over to_tsvector('simple', search_text) serves a search by word
-prefixes (the registry's). SQLAlchemy's metadata cannot declare an index that only one database has, so the
-migration makes it and FULL_TEXT_INDEXES names it; `include_object` keeps Alembic's comparison of the schema
-with the models from reporting it as one to drop.
+Full-text indexes: on PostgreSQL the registry stores to_tsvector('simple', search_text) as a generated column,
+`search_vector`, and a GIN index over it serves a search by word prefixes (each row's vector is made once, when
+it is saved, not again by every search that passes it). SQLAlchemy's metadata cannot declare a column or an
+index that only one database has, so the migrations make them and POSTGRES_ONLY names them; `include_object`
+keeps Alembic's comparison of the schema with the models from reporting them as ones to drop.
 
 Elsewhere no index: a search finds a term anywhere in the text (LIKE '%term%'), which no B-tree can serve. The
 officer's list reads one call's applications (ix_application_call_status) and filters those; the
@@ -53,14 +54,17 @@ def search_text(values: Iterable[str | None]) -> str:
     return _FIELD_SEPARATOR.join(fold(value) for value in values if value)
 
 
-# Made by migrations, on PostgreSQL only: the registry's full-text index, and the staff list's default order
-# (submitted newest first, drafts last: DESC NULLS LAST, which SQLite's indexes cannot say).
-FULL_TEXT_INDEXES = frozenset({"ix_registry_entry_search", "ix_application_submitted_desc"})
+# Made by migrations, on PostgreSQL only: the registry's stored search vector and its full-text index, and the
+# staff list's orders (submitted newest first, drafts last; a state's by amount: DESC NULLS LAST, which SQLite's
+# indexes cannot say).
+POSTGRES_ONLY = {"index": frozenset({"ix_registry_entry_search", "ix_application_submitted_desc",
+                                     "ix_application_status_amount"}),
+                 "column": frozenset({"search_vector"})}
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """For Alembic: leave the full-text indexes out of the comparison of the database with the models."""
-    return not (type_ == "index" and reflected and name in FULL_TEXT_INDEXES)
+    """For Alembic: leave what only PostgreSQL has out of the comparison of the database with the models."""
+    return not (reflected and compare_to is None and name in POSTGRES_ONLY.get(type_, ()))
 
 
 class Searchable:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, literal_column, select
 from sqlalchemy.orm import contains_eager
 
 from grants.access import membership_role
@@ -143,7 +143,8 @@ def _matching(term: str):
         return None
     if db.session.get_bind().dialect.name == "postgresql":
         query = " & ".join(f"{word}:*" for word in words)
-        return func.to_tsvector("simple", RegistryEntry.search_text).op("@@")(func.to_tsquery("simple", query))
+        # The stored to_tsvector('simple', search_text), a column only PostgreSQL has (grants/search.py).
+        return literal_column("registry_entry.search_vector").op("@@")(func.to_tsquery("simple", query))
     return and_(*(RegistryEntry.search_text.contains(word, autoescape=True) for word in words))
 
 

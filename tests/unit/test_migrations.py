@@ -110,7 +110,7 @@ def test_organisations_sharing_a_nip_stop_the_upgrade_with_their_ids(empty_datab
             assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0035_application_submitted_order"
             conn.execute(text("UPDATE organisation SET nip = NULL WHERE id = 3"))
             conn.commit()
-        upgrade()  # two organisations without a NIP are no clash
+        upgrade(revision="0036_organisation_identifiers")  # two organisations without a NIP are no clash
         with db.engine.connect() as conn:
             assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0036_organisation_identifiers"
         db.session.remove()
