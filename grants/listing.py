@@ -136,14 +136,19 @@ def scope_choices(locale: str) -> dict[str, Any]:
 COUNT_LIMIT = 10_000
 
 
-def paged(query, number: int, size: int = PAGE_SIZE, sum_of: str | None = None) -> dict[str, Any]:
+def paged(query, number: int, size: int = PAGE_SIZE, sum_of: str | None = None,
+          known_total: int | None = None) -> dict[str, Any]:
     """One page of the query's rows with how many match (and the sum of one of its columns, in SQL): a number past
     the last page shows the last one. Without a sum the rows are counted up to COUNT_LIMIT only ("more than
-    10,000": narrow the filters), so a page of a large list does not read every row to count them."""
-    matched = (query.order_by(None) if sum_of else query.order_by(None).limit(COUNT_LIMIT + 1)).subquery()
-    counted = [func.count()] + ([func.coalesce(func.sum(matched.c[sum_of]), 0)] if sum_of else [])
-    total, *summed = db.session.execute(select(*counted).select_from(matched)).one()
-    more = not sum_of and total > COUNT_LIMIT
+    10,000": narrow the filters), so a page of a large list does not read every row to count them; a list that
+    knows its total without counting (`known_total`) gives it."""
+    if known_total is not None and not sum_of:
+        total, summed = known_total, []
+    else:
+        matched = (query.order_by(None) if sum_of else query.order_by(None).limit(COUNT_LIMIT + 1)).subquery()
+        counted = [func.count()] + ([func.coalesce(func.sum(matched.c[sum_of]), 0)] if sum_of else [])
+        total, *summed = db.session.execute(select(*counted).select_from(matched)).one()
+    more = not sum_of and known_total is None and total > COUNT_LIMIT
     total = min(total, COUNT_LIMIT) if more else total
     pages = max(-(-total // size), 1)
     number = min(max(number, 1), pages)

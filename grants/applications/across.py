@@ -18,12 +18,14 @@ from sqlalchemy import or_, select
 
 from grants import saved_filters
 from grants.access import Permission, require
+from grants.applications.counts import state_counts
 from grants.applications.lists import COLUMNS, WORKFLOW, export_rows, header
 from grants.applications.models import Application
 from grants.applications.permissions import staff_read_drafts, visible_to_staff
 from grants.auth.models import Organisation, Programme
 from grants.calls.models import Call
 from grants.exports import csv_response, xlsx_response
+from grants.extensions import db
 from grants.listing import PAGE_SIZE, Scope, day_start, narrowed, one_of, paged, scope_choices, typed_amount, typed_day
 from grants.web import page_number
 
@@ -65,6 +67,23 @@ class Filters(Scope):
             (lambda v: or_(Application.matching(v), Organisation.matching(v)), self.q)))
         return self.ordered(query, SORTS[self.sort], Application.id)
 
+    def kept_total(self) -> int | None:
+        """How many applications the list shows, from the per-state counts the database keeps (as the call's own
+        list reads them), when nothing but the call, its type and the state narrows it; None when another filter
+        does, and they are counted."""
+        if any(value not in (None, "") for value in (
+                self.org_type, self.organisation, self.region, self.q, self.amount_from, self.amount_to,
+                self.submitted_from, self.submitted_to)):
+            return None
+        calls = None
+        if self.call_type:
+            calls = list(db.session.scalars(select(Call.id).where(Call.call_type == self.call_type)))
+        if self.call:
+            calls = [self.call] if calls is None or self.call in calls else []
+        hidden = () if staff_read_drafts() else ("draft",)
+        return sum(n for states in state_counts(calls).values() for state, n in states.items()
+                   if state not in hidden and self.state in (None, state))
+
 
 @bp.route("/")
 @require(Permission.APPLICATION_ANY_READ)
@@ -80,7 +99,8 @@ def index():
         sort_labels={"submitted": _("Submitted"), "amount": _("Requested amount"),
                      "number": pgettext("application", "Number"), "organisation": _("Organisation")},
         **scope_choices(locale),
-        **paged(filters.query(), request.args.get("page", type=page_number) or 1, PAGE_SIZE))
+        **paged(filters.query(), request.args.get("page", type=page_number) or 1, PAGE_SIZE,
+                known_total=filters.kept_total()))
 
 
 @bp.route("/applications.csv")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import openpyxl
 import pytest
 
-from grants.auth.models import OrganisationType, Role
+from grants.auth.models import OrganisationType, Programme, Role
 from grants.extensions import db as _db
 from grants.registry.models import RegistryEntry
 from grants.types import utcnow
@@ -152,13 +153,39 @@ def test_a_day_no_application_has_is_no_filter_and_a_blank_name_is_refused(clien
     assert "Give them a name." in blank.get_data(as_text=True)
 
 
+def _total(client, query: str) -> str:
+    page = client.get(f"/applications/all/{query}").get_data(as_text=True)
+    return re.search(r'data-testid="total">([^<]+)<', page).group(1)
+
+
 def test_a_large_list_counts_up_to_a_limit_and_says_so(client, auth, db, listed, monkeypatch):
     from grants import listing
 
     monkeypatch.setattr(listing, "COUNT_LIMIT", 1)
     auth.login(listed["officer"].email)
-    page = client.get("/applications/all/").get_data(as_text=True)
+    page = client.get("/applications/all/?amount_from=1").get_data(as_text=True)
     assert "More than 1 applications: narrow the filters." in page and "R/1" in page and "J/1" in page
+
+
+def test_narrowed_by_call_type_and_state_only_the_total_is_the_kept_counts_exact(client, auth, db, listed,
+                                                                                  monkeypatch):
+    """Then the total comes from the per-state counts the database keeps (no count over every row, and exact
+    however many); any other filter counts. Drafts count only where the programme lets staff read them."""
+    from grants import listing
+
+    monkeypatch.setattr(listing, "COUNT_LIMIT", 1)
+    auth.login(listed["officer"].email)
+    restructuring = listed["restructuring"].id
+    for query, expected in (("", "2 applications"), (f"?call={restructuring}", "1 application"),
+                            ("?call_type=job_support", "1 application"), ("?state=merit_review", "1 application"),
+                            ("?state=draft", "0 applications"), (f"?call_type=job_support&call={restructuring}",
+                                                                 "0 applications")):
+        assert _total(client, query) == expected, query
+    assert _total(client, "?org_type=ngo") == "1 application"  # counted, within the limit
+    assert _total(client, "?amount_from=1") == "More than 1 applications: narrow the filters."  # counted, past it
+    _db.session.add(Programme(name="Pomost", staff_read_drafts=True))
+    _db.session.commit()
+    assert _total(client, "") == "3 applications" and _total(client, "?state=draft") == "1 application"
 
 
 @pytest.mark.postgres_only  # SQLite's indexes cannot say DESC NULLS LAST; its lists are the demo's, small
