@@ -130,6 +130,7 @@ def stylesheet() -> str:
     return scoped + (f"\n.{CLASS}{{width:100%;height:auto;display:block;min-width:520px}}"
                      f"\n.{CLASS}-wide{{min-width:760px}}"
                      # Lines that run together (awarded equal to committed) stay told apart by their dashes.
+                     f"\n.{CLASS} .series .line{{stroke-width:2}}"
                      f"\n.{CLASS} .series.serie-1 .line{{stroke-dasharray:9 5}}"
                      f"\n.{CLASS} .series.serie-2 .line{{stroke-dasharray:2 4}}"
                      f"\n.{CLASS} .series.serie-3 .line{{stroke-dasharray:12 4 3 4}}"

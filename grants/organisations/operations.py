@@ -60,8 +60,8 @@ TAKEN = {
 }
 
 
-YOURS = {"nip": _l("Your organisation “%(name)s” already has this NIP."),
-         "krs": _l("Your organisation “%(name)s” already has this KRS number.")}
+YOURS = {"nip": _l("Your organisation %(name)s already has this NIP."),
+         "krs": _l("Your organisation %(name)s already has this KRS number.")}
 
 
 def _taken(fields: dict, actor: User, organisation_id: int | None = None) -> dict[str, str]:
