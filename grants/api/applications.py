@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 from sqlalchemy import false, select
 
 from grants.access import Permission, get_or_404, has_permission
-from grants.api.core import READ, WRITE, PageArgs, access, answers, bp, page_schema, paged
+from grants.api.core import QUERY, READ, WRITE, PageArgs, access, answers, bp, page_schema, paged
 from grants.api.schemas import (
     ApplicationDetailSchema,
     ApplicationSchema,
@@ -55,7 +55,7 @@ def _visible():
 @bp.get("/applications")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
 @bp.etag
-@bp.arguments(ApplicationArgs, location="query")
+@bp.arguments(ApplicationArgs, **QUERY)
 @bp.response(200, ApplicationPage)
 @bp.doc(tags=["Applications"], summary="Applications the caller may read", security=[{"token": []}])
 def list_applications(args):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_login import current_user
 from sqlalchemy import select
 
-from grants.api.core import PageArgs, access, answers, bp, page_schema, paged
+from grants.api.core import QUERY, PageArgs, access, answers, bp, page_schema, paged
 from grants.api.schemas import CallSchema
 from grants.calls.models import Call
 from grants.calls.permissions import can_manage_call, get_call_or_404
@@ -15,7 +15,7 @@ CallPage = page_schema(CallSchema, "CallPage")
 @bp.get("/calls")
 @access(None)
 @bp.etag
-@bp.arguments(PageArgs, location="query")
+@bp.arguments(PageArgs, **QUERY)
 @bp.response(200, CallPage)
 @bp.doc(tags=["Calls"], summary="Calls (public)")
 def list_calls(args):

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import false, select
 
 from grants.access import Permission, get_or_404, has_permission
-from grants.api.core import READ, PageArgs, access, answers, bp, page_schema, paged
+from grants.api.core import QUERY, READ, PageArgs, access, answers, bp, page_schema, paged
 from grants.api.schemas import amount
 from grants.api.transitions import register_object
 from grants.applications.models import Application
@@ -92,7 +92,7 @@ class ControlArgs(PageArgs):
 @bp.get("/controls")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
 @bp.etag
-@bp.arguments(ControlArgs, location="query")
+@bp.arguments(ControlArgs, **QUERY)
 @bp.response(200, ControlPage)
 @bp.doc(tags=["Controls"], summary="Usage controls the caller may read", security=[{"token": []}])
 def list_controls(args):
@@ -177,7 +177,7 @@ def _owed(cases: list[RecoveryCase], paid: dict[int, list[RecoveryRepayment]]) -
 @bp.get("/recoveries")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
 @bp.etag
-@bp.arguments(RecoveryArgs, location="query")
+@bp.arguments(RecoveryArgs, **QUERY)
 @bp.response(200, RecoveryPage)
 @bp.doc(tags=["Recoveries"], summary="Recovery cases the caller may read, with what each owes today",
         description=OWED, security=[{"token": []}])

@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from grants.access import ACCESS_ATTR, PUBLIC, Permission, permissions_of
@@ -36,6 +36,9 @@ bp = Blueprint("api", __name__, url_prefix=f"/api/{VERSION}",
                description="Pomost's JSON API: calls, organisations, applications and what follows them.")
 READ, WRITE = "read", "write"
 PAGE_LIMIT = 100
+# A list's query arguments: one it does not know is refused (422), not ignored, so that `?call=` for `call_id`
+# does not quietly answer for everything.
+QUERY = {"location": "query", "unknown": RAISE}
 
 
 class PomostApi(Api):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from marshmallow import Schema, fields, post_load, validate
 
 from grants.access import Permission
-from grants.api.core import READ, access, answers, bp
+from grants.api.core import QUERY, READ, access, answers, bp
 from grants.api.schemas import AMOUNT
 from grants.calls.permissions import can_read_applications_of, get_call_or_404
 from grants.dashboards.figures import DAY_BUCKETS, PS_GROUPS, Dashboard, Scope, dashboard
@@ -179,7 +179,7 @@ def _figures(d: Dashboard) -> dict:
 @access(READ, Permission.APPLICATION_ANY_READ)
 @answers(404)
 @bp.etag
-@bp.arguments(IndicatorArgs, location="query")
+@bp.arguments(IndicatorArgs, **QUERY)
 @bp.response(200, IndicatorsSchema)
 @bp.doc(tags=["Indicators"], summary="The dashboard's figures, for the programme or a call and a period",
         security=[{"token": []}])

@@ -16,7 +16,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from grants.access import Permission, get_or_404
-from grants.api.core import READ, PageArgs, access, answers, bp, page_schema, paged
+from grants.api.core import QUERY, READ, PageArgs, access, answers, bp, page_schema, paged
 from grants.api.schemas import amount
 from grants.api.transitions import register_object
 from grants.applications.models import Application
@@ -90,7 +90,7 @@ def _narrowed(query, args: dict, *columns):
 @bp.get("/agreements")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
 @bp.etag
-@bp.arguments(AgreementArgs, location="query")
+@bp.arguments(AgreementArgs, **QUERY)
 @bp.response(200, AgreementPage)
 @bp.doc(tags=["Agreements"], summary="Agreements the caller may read", security=[{"token": []}])
 def list_agreements(args):
@@ -112,7 +112,7 @@ def get_agreement(agreement_id: int):
 @bp.get("/payments")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
 @bp.etag
-@bp.arguments(PaymentArgs, location="query")
+@bp.arguments(PaymentArgs, **QUERY)
 @bp.response(200, PaymentPage)
 @bp.doc(tags=["Payments"], summary="Payments the caller may read", description=(
     "Finance officers and auditors read every payment; the grantee's people and program officers read the "

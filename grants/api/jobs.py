@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from grants.access import Permission, get_or_404
-from grants.api.core import READ, PageArgs, access, answers, bp, page_schema, paged
+from grants.api.core import QUERY, READ, PageArgs, access, answers, bp, page_schema, paged
 from grants.api.schemas import amount
 from grants.api.transitions import register_object
 from grants.applications.models import Application
@@ -65,7 +65,7 @@ def _row(job: Job) -> dict:
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
 @answers(404)
 @bp.etag
-@bp.arguments(JobArgs, location="query")
+@bp.arguments(JobArgs, **QUERY)
 @bp.response(200, JobPage)
 @bp.doc(tags=["Jobs"], summary="A grant's jobs", description="As the grant's jobs page: a running job-creation "
         "grant's, for its people and for staff who read applications.", security=[{"token": []}])

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from grants.access import Permission, get_or_404
-from grants.api.core import READ, PageArgs, access, answers, bp, page_schema, paged
+from grants.api.core import QUERY, READ, PageArgs, access, answers, bp, page_schema, paged
 from grants.auth.models import Organisation, OrganisationType
 from grants.organisations.kinds import periods
 from grants.organisations.permissions import can_view_organisation, viewable_organisations
@@ -65,7 +65,7 @@ OrganisationPage = page_schema(OrganisationSchema, "OrganisationPage")
 @bp.get("/organisations")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
 @bp.etag
-@bp.arguments(OrganisationArgs, location="query")
+@bp.arguments(OrganisationArgs, **QUERY)
 @bp.response(200, OrganisationPage)
 @bp.doc(tags=["Organisations"], summary="Organisations the caller may read", security=[{"token": []}])
 def list_organisations(args):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_smorest import abort
 from marshmallow import Schema, fields, pre_dump, validate
 
-from grants.api.core import PageArgs, access, answers, bp, page_schema, paged
+from grants.api.core import QUERY, PageArgs, access, answers, bp, page_schema, paged
 from grants.api.schemas import nullable_amount
 from grants.auth.models import OrganisationType
 from grants.extensions import db
@@ -81,7 +81,7 @@ RegistryPage = page_schema(RegistryEntrySchema, "RegistryPage")
 @bp.get("/registry")
 @access(None)
 @bp.etag
-@bp.arguments(RegistryArgs, location="query")
+@bp.arguments(RegistryArgs, **QUERY)
 @bp.response(200, RegistryPage)
 @bp.doc(tags=["Registry"], summary="Published organisations of the registry (public)")
 def list_registry(args):

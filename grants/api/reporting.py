@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import false, select
 
 from grants.access import Permission, get_or_404, has_permission
-from grants.api.core import READ, PageArgs, access, answers, bp, page_schema, paged
+from grants.api.core import QUERY, READ, PageArgs, access, answers, bp, page_schema, paged
 from grants.api.transitions import register_object
 from grants.applications.models import Application
 from grants.auth.models import Membership
@@ -77,7 +77,7 @@ def _row(report: Report) -> dict:
 @bp.get("/reports")
 @access(READ, Permission.ACCOUNT_SELF_MANAGE)
 @bp.etag
-@bp.arguments(ReportArgs, location="query")
+@bp.arguments(ReportArgs, **QUERY)
 @bp.response(200, ReportPage)
 @bp.doc(tags=["Reports"], summary="Reports the caller may read", security=[{"token": []}])
 def list_reports(args):

@@ -260,3 +260,5 @@ def test_errors_speak_the_callers_language_titles_and_fields_alike(client, db, a
     english = _token(applicants["officer"])
     bad = client.get("/api/v1/applications?limit=0&call_id=x", headers=_bearer(english)).get_json()
     assert bad["errors"] == {"limit": ["Give a value from 1 to 100."], "call_id": ["Give a whole number."]}
+    unknown = client.get("/api/v1/applications?state=submitted", headers=_bearer(english))  # it is `status`
+    assert unknown.status_code == 422 and unknown.get_json()["errors"] == {"state": ["No such field."]}
