@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import joinedload
 
 from grants.api.models import ApiToken
 from grants.auth.models import User
@@ -67,7 +68,8 @@ def authenticate(secret: str, now: datetime) -> ApiToken | None:
     """The live token with this secret whose user is active, or None."""
     if not secret.startswith(PREFIX) or len(secret) > 100:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(secret)))
+    token = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user))
+                              .where(ApiToken.token_hash == _hash(secret)))  # its user too, in one round trip
     if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.active:
         return None
     return token
@@ -77,9 +79,9 @@ def spend(token: ApiToken, limit: int, now: datetime) -> tuple[int, int]:
     """Count one request in the token's current minute, in one statement every worker shares.
     Returns (requests left this minute, seconds until the next minute); left < 0 means over the limit."""
     minute = int(now.timestamp()) // 60
-    # Its own short transaction on its own connection: committed at once whatever the request does next, and the
-    # request's session keeps what it has loaded (the user, their memberships) instead of reading it again.
-    with db.engine.begin() as connection:
+    # One statement on its own connection, committed by itself (no BEGIN and COMMIT of their own): counted at once
+    # whatever the request does next, and the request's session keeps what it has loaded instead of reading it.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         counted = connection.execute(
             update(ApiToken).where(ApiToken.id == token.id)
             .values(window_count=case((ApiToken.window_started == minute, ApiToken.window_count + 1), else_=1),

@@ -42,7 +42,7 @@ def test_apply_correct_and_accept(live_server, live_mail, browser, page, tmp_pat
     page.select_option("select[name=type]", "informal_group")
     assert members.is_visible() and patron.is_visible()  # a group's members and patron, asked of a group only
     page.select_option("select[name=type]", "social_cooperative")
-    assert members.is_hidden() and patron.is_hidden()
+    assert members.is_hidden() and patron.is_hidden() and patron.is_disabled()  # and not sent
     page.fill("input[name=name]", "Spółdzielnia Socjalna Przystań")
     # Identifiers of its own: the demo's cooperatives already have theirs, and each is registered once.
     page.fill("input[name=nip]", "1234563218")

@@ -54,6 +54,8 @@
   function showChosen(select) {
     select.form.querySelectorAll('[data-only-for]').forEach(function (part) {
       part.hidden = part.getAttribute('data-only-for').split(' ').indexOf(select.value) < 0;
+      // What a hidden part holds is not sent: a cooperative never carries a group's members typed before.
+      part.querySelectorAll('input, select, textarea').forEach(function (el) { el.disabled = part.hidden; });
     });
   }
   document.addEventListener('change', function (event) {
