@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import gc
 import os
 import re
 import shutil
@@ -25,6 +26,15 @@ from tests.support.smtp import SmtpSink
 IN_CI = os.environ.get("CI", "").lower() == "true"
 DATABASES = ("sqlite", "postgresql")
 _outcomes: Counter = Counter()
+
+
+def pytest_configure(config):
+    """The session's imports (the app, SQLAlchemy's metadata, the libraries) stay alive to its end: frozen, the
+    collector no longer walks them at every full collection, and it runs less often (each test makes an app and
+    a database session, thousands of short-lived objects). A sixth less CPU over a sample of functional tests."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 def unavailable(what: str, error: BaseException | str):
