@@ -18,8 +18,7 @@ from sqlalchemy import or_, select
 
 from grants import saved_filters
 from grants.access import Permission, require
-from grants.applications.counts import state_counts
-from grants.applications.lists import COLUMNS, WORKFLOW, export_rows, header
+from grants.applications.lists import COLUMNS, WORKFLOW, export_rows, header, staff_state_counts
 from grants.applications.models import Application
 from grants.applications.permissions import staff_read_drafts, visible_to_staff
 from grants.auth.models import Organisation, Programme
@@ -80,9 +79,8 @@ class Filters(Scope):
             calls = list(db.session.scalars(select(Call.id).where(Call.call_type == self.call_type)))
         if self.call:
             calls = [self.call] if calls is None or self.call in calls else []
-        hidden = () if staff_read_drafts() else ("draft",)
-        return sum(n for states in state_counts(calls).values() for state, n in states.items()
-                   if state not in hidden and self.state in (None, state))
+        return sum(n for states in staff_state_counts(calls).values() for state, n in states.items()
+                   if self.state in (None, state))
 
 
 @bp.route("/")

@@ -55,6 +55,16 @@ def _filtered(call: Call):
     return query
 
 
+def staff_state_counts(call_ids: list[int] | None) -> dict[int, dict[str, int]]:
+    """The per-state counts the database keeps (counts.py) of what staff see: drafts only where the programme
+    lets them read drafts."""
+    counts = state_counts(call_ids)
+    if not staff_read_drafts():
+        for states in counts.values():
+            states.pop("draft", None)
+    return counts
+
+
 @bp.route("/applications/")
 @require(Permission.APPLICATION_ANY_READ)
 def index(call_id: int):
@@ -62,9 +72,7 @@ def index(call_id: int):
     query = _filtered(call)
     # Per-state counts are kept by the database (counts.py); the total needs its own count only when
     # the organisation type or a search narrows the list.
-    counts = state_counts([call.id]).get(call.id, {})
-    if not staff_read_drafts():
-        counts.pop("draft", None)
+    counts = staff_state_counts([call.id]).get(call.id, {})
     if request.args.get("type") or (request.args.get("q") or "").strip():
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     elif request.args.get("state") in WORKFLOW.state_names:
